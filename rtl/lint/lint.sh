@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Lint the tinylpu RTL with Verilator -Wall for every named configuration; fails on any warning.
+#
+# Usage: rtl/lint/lint.sh [CONFIG...]   (default: every configuration in cmake/lpu_configs.cmake)
+# Environment: VERILATOR = verilator binary (default: verilator from PATH).
+# The file list is rtl/lpu_core.f and the waivers, each with its reason, are in
+# rtl/lint/verilator_waivers.vlt. Lint runs without SYNTHESIS, so the assertions are linted too.
+
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+rtl="$(cd "${here}/.." && pwd)"
+root="$(cd "${rtl}/.." && pwd)"
+verilator="${VERILATOR:-verilator}"
+
+if ! command -v "${verilator}" >/dev/null 2>&1; then
+  echo "lint: verilator not found (set VERILATOR or put verilator on PATH)" >&2
+  exit 2
+fi
+
+configs_file="${root}/cmake/lpu_configs.cmake"
+if (( $# > 0 )); then
+  configs=("$@")
+else
+  read -r -a configs <<< "$(sed -nE 's/^set\(LPU_CONFIGS (.*)\)$/\1/p' "${configs_file}")"
+fi
+if (( ${#configs[@]} == 0 )); then
+  echo "lint: no configurations found in ${configs_file}" >&2
+  exit 2
+fi
+
+status=0
+for config in "${configs[@]}"; do
+  params_line="$(grep -E "^set\(LPU_CONFIG_${config}_PARAMS " "${configs_file}" || true)"
+  if [[ -z "${params_line}" ]]; then
+    echo "lint: unknown configuration '${config}'" >&2
+    exit 2
+  fi
+  params=()
+  for word in ${params_line}; do
+    if [[ "${word}" =~ ^(-G[A-Za-z0-9_]+=[0-9]+)\)?$ ]]; then
+      params+=("${BASH_REMATCH[1]}")
+    fi
+  done
+
+  # Verilator prints its report on stdout and every warning on stderr.
+  rc=0
+  log="$("${verilator}" --lint-only -Wall -I"${rtl}" "${here}/verilator_waivers.vlt" \
+           -F "${rtl}/lpu_core.f" --top-module lpu_top "${params[@]}" 2>&1 >/dev/null)" || rc=$?
+  if [[ -n "${log}" || ${rc} -ne 0 ]]; then
+    echo "lint: ${config}: FAILED" >&2
+    echo "${log}" >&2
+    status=1
+  else
+    echo "lint: ${config}: clean (${params[*]})"
+  fi
+done
+exit "${status}"

@@ -1,0 +1,9 @@
+lpu_isa_pkg.sv
+lpu_sram.sv
+lpu_ram_1r1w.sv
+lpu_icu_queue.sv
+lpu_stream_fabric.sv
+lpu_mem_slice.sv
+lpu_mxm.sv
+lpu_ctrl.sv
+lpu_top.sv

@@ -1,0 +1,326 @@
+// One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT sequencing.
+//
+// The host loads instructions into a single-port RAM while the core is idle. A run begins
+// with `start_i` (the cycle the host writes CTRL.start), which rewinds the queue; from the
+// next cycle on (`run_i`, run cycle 0) the queue does exactly one thing per cycle, as
+// docs/architecture.md specifies:
+//
+//   1. wait      if the wait counter is non-zero (it counts down);
+//   2. re-issue  if a REPEAT has re-issues left: the last issued instruction again, its addr
+//                field advanced by its stride;
+//   3. fetch     the instruction at pc, if pc < QLEN:
+//                  NOP n       -> wait n-1 further cycles,
+//                  REPEAT n, d -> n re-issues d cycles apart; with d = 1 the first happens in
+//                                 this very cycle, otherwise the queue waits d-2 cycles first,
+//                  anything else is issued.
+//
+// An issued instruction goes into the dispatch register and reaches the slice one cycle
+// later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
+// AddrLimit after striding, stream group inside NumStreams, NOP/REPEAT operands non-zero) and,
+// on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
+// left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
+//
+// The RAM has a registered read port, so the queue reads the *next* pc (`pc_d`) every cycle:
+// in any cycle the RAM output already holds the instruction at `pc_q`. The host and the queue
+// never use the RAM in the same cycle (the host is locked out while the core runs, and in the
+// start cycle the host is busy writing CTRL).
+
+module lpu_icu_queue
+  import lpu_isa_pkg::*;
+#(
+  parameter unit_e       Kind       = UNIT_MEM,
+  parameter int unsigned AddrLimit  = 1024,  // words addressable by addr-format ops
+  parameter int unsigned NumStreams = 16,
+  parameter int unsigned QueueDepth = 512,
+  localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
+  localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+
+  // Run control
+  input  logic                  start_i,  // rewind: the next cycle is run cycle 0
+  input  logic                  run_i,    // the core runs in this cycle
+  input  logic [LenWidth-1:0]   qlen_i,   // number of valid instructions
+
+  // Host access to the instruction memory (only while idle)
+  input  logic                  host_req_i,
+  input  logic                  host_we_i,
+  input  logic [EntryWidth-1:0] host_entry_i,
+  input  logic [31:0]           host_wdata_i,
+  output logic [31:0]           host_rdata_o,  // valid the cycle after a read request
+
+  // Issue
+  output logic                  dispatch_valid_o,
+  output logic [31:0]           dispatch_instr_o,
+  output logic                  finished_o,
+  output err_e                  err_o
+);
+
+  // Counter widths: NOP's n fills the count format below the opcode; REPEAT's n and d split
+  // the repeat format in halves (both checked against the package below).
+  localparam int unsigned WaitWidth = $bits(instr_count_t) - $bits(opcode_e);
+  localparam int unsigned RepWidth  = ($bits(instr_repeat_t) - $bits(opcode_e)) / 2;
+
+  ///////////
+  // State //
+  ///////////
+
+  logic [LenWidth-1:0]  pc_d, pc_q;
+  logic [WaitWidth-1:0] wait_d, wait_q;          // cycles left to wait
+  logic [RepWidth-1:0]  rep_left_d, rep_left_q;  // re-issues left
+  logic [RepWidth-1:0]  rep_dist_d, rep_dist_q;  // cycles between re-issues
+  logic                 last_valid_d, last_valid_q;
+  logic [31:0]          last_d, last_q;          // last issued instruction (addr strided)
+  logic                 dispatch_valid_d, dispatch_valid_q;
+  logic [31:0]          dispatch_d, dispatch_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      pc_q             <= '0;
+      wait_q           <= '0;
+      rep_left_q       <= '0;
+      rep_dist_q       <= '0;
+      last_valid_q     <= 1'b0;
+      last_q           <= '0;
+      dispatch_valid_q <= 1'b0;
+      dispatch_q       <= '0;
+    end else begin
+      pc_q             <= pc_d;
+      wait_q           <= wait_d;
+      rep_left_q       <= rep_left_d;
+      rep_dist_q       <= rep_dist_d;
+      last_valid_q     <= last_valid_d;
+      last_q           <= last_d;
+      dispatch_valid_q <= dispatch_valid_d;
+      dispatch_q       <= dispatch_d;
+    end
+  end
+
+  ////////////////////////
+  // Instruction memory //
+  ////////////////////////
+
+  logic [31:0]           ram_rdata;
+  logic [EntryWidth-1:0] ram_addr;
+
+  // pc_d may equal QueueDepth once the last entry has been fetched; the word read then is
+  // never used, so the address simply drops the top bit.
+  assign ram_addr = host_req_i ? host_entry_i : EntryWidth'(pc_d);
+
+  lpu_sram #(
+    .Depth (QueueDepth),
+    .Width (32)
+  ) u_imem (
+    .clk_i,
+    .req_i   (1'b1),
+    .we_i    (host_req_i & host_we_i),
+    .addr_i  (ram_addr),
+    .be_i    (1'b1),
+    .wdata_i (host_wdata_i),
+    .rdata_o (ram_rdata)
+  );
+
+  assign host_rdata_o = ram_rdata;
+
+  ////////////
+  // Checks //
+  ////////////
+
+  // One instruction word seen through every format; all views share the opcode bits, and
+  // the stream and addr formats place the stream field alike (checked below).
+  typedef union packed {
+    logic [31:0]   raw;
+    instr_count_t  count;
+    instr_repeat_t rpt;
+    instr_stream_t strm;
+    instr_addr_t   addr;
+  } instr_view_t;
+
+  // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
+  // checks fail at once the lower error code wins.
+  function automatic err_e check_issue(logic [5:0] op, logic [4:0] stream, logic addr_ok);
+    int unsigned group;
+    group = op_group(op);
+    if (!op_legal(op, Kind)) begin
+      return ERR_ILLEGAL_OPCODE;
+    end else if (op_has_addr(op) && !addr_ok) begin
+      return ERR_ADDR_RANGE;
+    end else if (group != 0 && int'(stream) + group > NumStreams) begin
+      return ERR_STREAM_RANGE;
+    end
+    return ERR_NONE;
+  endfunction
+
+  // The instruction at pc.
+  instr_view_t fetch;
+  logic        fetch_addr_ok;
+
+  assign fetch.raw     = ram_rdata;
+  assign fetch_addr_ok = int'(fetch.addr.addr) < AddrLimit;
+
+  // Re-issue candidate: the last issued instruction with its addr advanced by its stride.
+  // The sum is formed wide enough that it can neither wrap nor overflow.
+  instr_view_t        last;
+  instr_view_t        reissue_instr;
+  logic signed [14:0] strided_addr;
+  logic               reissue_addr_ok;
+
+  always_comb begin
+    last.raw        = last_q;
+    strided_addr    = $signed({2'b00, last.addr.addr}) + 15'(last.addr.stride);
+    reissue_addr_ok = (strided_addr >= 0) && (int'(strided_addr) < AddrLimit);
+    reissue_instr   = last;
+    if (op_has_addr(last.addr.op)) begin
+      reissue_instr.addr.addr = strided_addr[12:0];
+    end
+  end
+
+  //////////////
+  // Sequence //
+  //////////////
+
+  logic                fetch_avail;
+  logic                reissue;       // re-issue the last instruction in this cycle
+  logic [RepWidth-1:0] reissue_left;  // re-issues left, this one included
+  logic [RepWidth-1:0] reissue_dist;  // cycles to the next re-issue
+  logic                issue;
+  logic [31:0]         issue_instr;
+  err_e                err;
+
+  assign fetch_avail = pc_q < qlen_i;
+  assign finished_o  = (wait_q == '0) && (rep_left_q == '0) && !fetch_avail;
+
+  always_comb begin
+    pc_d             = pc_q;
+    wait_d           = wait_q;
+    rep_left_d       = rep_left_q;
+    rep_dist_d       = rep_dist_q;
+    last_valid_d     = last_valid_q;
+    last_d           = last_q;
+    dispatch_valid_d = 1'b0;
+    dispatch_d       = dispatch_q;
+
+    reissue      = 1'b0;
+    reissue_left = rep_left_q;
+    reissue_dist = rep_dist_q;
+    issue        = 1'b0;
+    issue_instr  = fetch.raw;
+    err          = ERR_NONE;
+
+    if (start_i) begin
+      pc_d         = '0;
+      wait_d       = '0;
+      rep_left_d   = '0;
+      rep_dist_d   = '0;
+      last_valid_d = 1'b0;
+      last_d       = '0;
+    end else if (run_i) begin
+      if (wait_q != '0) begin
+        // 1. wait
+        wait_d = wait_q - 1'b1;
+      end else if (rep_left_q != '0) begin
+        // 2. re-issue
+        reissue = 1'b1;
+      end else if (fetch_avail) begin
+        // 3. fetch
+        pc_d = pc_q + 1'b1;
+        unique case (fetch.raw[31:26])
+          OP_NOP: begin
+            if (fetch.count.n == '0) begin
+              err = ERR_BAD_OPERAND;
+            end else begin
+              wait_d = fetch.count.n - 1'b1;
+            end
+          end
+          OP_REPEAT: begin
+            if (fetch.rpt.n == '0 || fetch.rpt.d == '0) begin
+              err = ERR_BAD_OPERAND;
+            end else begin
+              rep_dist_d = fetch.rpt.d;
+              if (fetch.rpt.d == RepWidth'(1)) begin
+                // The first re-issue happens in the fetch cycle itself.
+                reissue      = 1'b1;
+                reissue_left = fetch.rpt.n;
+                reissue_dist = fetch.rpt.d;
+              end else begin
+                rep_left_d = fetch.rpt.n;
+                wait_d     = WaitWidth'(fetch.rpt.d) - WaitWidth'(2);
+              end
+            end
+          end
+          default: begin
+            err         = check_issue(fetch.raw[31:26], fetch.strm.stream, fetch_addr_ok);
+            issue       = (err == ERR_NONE);
+            issue_instr = fetch.raw;
+          end
+        endcase
+      end
+
+      if (reissue) begin
+        rep_left_d = reissue_left - 1'b1;
+        // After the last re-issue the next fetch follows at once.
+        wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
+        // Nothing was issued yet in this run: the re-issue issues nothing.
+        if (last_valid_q) begin
+          err         = check_issue(last.raw[31:26], last.strm.stream, reissue_addr_ok);
+          issue       = (err == ERR_NONE);
+          issue_instr = reissue_instr.raw;
+        end
+      end
+
+      if (issue) begin
+        dispatch_valid_d = 1'b1;
+        dispatch_d       = issue_instr;
+        last_valid_d     = 1'b1;
+        last_d           = issue_instr;
+      end
+    end
+  end
+
+  assign dispatch_valid_o = dispatch_valid_q;
+  assign dispatch_instr_o = dispatch_q;
+  assign err_o            = err;
+
+  ////////////////
+  // Assertions //
+  ////////////////
+
+`ifndef SYNTHESIS
+  // The sequencing above is built for these generated constants.
+  initial begin
+    assert (InstrWidth == 32 && DispatchCycles == 1)
+      else $fatal(1, "lpu_icu_queue: built for 32-bit instructions and dispatch = 1");
+    assert ($bits(fetch.count.n) == WaitWidth && $bits(fetch.rpt.n) == RepWidth
+            && $bits(fetch.rpt.d) == RepWidth)
+      else $fatal(1, "lpu_icu_queue: counter widths differ from the instruction formats");
+    assert (QueueDepth > 0) else $fatal(1, "lpu_icu_queue: QueueDepth must be positive");
+    assert (Kind != UNIT_ICU) else $fatal(1, "lpu_icu_queue: a queue needs a slice kind");
+  end
+
+  // The stream and addr formats place the stream field alike.
+  assert property (@(posedge clk_i) fetch.strm.stream == fetch.addr.stream)
+    else $error("lpu_icu_queue: stream field differs between formats");
+
+  // The host never touches the RAM while the queue runs or rewinds.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) host_req_i |-> !run_i && !start_i)
+    else $error("lpu_icu_queue: host access while running");
+
+  // Only issuable ops of this queue's kind reach the dispatch register.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   dispatch_valid_q |-> op_legal(dispatch_q[31:26], Kind)
+                                        && dispatch_q[31:26] != OP_NOP
+                                        && dispatch_q[31:26] != OP_REPEAT)
+    else $error("lpu_icu_queue: dispatched a non-issuable op %h", dispatch_q[31:26]);
+
+  // The program counter never runs past the queue length while running.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) run_i |-> pc_q <= qlen_i)
+    else $error("lpu_icu_queue: pc beyond QLEN");
+
+  // A queue that has finished issues nothing and raises nothing.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   run_i && finished_o |-> err == ERR_NONE && !issue)
+    else $error("lpu_icu_queue: activity after finish");
+`endif
+
+endmodule

@@ -1,0 +1,243 @@
+// tinylpu core: control, instruction queues, stream fabric, MXM and MEM slices.
+//
+// The slices sit in a row at positions 0 (MXM) and 1 + i (MEM slice i), joined by the stream
+// fabric. Queues are numbered mxmw (0), mxma (1), mem0 .. mem{NumMemSlices-1} (2 ..); each
+// feeds its slice through its dispatch register. The host loads the queues and MEM words
+// through a word-addressed 32-bit port, then writes CTRL.start; lpu_ctrl runs the core until
+// every queue has finished plus four drain cycles (or the first error) and raises done.
+// docs/architecture.md is the cycle-level contract; docs/isa.md has the encodings and the
+// host map.
+
+module lpu_top
+  import lpu_isa_pkg::*;
+#(
+  parameter int unsigned NumLanes     = 16,
+  parameter int unsigned NumStreams   = 16,
+  parameter int unsigned NumMemSlices = 8,
+  parameter int unsigned MemDepth     = 1024,
+  parameter int unsigned MxmDim       = 16,
+  parameter int unsigned AccDepth     = 64,
+  parameter int unsigned QueueDepth   = 512
+) (
+  input  logic        clk_i,
+  input  logic        rst_ni,
+  input  logic        host_req_i,
+  input  logic        host_we_i,
+  input  logic [31:0] host_addr_i,
+  input  logic [31:0] host_wdata_i,
+  output logic [31:0] host_rdata_o,
+  output logic        host_rvalid_o,
+  output logic        busy_o,
+  output logic        done_o
+);
+
+  localparam int unsigned NumQueues    = 2 + NumMemSlices;
+  localparam int unsigned NumPos       = 1 + NumMemSlices;
+  localparam int unsigned QueueMxmw    = 0;
+  localparam int unsigned QueueMxma    = 1;
+  localparam int unsigned QueueMem0    = 2;
+  localparam int unsigned PosMxm       = 0;
+  localparam int unsigned PosMem0      = 1;
+  localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1;
+  localparam int unsigned LenWidth     = $clog2(QueueDepth + 1);
+  localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
+  localparam int unsigned NumChunks    = NumLanes / 4;
+  localparam int unsigned ChunkWidth   = (NumChunks > 1) ? $clog2(NumChunks) : 1;
+
+  /////////////
+  // Control //
+  /////////////
+
+  logic [NumQueues-1:0]    queue_req;
+  logic                    queue_we;
+  logic [EntryWidth-1:0]   queue_entry;
+  logic [31:0]             queue_wdata;
+  logic [31:0]             queue_rdata [NumQueues];
+  logic [NumMemSlices-1:0] mem_req;
+  logic                    mem_we;
+  logic [MemAddrWidth-1:0] mem_word;
+  logic [ChunkWidth-1:0]   mem_chunk;
+  logic [31:0]             mem_wdata;
+  logic [31:0]             mem_rdata [NumMemSlices];
+  logic                    start, run;
+  logic [LenWidth-1:0]     qlen [NumQueues];
+  logic [NumQueues-1:0]    finished;
+  err_e                    queue_err [NumQueues];
+
+  lpu_ctrl #(
+    .NumLanes     (NumLanes),
+    .NumStreams   (NumStreams),
+    .NumMemSlices (NumMemSlices),
+    .MemDepth     (MemDepth),
+    .MxmDim       (MxmDim),
+    .AccDepth     (AccDepth),
+    .QueueDepth   (QueueDepth)
+  ) u_ctrl (
+    .clk_i,
+    .rst_ni,
+    .host_req_i,
+    .host_we_i,
+    .host_addr_i,
+    .host_wdata_i,
+    .host_rdata_o,
+    .host_rvalid_o,
+    .queue_req_o   (queue_req),
+    .queue_we_o    (queue_we),
+    .queue_entry_o (queue_entry),
+    .queue_wdata_o (queue_wdata),
+    .queue_rdata_i (queue_rdata),
+    .mem_req_o     (mem_req),
+    .mem_we_o      (mem_we),
+    .mem_word_o    (mem_word),
+    .mem_chunk_o   (mem_chunk),
+    .mem_wdata_o   (mem_wdata),
+    .mem_rdata_i   (mem_rdata),
+    .start_o       (start),
+    .run_o         (run),
+    .qlen_o        (qlen),
+    .finished_i    (finished),
+    .err_i         (queue_err),
+    .busy_o,
+    .done_o
+  );
+
+  ////////////
+  // Queues //
+  ////////////
+
+  logic        dispatch_valid [NumQueues];
+  logic [31:0] dispatch_instr [NumQueues];
+
+  for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
+    localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
+                             (q == QueueMxma) ? UNIT_MXMA : UNIT_MEM;
+    localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
+
+    lpu_icu_queue #(
+      .Kind       (Kind),
+      .AddrLimit  (AddrLimit),
+      .NumStreams (NumStreams),
+      .QueueDepth (QueueDepth)
+    ) u_queue (
+      .clk_i,
+      .rst_ni,
+      .start_i          (start),
+      .run_i            (run),
+      .qlen_i           (qlen[q]),
+      .host_req_i       (queue_req[q]),
+      .host_we_i        (queue_we),
+      .host_entry_i     (queue_entry),
+      .host_wdata_i     (queue_wdata),
+      .host_rdata_o     (queue_rdata[q]),
+      .dispatch_valid_o (dispatch_valid[q]),
+      .dispatch_instr_o (dispatch_instr[q]),
+      .finished_o       (finished[q]),
+      .err_o            (queue_err[q])
+    );
+  end
+
+  ///////////////////
+  // Stream fabric //
+  ///////////////////
+
+  logic [1:0][NumStreams-1:0] drive     [NumPos];
+  logic [NumLanes-1:0][7:0]   drive_data[NumPos][2][NumStreams];
+  logic [NumLanes-1:0][7:0]   present   [NumPos][2][NumStreams];
+
+  lpu_stream_fabric #(
+    .NumPos     (NumPos),
+    .NumStreams (NumStreams),
+    .NumLanes   (NumLanes)
+  ) u_streams (
+    .clk_i,
+    .rst_ni,
+    .clear_i   (start),
+    .drive_i   (drive),
+    .data_i    (drive_data),
+    .present_o (present)
+  );
+
+  /////////
+  // MXM //
+  /////////
+
+  lpu_mxm #(
+    .NumLanes   (NumLanes),
+    .NumStreams (NumStreams),
+    .MxmDim     (MxmDim),
+    .AccDepth   (AccDepth)
+  ) u_mxm (
+    .clk_i,
+    .rst_ni,
+    .flush_i   (start),
+    .w_valid_i (dispatch_valid[QueueMxmw]),
+    .w_instr_i (dispatch_instr[QueueMxmw]),
+    .a_valid_i (dispatch_valid[QueueMxma]),
+    .a_instr_i (dispatch_instr[QueueMxma]),
+    .present_i (present[PosMxm]),
+    .drive_o   (drive[PosMxm]),
+    .data_o    (drive_data[PosMxm])
+  );
+
+  ////////////////
+  // MEM slices //
+  ////////////////
+
+  for (genvar i = 0; i < NumMemSlices; i++) begin : gen_mem
+    lpu_mem_slice #(
+      .NumLanes   (NumLanes),
+      .NumStreams (NumStreams),
+      .MemDepth   (MemDepth)
+    ) u_mem (
+      .clk_i,
+      .rst_ni,
+      .flush_i          (start),
+      .dispatch_valid_i (dispatch_valid[QueueMem0 + i]),
+      .dispatch_instr_i (dispatch_instr[QueueMem0 + i]),
+      .host_req_i       (mem_req[i]),
+      .host_we_i        (mem_we),
+      .host_word_i      (mem_word),
+      .host_chunk_i     (mem_chunk),
+      .host_wdata_i     (mem_wdata),
+      .host_rdata_o     (mem_rdata[i]),
+      .present_i        (present[PosMem0 + i]),
+      .drive_o          (drive[PosMem0 + i]),
+      .data_o           (drive_data[PosMem0 + i])
+    );
+  end
+
+  ////////////////
+  // Assertions //
+  ////////////////
+
+`ifndef SYNTHESIS
+  initial begin
+    assert (NumLanes % 4 == 0 && NumLanes >= 4)
+      else $fatal(1, "lpu_top: NumLanes must be a positive multiple of 4");
+    assert (NumStreams >= 4 && NumStreams <= 32)
+      else $fatal(1, "lpu_top: NumStreams must be in 4..32 (5-bit stream field, ACC groups)");
+    assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
+    assert (NumMemSlices >= 1 && NumQueues <= 64)
+      else $fatal(1, "lpu_top: NumMemSlices must be in 1..62");
+    assert (MemDepth >= 1 && MemDepth <= 8192)
+      else $fatal(1, "lpu_top: MemDepth must be in 1..8192 (13-bit addr field)");
+    assert (AccDepth >= 1 && AccDepth <= 8192)
+      else $fatal(1, "lpu_top: AccDepth must be in 1..8192 (13-bit addr field)");
+    assert (QueueDepth >= 1 && QueueDepth <= 65536)
+      else $fatal(1, "lpu_top: QueueDepth must be in 1..65536 (16-bit entry field)");
+  end
+
+  // The core is never busy and done at once.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) !(busy_o && done_o))
+    else $error("lpu_top: busy and done together");
+
+  // Every host read answers in the next cycle, and nothing else answers.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   (host_req_i && !host_we_i) |=> host_rvalid_o)
+    else $error("lpu_top: host read not answered");
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !(host_req_i && !host_we_i) |=> !host_rvalid_o)
+    else $error("lpu_top: spurious host_rvalid_o");
+`endif
+
+endmodule

@@ -1,0 +1,25 @@
+// Assembler and disassembler for the tinylpu text format (see docs/isa.md for the syntax).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sw/core/config.h"
+#include "sw/core/program.h"
+
+namespace tinylpu {
+
+// Parses assembly text:
+//   ; comment (also #)
+//   .queue mem0            selects the queue the following instructions go to
+//   READ 12, W3, stride=1  op, operands in the op's syntax order, then stride=/flag keywords
+// Throws Error "file:line:col: message" for the first problem found.
+Program Assemble(std::string_view text, std::string_view filename, const CoreConfig& config);
+
+// Prints `program` in the canonical form Assemble accepts; Assemble(Disassemble(p)) == p.
+std::string Disassemble(const Program& program, const CoreConfig& config);
+
+// One instruction in canonical form, e.g. "ABC 3, W0, stride=1, acc".
+std::string FormatInstr(const Instr& instr);
+
+}  // namespace tinylpu

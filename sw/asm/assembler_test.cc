@@ -1,0 +1,95 @@
+// Tests for the assembler and disassembler: round trips and located error messages.
+#include "sw/asm/assembler.h"
+
+#include <gtest/gtest.h>
+
+#include "sw/core/error.h"
+
+namespace tinylpu {
+namespace {
+
+const CoreConfig& Default() {
+  static const CoreConfig config = NamedConfig("default");
+  return config;
+}
+
+constexpr const char* kSample = R"(; a sample program
+.queue mem0
+    READ 12, W3, stride=1   # feed the MXM
+    REPEAT 15, 1
+    NOP 4
+    WRITE 0x20, E4
+.queue mxmw
+    LW W3
+    IW
+.queue mxma
+    ABC 0, W3, stride=-1, acc
+    ACC 63, E12
+)";
+
+TEST(AssemblerTest, ParsesOperandsFlagsAndStrides) {
+  Program p = Assemble(kSample, "s.asm", Default());
+  ASSERT_EQ(p.queues.size(), static_cast<size_t>(Default().num_queues()));
+  const auto& mem0 = p.queues[CoreConfig::MemQueue(0)];
+  ASSERT_EQ(mem0.size(), 4u);
+  EXPECT_EQ(mem0[0].op, isa::Op::kRead);
+  EXPECT_EQ(mem0[0].addr, 12u);
+  EXPECT_EQ(mem0[0].stream, 3u);
+  EXPECT_EQ(mem0[0].dir, Dir::kWest);
+  EXPECT_EQ(mem0[0].stride, 1);
+  EXPECT_EQ(mem0[1], Instr::Repeat(15, 1));
+  EXPECT_EQ(mem0[3].addr, 0x20u);
+  const auto& mxma = p.queues[CoreConfig::kQueueMxma];
+  EXPECT_TRUE(mxma[0].flag);
+  EXPECT_EQ(mxma[0].stride, -1);
+  EXPECT_EQ(mxma[1].stream, 12u);
+}
+
+TEST(AssemblerTest, DisassemblyRoundTrips) {
+  Program p = Assemble(kSample, "s.asm", Default());
+  std::string text = Disassemble(p, Default());
+  EXPECT_EQ(Assemble(text, "round.asm", Default()), p);
+  EXPECT_EQ(Disassemble(Assemble(text, "round.asm", Default()), Default()), text);
+}
+
+struct BadCase {
+  const char* text;
+  const char* where;    // "file:line:col"
+  const char* message;  // part of the message
+};
+
+class AssemblerErrorTest : public testing::TestWithParam<BadCase> {};
+
+TEST_P(AssemblerErrorTest, NamesFileLineAndColumn) {
+  const BadCase& c = GetParam();
+  try {
+    Assemble(c.text, "bad.asm", Default());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_EQ(what.rfind(c.where, 0), 0u) << what;
+    EXPECT_NE(what.find(c.message), std::string::npos) << what;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AssemblerErrorTest,
+    testing::Values(
+        BadCase{"READ 1, W0\n", "bad.asm:1:1:", "before any .queue"},
+        BadCase{".queue mem0\n  FROB 1\n", "bad.asm:2:3:", "unknown instruction 'FROB'"},
+        BadCase{".queue mem9\n", "bad.asm:1:8:", "no queue 'mem9'"},
+        BadCase{".queu mem0\n", "bad.asm:1:1:", "unknown directive"},
+        BadCase{".queue mem0\n  READ 1, X0\n", "bad.asm:2:11:", "expected a stream"},
+        BadCase{".queue mem0\n  READ 1, W16\n", "bad.asm:2:12:", "exceeds the 16 streams"},
+        BadCase{".queue mxma\n  ACC 0, E14\n", "bad.asm:2:11:", "group of 4"},
+        BadCase{".queue mem0\n  READ 1024, W0\n", "bad.asm:2:8:", "beyond queue mem0's depth"},
+        BadCase{".queue mem0\n  READ 12x, W0\n", "bad.asm:2:8:", "expected an integer"},
+        BadCase{".queue mem0\n  READ 1\n", "bad.asm:2:8:", "takes 2 operand(s)"},
+        BadCase{".queue mem0\n  READ 1, W0, bogus\n", "bad.asm:2:15:", "unexpected operand"},
+        BadCase{".queue mem0\n  READ 1, W0, stride=40\n", "bad.asm:2:22:", "outside -32..31"},
+        BadCase{".queue mem0\n  READ 1,, W0\n", "bad.asm:2:10:", "empty operand"},
+        BadCase{".queue mem0\n  NOP 0\n", "bad.asm:2:7:", "outside 1.."},
+        BadCase{".queue mem0\n  LW W0\n", "bad.asm:2:3:", "cannot be issued from queue mem0"}));
+
+}  // namespace
+}  // namespace tinylpu

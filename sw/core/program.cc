@@ -1,0 +1,109 @@
+// Program durations, fit checks and the binary image format.
+#include "sw/core/program.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sw/core/error.h"
+
+namespace tinylpu {
+namespace {
+
+constexpr uint32_t kMagic = 0x4250554c;  // "LPUB" little-endian
+constexpr uint32_t kImageVersion = 1;
+
+void Put32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+}  // namespace
+
+int64_t Program::QueueFinishCycle(int q) const {
+  int64_t sum = 0;
+  for (const Instr& instr : queues[q]) sum += Duration(instr);
+  return sum;
+}
+
+int64_t Program::FinishCycle() const {
+  int64_t finish = 0;
+  for (int q = 0; q < static_cast<int>(queues.size()); ++q) {
+    finish = std::max(finish, QueueFinishCycle(q));
+  }
+  return finish;
+}
+
+void Program::CheckFits(const CoreConfig& config) const {
+  if (static_cast<int>(queues.size()) > config.num_queues()) {
+    throw Error(fmt::format("program has {} queues; config '{}' has {}", queues.size(), config.name,
+                            config.num_queues()));
+  }
+  for (int q = 0; q < static_cast<int>(queues.size()); ++q) {
+    if (static_cast<int>(queues[q].size()) > config.queue_depth) {
+      throw Error(fmt::format("queue {} holds {} instructions; config '{}' queues hold {}",
+                              config.QueueName(q), queues[q].size(), config.name,
+                              config.queue_depth));
+    }
+    for (const Instr& instr : queues[q]) Encode(instr);
+  }
+}
+
+std::vector<uint8_t> ToBinary(const Program& program) {
+  std::vector<uint8_t> out;
+  Put32(out, kMagic);
+  Put32(out, kImageVersion);
+  Put32(out, static_cast<uint32_t>(program.queues.size()));
+  for (const auto& queue : program.queues) {
+    Put32(out, static_cast<uint32_t>(queue.size()));
+    for (const Instr& instr : queue) Put32(out, Encode(instr));
+  }
+  return out;
+}
+
+Program FromBinary(const std::vector<uint8_t>& bytes, std::string_view filename) {
+  size_t pos = 0;
+  auto get = [&](std::string_view what) {
+    if (pos + 4 > bytes.size()) {
+      throw Error(
+          fmt::format("{}: truncated binary image at byte {} (reading {})", filename, pos, what));
+    }
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t{bytes[pos + i]} << (8 * i);
+    pos += 4;
+    return v;
+  };
+  if (get("magic") != kMagic) throw Error(fmt::format("{}: not a tinylpu binary image", filename));
+  uint32_t version = get("version");
+  if (version != kImageVersion) {
+    throw Error(fmt::format("{}: image version {} is not supported (expected {})", filename,
+                            version, kImageVersion));
+  }
+  uint32_t num_queues = get("queue count");
+  if (num_queues > 64) throw Error(fmt::format("{}: {} queues is too many", filename, num_queues));
+  Program program;
+  program.queues.resize(num_queues);
+  for (uint32_t q = 0; q < num_queues; ++q) {
+    uint32_t count = get("instruction count");
+    if (count > (bytes.size() - pos) / 4) {
+      throw Error(fmt::format("{}: queue {} claims {} instructions but the file is shorter",
+                              filename, q, count));
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      size_t at = pos;
+      uint32_t word = get("instruction");
+      auto instr = Decode(word);
+      if (!instr) {
+        throw Error(fmt::format("{}: byte {}: word {:#010x} is not a valid instruction", filename,
+                                at, word));
+      }
+      program.queues[q].push_back(*instr);
+    }
+  }
+  if (pos != bytes.size()) {
+    throw Error(
+        fmt::format("{}: {} trailing bytes after the last queue", filename, bytes.size() - pos));
+  }
+  return program;
+}
+
+}  // namespace tinylpu

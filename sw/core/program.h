@@ -1,0 +1,37 @@
+// Program: the per-queue instruction lists of one run, and the cycle count they imply.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "sw/core/config.h"
+#include "sw/isa/instr.h"
+
+namespace tinylpu {
+
+struct Program {
+  // queues[q] is the instruction list of queue q (see CoreConfig for the queue order).
+  std::vector<std::vector<Instr>> queues;
+
+  // Cycle in which queue q has finished: the sum of its instructions' durations.
+  int64_t QueueFinishCycle(int q) const;
+  // Cycle in which every queue has finished.
+  int64_t FinishCycle() const;
+  // Cycles the core takes to run this program: FinishCycle() + drain.
+  int64_t PredictedCycles() const { return FinishCycle() + isa::kDrainCycles; }
+
+  // Throws Error when the program does not fit `config` (too many queues or instructions) or
+  // an instruction cannot be encoded.
+  void CheckFits(const CoreConfig& config) const;
+
+  friend bool operator==(const Program&, const Program&) = default;
+};
+
+// Binary image: "LPUB", format version, queue count, then per queue a count and the words,
+// all little-endian 32-bit.
+std::vector<uint8_t> ToBinary(const Program& program);
+// Throws Error naming `filename` when the image is malformed.
+Program FromBinary(const std::vector<uint8_t>& bytes, std::string_view filename);
+
+}  // namespace tinylpu

@@ -1,0 +1,72 @@
+// Tests for Program: durations and the binary image format.
+#include "sw/core/program.h"
+
+#include <gtest/gtest.h>
+
+#include "sw/core/error.h"
+
+namespace tinylpu {
+namespace {
+
+Program Sample() {
+  Program p;
+  p.queues.resize(4);
+  p.queues[2] = {Instr::Addr(isa::Op::kRead, 5, 3, Dir::kWest), Instr::Nop(7), Instr::Repeat(4, 3)};
+  p.queues[0] = {Instr::Stream(isa::Op::kLw, 1, Dir::kWest), Instr{.op = isa::Op::kIw}};
+  return p;
+}
+
+TEST(ProgramTest, DurationsSumPerQueue) {
+  Program p = Sample();
+  EXPECT_EQ(p.QueueFinishCycle(2), 1 + 7 + 12);
+  EXPECT_EQ(p.QueueFinishCycle(0), 2);
+  EXPECT_EQ(p.FinishCycle(), 20);
+  EXPECT_EQ(p.PredictedCycles(), 20 + isa::kDrainCycles);
+}
+
+TEST(ProgramTest, BinaryRoundTrip) {
+  Program p = Sample();
+  EXPECT_EQ(FromBinary(ToBinary(p), "x.bin"), p);
+}
+
+TEST(ProgramTest, MalformedImagesNameTheProblem) {
+  std::vector<uint8_t> image = ToBinary(Sample());
+  auto expect_error = [](const std::vector<uint8_t>& bytes, const std::string& what) {
+    try {
+      FromBinary(bytes, "bad.bin");
+      ADD_FAILURE() << "expected an error containing " << what;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bad.bin"), std::string::npos) << e.what();
+    }
+  };
+  expect_error({}, "truncated");
+  expect_error({1, 2, 3, 4, 5, 6, 7, 8}, "not a tinylpu binary");
+  std::vector<uint8_t> truncated(image.begin(), image.end() - 2);
+  expect_error(truncated, "truncated");
+  std::vector<uint8_t> short_queue = image;
+  short_queue[12] = 0xff;  // queue 0 claims 255 instructions
+  expect_error(short_queue, "shorter");
+  std::vector<uint8_t> trailing = image;
+  trailing.push_back(0);
+  expect_error(trailing, "trailing");
+  std::vector<uint8_t> bad_word = image;
+  bad_word[19] = 0xfc;  // the first word of queue 0 gets opcode 0x3f: undefined
+  expect_error(bad_word, "not a valid instruction");
+}
+
+TEST(ProgramTest, CheckFitsNamesTheLimit) {
+  CoreConfig c = NamedConfig("small");
+  Program p;
+  p.queues.resize(c.num_queues());
+  p.queues[1].assign(c.queue_depth + 1, Instr::Nop(1));
+  try {
+    p.CheckFits(c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("queue mxma holds"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tinylpu

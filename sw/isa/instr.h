@@ -1,0 +1,63 @@
+// Instr: one decoded tinylpu instruction, with encoding and decoding driven by the ISA tables.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "sw/isa/isa_gen.h"
+
+namespace tinylpu {
+
+enum class Dir : uint8_t { kEast = 0, kWest = 1 };
+
+// A decoded instruction. Fields an op's format lacks stay zero.
+struct Instr {
+  isa::Op op = isa::Op::kNop;
+  uint32_t addr = 0;
+  int32_t stride = 0;
+  bool flag = false;
+  uint32_t stream = 0;
+  Dir dir = Dir::kEast;
+  uint32_t n = 0;
+  uint32_t d = 0;
+
+  friend bool operator==(const Instr&, const Instr&) = default;
+
+  static Instr Nop(uint32_t cycles) { return Instr{.op = isa::Op::kNop, .n = cycles}; }
+  static Instr Repeat(uint32_t count, uint32_t distance) {
+    return Instr{.op = isa::Op::kRepeat, .n = count, .d = distance};
+  }
+  // An op in the addr format (READ, WRITE, ABC, ACC).
+  static Instr Addr(isa::Op op, uint32_t addr, uint32_t stream, Dir dir, bool flag = false) {
+    return Instr{.op = op, .addr = addr, .flag = flag, .stream = stream, .dir = dir};
+  }
+  static Instr Stream(isa::Op op, uint32_t stream, Dir dir) {
+    return Instr{.op = op, .stream = stream, .dir = dir};
+  }
+};
+
+// ISA table lookups; nullptr when not found.
+const isa::OpInfo* FindOp(isa::Op op);
+const isa::OpInfo* FindOpByOpcode(uint32_t opcode);
+const isa::OpInfo* FindOpByName(std::string_view name);  // case-insensitive
+const isa::FormatInfo& FormatOf(const isa::OpInfo& info);
+const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view name);
+bool HasField(isa::Op op, std::string_view name);
+
+// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d").
+int64_t FieldValue(const Instr& instr, std::string_view name);
+void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
+
+// Encodes `instr`. Throws Error naming the field when a value does not fit or is below its
+// minimum.
+uint32_t Encode(const Instr& instr);
+// Decodes `word`; nullopt when the opcode is undefined or a reserved bit is set.
+std::optional<Instr> Decode(uint32_t word);
+
+// The cycles a queue spends on `instr`: n for NOP, n*d for REPEAT, 1 otherwise.
+int64_t Duration(const Instr& instr);
+// True for the ICU control ops (NOP, REPEAT), which issue nothing to a slice.
+bool IsControl(isa::Op op);
+
+}  // namespace tinylpu
