@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test build configure bootstrap doctor lint synth gen clean
+.PHONY: run test bench build configure bootstrap doctor lint synth gen clean
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -24,6 +24,10 @@ configure: bootstrap
 
 bootstrap:
 	@bash tools/bootstrap.sh
+
+# Benchmarks (not tests): JSON figures, e.g. RTL against C++ model simulation speed.
+bench: build
+	$(BUILD)/bin/sim_speed
 
 doctor:
 	@bash tools/doctor.sh

@@ -6,4 +6,5 @@ lpu_stream_fabric.sv
 lpu_mem_slice.sv
 lpu_mxm.sv
 lpu_ctrl.sv
+lpu_tracer.sv
 lpu_top.sv

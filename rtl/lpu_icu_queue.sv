@@ -53,6 +53,12 @@ module lpu_icu_queue
   // Issue
   output logic                  dispatch_valid_o,
   output logic [31:0]           dispatch_instr_o,
+`ifndef SYNTHESIS
+  // Simulation only, for lpu_tracer: the instruction entering the dispatch register at the end
+  // of this cycle.
+  output logic                  issue_valid_o,
+  output logic [31:0]           issue_instr_o,
+`endif
   output logic                  finished_o,
   output err_e                  err_o
 );
@@ -287,6 +293,9 @@ module lpu_icu_queue
   ////////////////
 
 `ifndef SYNTHESIS
+  assign issue_valid_o = dispatch_valid_d;
+  assign issue_instr_o = dispatch_d;
+
   // The sequencing above is built for these generated constants.
   initial begin
     assert (InstrWidth == 32 && DispatchCycles == 1)

@@ -19,7 +19,8 @@
 // result is exactly what a register array updated at the end of t+3 would hold. Weights are
 // registers: the whole active array feeds the multipliers every cycle. `flush_i` (the start of
 // a run) drops ABC and ACC work that would otherwise land inside the new run; this only
-// matters after a run stopped on an error, since a clean run drains before it stops.
+// matters after a run stopped on an error, since a clean run drains before it stops. The
+// accumulator write port is also an output in simulation, for the tracer (lpu_tracer).
 
 module lpu_mxm
   import lpu_isa_pkg::*;
@@ -27,7 +28,8 @@ module lpu_mxm
   parameter int unsigned NumLanes   = 16,
   parameter int unsigned NumStreams = 16,
   parameter int unsigned MxmDim     = 16,
-  parameter int unsigned AccDepth   = 64
+  parameter int unsigned AccDepth   = 64,
+  localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1
 ) (
   input  logic                       clk_i,
   input  logic                       rst_ni,
@@ -39,13 +41,19 @@ module lpu_mxm
   input  logic                       a_valid_i,
   input  logic [31:0]                a_instr_i,
 
+`ifndef SYNTHESIS
+  // Simulation only, for lpu_tracer: the accumulator write at the end of this cycle
+  output logic                       acc_we_o,
+  output logic [AccAddrWidth-1:0]    acc_waddr_o,
+  output logic [MxmDim-1:0][31:0]    acc_wdata_o,
+
+`endif
   // Streams at position 0
   input  logic [NumLanes-1:0][7:0]   present_i [2][NumStreams],
   output logic [1:0][NumStreams-1:0] drive_o,
   output logic [NumLanes-1:0][7:0]   data_o    [2][NumStreams]
 );
 
-  localparam int unsigned AccAddrWidth   = (AccDepth > 1) ? $clog2(AccDepth) : 1;
   localparam int unsigned RowWidth       = (MxmDim > 1) ? $clog2(MxmDim) : 1;
   localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
   localparam int unsigned AccGroup       = 4;  // streams per int32 (one per byte)
@@ -293,6 +301,10 @@ module lpu_mxm
   ////////////////
 
 `ifndef SYNTHESIS
+  assign acc_we_o    = acc_we;
+  assign acc_waddr_o = acc_waddr;
+  assign acc_wdata_o = acc_wdata;
+
   // The pipeline above implements these generated latencies.
   initial begin
     assert (LatLwStreamIn == 1 && LatIwWeightsLive == 2 && LatAbcStreamIn == 1

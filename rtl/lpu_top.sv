@@ -107,6 +107,10 @@ module lpu_top
 
   logic        dispatch_valid [NumQueues];
   logic [31:0] dispatch_instr [NumQueues];
+`ifndef SYNTHESIS
+  logic        issue_valid    [NumQueues];  // for the tracer
+  logic [31:0] issue_instr    [NumQueues];
+`endif
 
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
@@ -131,6 +135,10 @@ module lpu_top
       .host_rdata_o     (queue_rdata[q]),
       .dispatch_valid_o (dispatch_valid[q]),
       .dispatch_instr_o (dispatch_instr[q]),
+`ifndef SYNTHESIS
+      .issue_valid_o    (issue_valid[q]),
+      .issue_instr_o    (issue_instr[q]),
+`endif
       .finished_o       (finished[q]),
       .err_o            (queue_err[q])
     );
@@ -161,6 +169,15 @@ module lpu_top
   // MXM //
   /////////
 
+`ifndef SYNTHESIS
+  // The accumulator write, for the tracer.
+  localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1;
+
+  logic                    acc_we;
+  logic [AccAddrWidth-1:0] acc_waddr;
+  logic [MxmDim-1:0][31:0] acc_wdata;
+`endif
+
   lpu_mxm #(
     .NumLanes   (NumLanes),
     .NumStreams (NumStreams),
@@ -169,14 +186,19 @@ module lpu_top
   ) u_mxm (
     .clk_i,
     .rst_ni,
-    .flush_i   (start),
-    .w_valid_i (dispatch_valid[QueueMxmw]),
-    .w_instr_i (dispatch_instr[QueueMxmw]),
-    .a_valid_i (dispatch_valid[QueueMxma]),
-    .a_instr_i (dispatch_instr[QueueMxma]),
-    .present_i (present[PosMxm]),
-    .drive_o   (drive[PosMxm]),
-    .data_o    (drive_data[PosMxm])
+    .flush_i     (start),
+    .w_valid_i   (dispatch_valid[QueueMxmw]),
+    .w_instr_i   (dispatch_instr[QueueMxmw]),
+    .a_valid_i   (dispatch_valid[QueueMxma]),
+    .a_instr_i   (dispatch_instr[QueueMxma]),
+`ifndef SYNTHESIS
+    .acc_we_o    (acc_we),
+    .acc_waddr_o (acc_waddr),
+    .acc_wdata_o (acc_wdata),
+`endif
+    .present_i   (present[PosMxm]),
+    .drive_o     (drive[PosMxm]),
+    .data_o      (drive_data[PosMxm])
   );
 
   ////////////////
@@ -205,6 +227,39 @@ module lpu_top
       .data_o           (drive_data[PosMem0 + i])
     );
   end
+
+  ////////////
+  // Tracer //
+  ////////////
+
+`ifndef SYNTHESIS
+  // Simulation only: reports every run cycle's issues, drives, writes and errors through DPI-C
+  // (tb/rtl_trace.cc). The queue and MXM outputs it needs exist in simulation only, so
+  // synthesis sees none of it.
+  lpu_tracer #(
+    .NumLanes     (NumLanes),
+    .NumStreams   (NumStreams),
+    .NumMemSlices (NumMemSlices),
+    .MxmDim       (MxmDim),
+    .AccDepth     (AccDepth)
+  ) u_tracer (
+    .clk_i,
+    .rst_ni,
+    .start_i          (start),
+    .run_i            (run),
+    .issue_valid_i    (issue_valid),
+    .issue_instr_i    (issue_instr),
+    .dispatch_valid_i (dispatch_valid),
+    .dispatch_instr_i (dispatch_instr),
+    .err_i            (queue_err),
+    .drive_i          (drive),
+    .drive_data_i     (drive_data),
+    .present_i        (present),
+    .acc_we_i         (acc_we),
+    .acc_waddr_i      (acc_waddr),
+    .acc_wdata_i      (acc_wdata)
+  );
+`endif
 
   ////////////////
   // Assertions //

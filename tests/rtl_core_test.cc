@@ -1,9 +1,14 @@
-// Directed RTL tests: stream hop timing, NOP/REPEAT timing, the cycle rule and error codes.
+// Directed core tests on every engine (RTL and C++ model): stream hops, NOP/REPEAT timing,
+// the cycle rule and error codes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <random>
+#include <tuple>
+
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
+#include "sw/model/cycle_model.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -21,11 +26,28 @@ void LoadRaw(HostBus& bus, int q, const std::vector<uint32_t>& words) {
   bus.Write(RegAddr(isa::kHostRegQlen + q), static_cast<uint32_t>(words.size()));
 }
 
-class RtlCoreTest : public testing::TestWithParam<std::string> {
+uint32_t Op(isa::Op op) { return static_cast<uint32_t>(op) << isa::kOpcodeLsb; }
+
+// (engine, config): "rtl" is the Verilated core, "model" the C++ cycle model.
+using EngineConfig = std::tuple<std::string, std::string>;
+
+std::unique_ptr<HostBus> MakeEngine(const std::string& engine, const CoreConfig& config) {
+  return engine == "rtl" ? MakeRtlSim(config) : MakeCycleModel(config);
+}
+
+// Every engine with every configuration it is built for.
+std::vector<EngineConfig> EngineConfigs() {
+  std::vector<EngineConfig> params;
+  for (const std::string& config : RtlConfigNames()) params.emplace_back("rtl", config);
+  for (const std::string& config : ConfigNames()) params.emplace_back("model", config);
+  return params;
+}
+
+class RtlCoreTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {
-    config_ = NamedConfig(GetParam());
-    bus_ = MakeRtlSim(config_);
+    config_ = NamedConfig(std::get<1>(GetParam()));
+    bus_ = MakeEngine(std::get<0>(GetParam()), config_);
   }
   Program Empty() const {
     Program p;
@@ -172,8 +194,196 @@ TEST(RtlSimTest, UnknownConfigIsRejected) {
   EXPECT_THROW(MakeRtlSim(c), Error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, RtlCoreTest, testing::ValuesIn(RtlConfigNames()),
+// Random programs (errors included) and random host traffic, on the RTL and the model side by
+// side: every read, done, Time() and every run cycle's trace must agree.
+class Twin {
+ public:
+  Twin(HostBus& rtl, HostBus& model) : rtl_(rtl), model_(model) {
+    rtl_.SetTraceSink(&rtl_rec_);
+    model_.SetTraceSink(&model_rec_);
+  }
+  ~Twin() {
+    rtl_.SetTraceSink(nullptr);
+    model_.SetTraceSink(nullptr);
+  }
+  void Write(uint32_t addr, uint32_t data) {
+    rtl_.Write(addr, data);
+    model_.Write(addr, data);
+    Compare(fmt::format("write {:#010x}", addr));
+  }
+  void Read(uint32_t addr) {
+    uint32_t r = rtl_.Read(addr);
+    uint32_t m = model_.Read(addr);
+    EXPECT_EQ(r, m) << fmt::format("read {:#010x}", addr);
+    Compare(fmt::format("read {:#010x}", addr));
+  }
+  void Tick(int64_t n) {
+    rtl_.Tick(n);
+    model_.Tick(n);
+    Compare(fmt::format("tick {}", n));
+  }
+  bool Done() const { return rtl_.Done(); }
+  int64_t traces_compared() const { return compared_; }
+  bool ok() const { return !testing::Test::HasFailure(); }
+
+ private:
+  struct Recorder final : TraceSink {
+    void OnCycle(const CycleTrace& trace) override { traces.push_back(trace); }
+    std::vector<CycleTrace> traces;
+  };
+  void Compare(const std::string& what) {
+    ASSERT_EQ(rtl_.Done(), model_.Done()) << what;
+    ASSERT_EQ(rtl_.Time(), model_.Time()) << what;
+    ASSERT_EQ(rtl_rec_.traces.size(), model_rec_.traces.size()) << what;
+    for (size_t i = 0; i < rtl_rec_.traces.size(); ++i) {
+      ASSERT_EQ(rtl_rec_.traces[i], model_rec_.traces[i])
+          << what << ", run cycle " << rtl_rec_.traces[i].cycle;
+    }
+    compared_ += static_cast<int64_t>(rtl_rec_.traces.size());
+    rtl_rec_.traces.clear();
+    model_rec_.traces.clear();
+  }
+  HostBus& rtl_;
+  HostBus& model_;
+  Recorder rtl_rec_;
+  Recorder model_rec_;
+  int64_t compared_ = 0;
+};
+
+class RtlModelDiffTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
+  const CoreConfig c = NamedConfig(GetParam());
+  auto rtl = MakeRtlSim(c);
+  auto model = MakeCycleModel(c);
+  Twin twin(*rtl, *model);
+  std::mt19937_64 rng(1234);
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
+  const int nq = c.num_queues();
+  const int chunks = c.lanes / 4;
+  constexpr int kIterations = 500;
+  for (int iter = 0; iter < kIterations && twin.ok(); ++iter) {
+    SCOPED_TRACE(fmt::format("iteration {}", iter));
+    const double p_err = chance(0.5) ? 0.0 : 0.01;  // half the programs run without a bad word
+    // A third of the programs keep the MXM busy: few NOPs and REPEATs on its queues, and two
+    // accumulators, so that back-to-back ABCs and ACCs meet in the pipeline.
+    const bool dense_mxm = chance(0.3);
+    // Few addresses and streams, so that values meet: words 0..7 and the last three.
+    auto addr = [&](int limit) {
+      if (chance(3 * p_err)) return static_cast<uint32_t>(uniform(limit, 8191));
+      return static_cast<uint32_t>(chance(0.2) ? limit - 1 - uniform(0, 2) : uniform(0, 7));
+    };
+    // Mostly westward on streams 0 and 1, so that the MXM samples what the slices read.
+    auto stream = [&](int group) {
+      if (chance(3 * p_err)) return static_cast<uint32_t>(uniform(0, 31));
+      if (group == 4) return static_cast<uint32_t>(4 * uniform(0, c.streams / 4 - 1));
+      return static_cast<uint32_t>(uniform(0, 1));
+    };
+    for (int i = 0; i < 6; ++i) {
+      const int slice = uniform(0, c.mem_slices - 1);
+      const int word = chance(0.8) ? uniform(0, 7) : c.mem_depth - 1 - uniform(0, 2);
+      for (int ch = 0; ch < chunks; ++ch) twin.Write(MemAddr(slice, word, ch), rng());
+    }
+    for (int q = 0; q < nq; ++q) {
+      const int len = chance(0.3) ? 0 : uniform(1, 14);
+      for (int i = 0; i < len; ++i) {
+        const int pick =
+            dense_mxm && q < CoreConfig::kFirstMemQueue ? uniform(20, 99) : uniform(0, 99);
+        uint32_t word = 0;
+        if (pick < 15) {
+          word = Op(isa::Op::kNop) | static_cast<uint32_t>(chance(p_err) ? 0 : uniform(1, 6));
+        } else if (pick < 28) {
+          const uint32_t n = chance(p_err) ? 0 : uniform(1, 4);
+          const uint32_t d = chance(p_err) ? 0 : uniform(1, 4);
+          word = Op(isa::Op::kRepeat) | n << 13 | d;
+        } else {
+          const int stride = chance(0.5) ? 0 : uniform(-3, 3);
+          const uint32_t dir = chance(0.75) ? 1 : 0;
+          const uint32_t common = (static_cast<uint32_t>(stride) & 0x3f) << 7 | dir;
+          switch (c.QueueUnit(q)) {
+            case isa::Unit::kMem:
+              word = Op(chance(0.5) ? isa::Op::kRead : isa::Op::kWrite) | addr(c.mem_depth) << 13 |
+                     stream(1) << 1 | common;
+              break;
+            case isa::Unit::kMxmw:
+              word = chance(0.2) ? Op(isa::Op::kIw) : Op(isa::Op::kLw) | stream(1) << 1 | dir;
+              break;
+            default: {
+              const bool drain = chance(0.3);
+              // Few accumulators, so that ABC and ACC meet.
+              const uint32_t acc = chance(0.8) ? uniform(0, dense_mxm ? 1 : 3) : addr(c.acc_depth);
+              word = Op(drain ? isa::Op::kAcc : isa::Op::kAbc) | acc << 13 |
+                     uint32_t{chance(0.5)} << 6 | stream(drain ? 4 : 1) << 1 | common;
+            }
+          }
+          if (chance(p_err)) word = 0x3fu << isa::kOpcodeLsb;  // undefined
+        }
+        twin.Write(QueueAddr(q, i), word);
+      }
+      twin.Write(RegAddr(isa::kHostRegQlen + q), static_cast<uint32_t>(len));
+    }
+    // One to three runs, some restarted in the cycle right after the last one stopped, with
+    // host traffic (mostly ignored while running) in between.
+    const int runs = uniform(1, 3);
+    for (int run = 0; run < runs && twin.ok(); ++run) {
+      twin.Write(RegAddr(isa::kHostRegCtrl), 1);
+      for (int guard = 0; !twin.Done() && guard < 5000 && twin.ok(); ++guard) {
+        const int act = uniform(0, 99);
+        if (act < 70) {
+          twin.Tick(1);
+        } else if (act < 80) {
+          twin.Tick(uniform(2, 40));
+        } else if (act < 92) {
+          twin.Read(RegAddr(chance(0.3) ? isa::kHostRegQlen + uniform(0, 12) : uniform(0, 10)));
+        } else if (act < 96) {
+          twin.Read(chance(0.5) ? MemAddr(uniform(0, c.mem_slices - 1), uniform(0, 7),
+                                          uniform(0, chunks - 1))
+                                : QueueAddr(uniform(0, nq - 1), uniform(0, 5)));
+        } else {
+          twin.Write(chance(0.5) ? RegAddr(isa::kHostRegCtrl)
+                                 : MemAddr(uniform(0, c.mem_slices - 1), uniform(0, 7), 0),
+                     1);
+        }
+      }
+      ASSERT_TRUE(twin.Done()) << "the run did not finish";
+      if (run + 1 < runs && chance(0.5)) continue;
+      for (int i = uniform(0, 6); i > 0; --i) {
+        switch (uniform(0, 3)) {
+          case 0:
+            twin.Tick(uniform(1, 20));
+            break;
+          case 1:
+            twin.Read(MemAddr(uniform(0, c.mem_slices - 1), uniform(0, 7), uniform(0, chunks - 1)));
+            break;
+          case 2:
+            twin.Write(MemAddr(uniform(0, c.mem_slices - 1), uniform(0, 7), uniform(0, chunks - 1)),
+                       rng());
+            break;
+          default:
+            twin.Read(RegAddr(uniform(0, 8)));
+        }
+      }
+    }
+    // Everything has landed: registers and the words in use agree.
+    twin.Tick(6);
+    for (uint32_t reg = 0; reg <= isa::kHostRegConfig2; ++reg) twin.Read(RegAddr(reg));
+    for (int slice = 0; slice < c.mem_slices; ++slice) {
+      for (int word : {0, 1, 2, 3, 4, 5, 6, 7, c.mem_depth - 3, c.mem_depth - 2, c.mem_depth - 1}) {
+        for (int ch = 0; ch < chunks; ++ch) twin.Read(MemAddr(slice, word, ch));
+      }
+    }
+  }
+  EXPECT_GT(twin.traces_compared(), 1000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, RtlModelDiffTest, testing::ValuesIn(RtlConfigNames()),
                          [](const auto& info) { return info.param; });
+
+INSTANTIATE_TEST_SUITE_P(Engines, RtlCoreTest, testing::ValuesIn(EngineConfigs()),
+                         [](const testing::TestParamInfo<EngineConfig>& info) {
+                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         });
 
 }  // namespace
 }  // namespace tinylpu

@@ -1,11 +1,14 @@
-// End-to-end: random int8 matmuls compiled, run on the Verilated core and checked bit for bit.
+// End-to-end: random int8 matmuls compiled, run on each engine (the Verilated core and the C++
+// cycle model) and checked bit for bit and cycle for cycle.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 #include "sw/compiler/matmul.h"
 #include "sw/core/driver.h"
+#include "sw/model/cycle_model.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -21,18 +24,22 @@ void PrintTo(const MatmulCase& c, std::ostream* os) {
   *os << fmt::format("{} {}x{}x{} seed {}", c.config, c.shape.m, c.shape.k, c.shape.n, c.seed);
 }
 
-std::string CaseName(const testing::TestParamInfo<MatmulCase>& info) {
-  const MatmulCase& c = info.param;
-  return fmt::format("{}_M{}K{}N{}", c.config, c.shape.m, c.shape.k, c.shape.n);
+// (engine, case): "rtl" is the Verilated core, "model" the C++ cycle model.
+using EngineCase = std::tuple<std::string, MatmulCase>;
+
+std::string CaseName(const testing::TestParamInfo<EngineCase>& info) {
+  const auto& [engine, c] = info.param;
+  return fmt::format("{}_{}_M{}K{}N{}", engine, c.config, c.shape.m, c.shape.k, c.shape.n);
 }
 
-class RtlMatmulTest : public testing::TestWithParam<MatmulCase> {};
+class RtlMatmulTest : public testing::TestWithParam<EngineCase> {};
 
 TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
-  const MatmulCase& c = GetParam();
+  const auto& [engine, c] = GetParam();
   const std::string replay = fmt::format(
-      "replay: build/bin/tinylpu run --config {} --m {} --k {} --n {} --seed {} --waves run.fst",
-      c.config, c.shape.m, c.shape.k, c.shape.n, c.seed);
+      "replay: build/bin/tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed {}{}",
+      engine, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed,
+      engine == "rtl" ? " --waves run.fst" : "");
   SCOPED_TRACE(replay);
   std::cout << "seed " << c.seed << " (" << replay << ")\n";
   CoreConfig config = NamedConfig(c.config);
@@ -45,7 +52,7 @@ TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
   for (auto& v : x) v = static_cast<int8_t>(dist(rng));
   for (auto& v : w) v = static_cast<int8_t>(dist(rng));
 
-  auto bus = MakeRtlSim(config);
+  auto bus = engine == "rtl" ? MakeRtlSim(config) : MakeCycleModel(config);
   LoadProgram(*bus, plan.program);
   for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
     WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
@@ -71,14 +78,17 @@ TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
 
 // Shapes: single element, exactly one tile, tiling in K and N with ragged edges, more rows
 // than the accumulators hold (the compiler splits M into chunks).
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, RtlMatmulTest,
-    testing::Values(MatmulCase{"small", {1, 1, 1}, 11}, MatmulCase{"small", {8, 8, 8}, 12},
-                    MatmulCase{"small", {20, 30, 17}, 13}, MatmulCase{"small", {70, 16, 24}, 14},
-                    MatmulCase{"default", {1, 1, 1}, 21}, MatmulCase{"default", {16, 16, 16}, 22},
-                    MatmulCase{"default", {32, 48, 40}, 23},
-                    MatmulCase{"default", {80, 70, 33}, 24}),
-    CaseName);
+INSTANTIATE_TEST_SUITE_P(Shapes, RtlMatmulTest,
+                         testing::Combine(testing::Values("rtl", "model"),
+                                          testing::Values(MatmulCase{"small", {1, 1, 1}, 11},
+                                                          MatmulCase{"small", {8, 8, 8}, 12},
+                                                          MatmulCase{"small", {20, 30, 17}, 13},
+                                                          MatmulCase{"small", {70, 16, 24}, 14},
+                                                          MatmulCase{"default", {1, 1, 1}, 21},
+                                                          MatmulCase{"default", {16, 16, 16}, 22},
+                                                          MatmulCase{"default", {32, 48, 40}, 23},
+                                                          MatmulCase{"default", {80, 70, 33}, 24})),
+                         CaseName);
 
 }  // namespace
 }  // namespace tinylpu

@@ -58,6 +58,8 @@ struct BadCase {
   const char* message;  // part of the message
 };
 
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.where << " " << c.message; }
+
 class AssemblerErrorTest : public testing::TestWithParam<BadCase> {};
 
 TEST_P(AssemblerErrorTest, NamesFileLineAndColumn) {

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -14,6 +15,8 @@
 #include "sw/compiler/matmul.h"
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
+#include "sw/model/cycle_model.h"
+#include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -32,7 +35,14 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
   }
 }
 
+std::string EngineLabel(const std::string& engine) {
+  if (engine == "model") return "the C++ model";
+  if (engine == "lockstep") return "RTL in lockstep with the C++ model";
+  return "RTL";
+}
+
 struct RunOptions {
+  std::string engine = "rtl";
   std::string config = "default";
   MatmulShape shape{32, 48, 40};
   uint64_t seed = 1;
@@ -61,29 +71,55 @@ int RunMatmul(const RunOptions& opt) {
   Program program = Assemble(text, "<matmul>", config);
   if (!(program == plan.program)) throw Error("internal: assembly round trip changed the program");
 
-  auto bus = MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
-  LoadProgram(*bus, program);
-  for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
-    WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
+  std::vector<MemWord> inputs = PackMatmulInputs(plan, x, w);
+  RunResult result;
+  std::vector<int32_t> y;
+  std::optional<Divergence> divergence;
+  if (opt.engine == "lockstep") {
+    auto rtl = MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
+    auto model = MakeCycleModel(config);
+    Lockstep lockstep(*rtl, *model);
+    lockstep.LoadProgram(program);
+    for (const MemWord& word : inputs)
+      lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);
+    LockstepResult lr = lockstep.Run(opt.max_cycles);
+    result = lr.dut;
+    divergence = lr.divergence;
+    y = UnpackMatmulOutput(
+        plan, [&](const WordLoc& loc) { return lockstep.ReadMemWord(loc.slice, loc.addr); });
+  } else {
+    std::unique_ptr<HostBus> bus = opt.engine == "model"
+                                       ? MakeCycleModel(config)
+                                       : MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
+    LoadProgram(*bus, program);
+    for (const MemWord& word : inputs)
+      WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
+    result = RunCore(*bus, opt.max_cycles);
+    y = UnpackMatmulOutput(
+        plan, [&](const WordLoc& loc) { return ReadMemWord(*bus, loc.slice, loc.addr); });
   }
-  RunResult result = RunCore(*bus, opt.max_cycles);
-  std::vector<int32_t> y = UnpackMatmulOutput(
-      plan, [&](const WordLoc& loc) { return ReadMemWord(*bus, loc.slice, loc.addr); });
+  if (divergence) std::cerr << divergence->message << "\n";
   std::vector<int32_t> expected = ReferenceMatmul(opt.shape, x, w);
 
   int64_t mismatches = 0;
   for (size_t i = 0; i < y.size(); ++i) mismatches += y[i] != expected[i] ? 1 : 0;
-  const bool bit_exact = result.ok() && mismatches == 0;
+  const bool bit_exact = result.ok() && mismatches == 0 && !divergence;
+  // A run cut short (error, time-out, divergence) did not do all its ABCs: no utilisation.
   const double utilization =
-      result.cycles > 0 ? static_cast<double>(plan.abc_count) / static_cast<double>(result.cycles)
-                        : 0.0;
+      result.ok() && !divergence && result.cycles > 0
+          ? static_cast<double>(plan.abc_count) / static_cast<double>(result.cycles)
+          : 0.0;
+  const std::string status =
+      divergence ? fmt::format("stopped at the lockstep divergence in cycle {}", divergence->cycle)
+                 : result.Describe(config);
   const std::string shape = fmt::format("{}x{}x{}", opt.shape.m, opt.shape.k, opt.shape.n);
   if (opt.json) {
     nlohmann::json j = {
         {"workload", "matmul"},
         {"shape", {{"m", opt.shape.m}, {"k", opt.shape.k}, {"n", opt.shape.n}}},
         {"config", config.name},
-        {"engine", "rtl"},
+        {"engine", opt.engine},
+        {"lockstep_divergence", divergence ? divergence->message : ""},
         {"seed", opt.seed},
         {"bit_exact", bit_exact},
         {"mismatches", mismatches},
@@ -91,25 +127,26 @@ int RunMatmul(const RunOptions& opt) {
         {"predicted_cycles", plan.predicted_cycles},
         {"cycle_exact", result.cycles == plan.predicted_cycles},
         {"mxm_utilization", utilization},
-        {"status", result.Describe(config)},
+        {"status", status},
     };
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format(
-        "matmul {} int8 on RTL config '{}' (seed {}): {}, {} cycles (predicted {}), "
+        "matmul {} int8 on {}, config '{}' (seed {}): {}, {} cycles (predicted {}), "
         "MXM utilisation {:.1f}%{}\n",
-        shape, config.name, opt.seed,
+        shape, EngineLabel(opt.engine), config.name, opt.seed,
         bit_exact ? "bit-exact"
                   : fmt::format("NOT bit-exact ({} of {} wrong)", mismatches, y.size()),
         result.cycles, plan.predicted_cycles, 100.0 * utilization,
-        result.ok() ? "" : ", " + result.Describe(config));
+        status == "ok" ? "" : ", " + status);
   }
   const bool ok = bit_exact && result.cycles == plan.predicted_cycles;
   if (!ok) {
     std::cerr << fmt::format(
-        "reproduce with waves: tinylpu run --config {} --m {} --k {} --n {} --seed {} "
+        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed {} "
         "--waves tinylpu_run.fst\n",
-        config.name, opt.shape.m, opt.shape.k, opt.shape.n, opt.seed);
+        opt.engine == "model" ? "lockstep" : opt.engine, config.name, opt.shape.m, opt.shape.k,
+        opt.shape.n, opt.seed);
   }
   return ok ? 0 : 1;
 }
@@ -122,6 +159,11 @@ int Main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Multiply random int8 matrices on the Verilated core and check the result");
   run_cmd->add_option("--config", run.config, "Core configuration (see `tinylpu configs`)");
+  run_cmd
+      ->add_option(
+          "--engine", run.engine,
+          "rtl (Verilated core), model (C++ cycle model) or lockstep (both, compared every cycle)")
+      ->check(CLI::IsMember({"rtl", "model", "lockstep"}));
   run_cmd->add_option("--m", run.shape.m, "Rows of X and Y")->check(CLI::Range(1, 4096));
   run_cmd->add_option("--k", run.shape.k, "Columns of X, rows of W")->check(CLI::Range(1, 4096));
   run_cmd->add_option("--n", run.shape.n, "Columns of W and Y")->check(CLI::Range(1, 4096));

@@ -76,14 +76,10 @@ std::vector<uint8_t> ReadMemWord(HostBus& bus, int slice, int word) {
   return lanes;
 }
 
-RunResult RunCore(HostBus& bus, int64_t max_cycles) {
-  bus.Write(RegAddr(isa::kHostRegCtrl), 1);
+void StartRun(HostBus& bus) { bus.Write(RegAddr(isa::kHostRegCtrl), 1); }
+
+RunResult ReadRunResult(HostBus& bus) {
   RunResult result;
-  int64_t waited = 0;
-  while (!bus.Done() && waited < max_cycles) {
-    bus.Tick(1);
-    ++waited;
-  }
   result.timed_out = !bus.Done();
   uint32_t status = bus.Read(RegAddr(isa::kHostRegStatus));
   result.cycles = bus.Read(RegAddr(isa::kHostRegCycles));
@@ -93,6 +89,12 @@ RunResult RunCore(HostBus& bus, int64_t max_cycles) {
     result.err_queue = static_cast<int>(bus.Read(RegAddr(isa::kHostRegErrQueue)));
   }
   return result;
+}
+
+RunResult RunCore(HostBus& bus, int64_t max_cycles) {
+  StartRun(bus);
+  for (int64_t waited = 0; !bus.Done() && waited < max_cycles; ++waited) bus.Tick(1);
+  return ReadRunResult(bus);
 }
 
 std::string ErrName(isa::Err err) {

@@ -38,6 +38,9 @@ struct RunResult {
 
 // Starts a run and waits for done, at most `max_cycles` cycles.
 RunResult RunCore(HostBus& bus, int64_t max_cycles);
+// The two halves of RunCore: one start write, and the status of the finished (or stopped) run.
+void StartRun(HostBus& bus);
+RunResult ReadRunResult(HostBus& bus);
 
 // Name of an error code ("ILLEGAL_OPCODE"), or "UNKNOWN(n)".
 std::string ErrName(isa::Err err);

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "sw/core/config.h"
+#include "sw/core/trace.h"
 
 namespace tinylpu {
 
@@ -24,6 +25,9 @@ class HostBus {
   virtual bool Done() const = 0;
   // Simulated clock cycles since reset.
   virtual uint64_t Time() const = 0;
+  // Receives one CycleTrace per run cycle from now on; nullptr stops tracing. The sink must
+  // outlive the bus or be reset first.
+  virtual void SetTraceSink(TraceSink* sink) = 0;
 };
 
 }  // namespace tinylpu

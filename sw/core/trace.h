@@ -1,0 +1,67 @@
+// Trace: what a core did in one run cycle, as both the RTL and the C++ model report it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sw/isa/instr.h"
+#include "sw/isa/isa_gen.h"
+
+namespace tinylpu {
+
+// Every event is stamped with the run cycle (the CYCLES count, from 0) in which it happens.
+
+// A queue issued (fetched or re-issued) an instruction in this cycle; `word` is the encoding
+// that entered the dispatch register, with the stride already applied to addr on re-issues.
+struct IssueEvent {
+  int queue = 0;
+  uint32_t word = 0;
+  friend bool operator==(const IssueEvent&, const IssueEvent&) = default;
+};
+
+// A slice drove a stream register in this cycle (out[dir][pos][stream] = lanes).
+struct DriveEvent {
+  int pos = 0;
+  Dir dir = Dir::kEast;
+  int stream = 0;
+  std::vector<uint8_t> lanes;
+  friend bool operator==(const DriveEvent&, const DriveEvent&) = default;
+};
+
+// A MEM slice's SRAM was written by the core (not the host) at the end of this cycle.
+struct MemWriteEvent {
+  int slice = 0;
+  int addr = 0;
+  std::vector<uint8_t> lanes;
+  friend bool operator==(const MemWriteEvent&, const MemWriteEvent&) = default;
+};
+
+// The MXM wrote accumulator `addr` at the end of this cycle (MxmDim int32 values).
+struct AccWriteEvent {
+  int addr = 0;
+  std::vector<int32_t> values;
+  friend bool operator==(const AccWriteEvent&, const AccWriteEvent&) = default;
+};
+
+// Everything observable in one run cycle. Events in each list are sorted: issues by queue,
+// drives by (pos, dir, stream), MEM writes by slice.
+struct CycleTrace {
+  int64_t cycle = 0;
+  std::vector<IssueEvent> issues;
+  std::vector<DriveEvent> drives;
+  std::vector<MemWriteEvent> mem_writes;
+  std::vector<AccWriteEvent> acc_writes;
+  // The error raised in this cycle (kNone when none) and the queue that raised it.
+  isa::Err err = isa::Err::kNone;
+  int err_queue = 0;
+  friend bool operator==(const CycleTrace&, const CycleTrace&) = default;
+};
+
+// Receives one CycleTrace per run cycle while a run is in progress.
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void OnCycle(const CycleTrace& trace) = 0;
+};
+
+}  // namespace tinylpu

@@ -1,0 +1,170 @@
+// CycleModel: a fast cycle-accurate C++ model of the tinylpu core (rtl/lpu_top.sv) as a HostBus.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sw/core/config.h"
+#include "sw/core/host_bus.h"
+#include "sw/core/trace.h"
+
+namespace tinylpu {
+
+// The core, modelled register for register where it is observable: every host transaction,
+// register value, run cycle, error, SRAM and accumulator write and stream drive matches the
+// Verilated RTL behind RtlSim (tb/rtl_sim.h) cycle for cycle. Where docs/architecture.md and
+// the RTL disagree, this model follows the RTL, down to the corner cases: instructions issued
+// in an error cycle act after the core stopped, a start drops only the work that would land in
+// the new run, a host MEM access in the cycle a slice uses its SRAM is dropped.
+//
+// Speed comes from doing no work for things that do not change:
+//  - the stream fabric is stored by *diagonal*: a value driven eastward at position p in cycle
+//    c is present at p + k in cycle c + k, so it lives in one slot keyed by c - p (c + p
+//    westward) and is never copied from hop to hop; a slot read finds the latest value driven
+//    upstream of the reader on that diagonal, or zero;
+//  - idle cycles with nothing in flight, and run cycles in which every queue only counts down
+//    a wait (NOP, REPEAT spacing), are skipped in one step when no trace sink is set;
+//  - the MXM multiplies two weight rows per SSE2 pmaddwd (weights kept packed in pairs);
+//  - all state lives in flat arrays sized at construction: nothing is allocated per cycle
+//    unless a trace sink is set.
+class CycleModel final : public HostBus {
+ public:
+  // `config` must be valid (CoreConfig::Validate); MakeCycleModel checks it.
+  explicit CycleModel(const CoreConfig& config);
+
+  const CoreConfig& config() const override { return config_; }
+  void Write(uint32_t addr, uint32_t data) override;
+  uint32_t Read(uint32_t addr) override;
+  void Tick(int64_t cycles) override;
+  bool Done() const override { return done_; }
+  uint64_t Time() const override { return time_; }
+  void SetTraceSink(TraceSink* sink) override { sink_ = sink; }
+
+ private:
+  // One host request presented for one cycle.
+  struct HostRequest {
+    bool we = false;
+    uint32_t addr = 0;
+    uint32_t wdata = 0;
+  };
+
+  // Where the data of a read request comes from in the cycle after it (lpu_ctrl's rsel).
+  enum class ReadSel : uint8_t { kZero, kReg, kQueue, kMem };
+
+  // A host access that reached a MEM slice (idle core, inside the configuration).
+  struct MemAccess {
+    int slice = -1;
+    bool we = false;
+    int word = 0;
+    int chunk = 0;
+    uint32_t wdata = 0;
+  };
+
+  // One instruction queue (lpu_icu_queue): sequencer state and its dispatch register.
+  struct Queue {
+    isa::Unit kind = isa::Unit::kMem;
+    uint32_t addr_limit = 0;
+    const uint32_t* imem = nullptr;  // QueueDepth words inside imem_
+    uint32_t qlen = 0;               // the QLEN register
+    uint32_t pc = 0;
+    uint32_t wait = 0;
+    uint32_t rep_left = 0;
+    uint32_t rep_dist = 0;
+    bool last_valid = false;
+    uint32_t last = 0;  // last issued word, addr already strided
+    bool dispatch_valid = false;
+    uint32_t dispatch = 0;
+  };
+
+  // One MEM slice's pipeline registers (its SRAM words live in mem_).
+  struct MemSlice {
+    bool rd_valid = false;  // drive rdata in this cycle
+    uint8_t rd_dir = 0;
+    uint8_t rd_stream = 0;
+    int host_chunk = 0;  // chunk of the last host read (host_chunk_q)
+  };
+
+  // The MXM: weights, the three ABC stages and the ACC drive register.
+  struct Mxm {
+    std::vector<int16_t> shadow;  // [k][n], int8 values
+    // The active weights, two rows a pair: (j, n) holds int16 w[2j][n] low, w[2j+1][n] high.
+    std::vector<uint32_t> packed;  // [(dim + 1) / 2][stride]
+    int stride = 0;                // dim rounded up to a multiple of 4
+    int row = 0;
+    bool s1_valid = false;
+    bool s1_acc = false;
+    uint32_t s1_addr = 0;
+    std::vector<int16_t> x;  // stage 1: sampled activations (int8 values)
+    bool s2_valid = false;
+    bool s2_acc = false;
+    uint32_t s2_addr = 0;
+    std::vector<int32_t> y;  // stage 2: products summed
+    bool drv_valid = false;
+    uint8_t drv_dir = 0;
+    uint8_t drv_base = 0;
+    std::vector<int32_t> drv;  // the accumulator read by ACC, driven in the next cycle
+    std::vector<int32_t> acc;  // [AccDepth][MxmDim]
+    std::vector<int32_t> wr;   // stage 3 write data of the current cycle
+  };
+
+  // One clock cycle with an optional host request; returns what host_rdata_o shows after it.
+  uint32_t Step(const HostRequest* host);
+  // Skips `cycles` run cycles in which every queue only waits and nothing is in flight.
+  void SkipWaits(int64_t cycles);
+
+  uint32_t ReadRegister(uint32_t reg) const;
+  // Returns whether any queue issued.
+  bool StepQueues(CycleTrace* trace, isa::Err* err, int* err_queue, bool* all_finished);
+  void StepMxm(bool flush, CycleTrace* trace);
+  void StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
+  isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+
+  // Stream fabric, stored by diagonal (see the class comment).
+  const uint8_t* Present(int pos, int dir, int stream) const;
+  uint8_t* Drive(int pos, int dir, int stream, CycleTrace* trace);
+  void ClearStreams();
+
+  CoreConfig config_;
+  int lanes_ = 0;
+  int dim_ = 0;
+  int num_queues_ = 0;
+  int num_pos_ = 0;
+  TraceSink* sink_ = nullptr;
+  CycleTrace trace_;
+
+  // lpu_ctrl
+  uint64_t time_ = 0;
+  bool running_ = false;
+  bool done_ = false;
+  int drain_ = 0;
+  int64_t cycles_ = 0;  // CYCLES (the register shows the low 32 bits)
+  isa::Err err_code_ = isa::Err::kNone;
+  int64_t err_cycle_ = 0;
+  int err_queue_ = 0;
+
+  // Fast-forward hints, valid after each Step: something still acts in a later cycle without
+  // a queue issuing it (dispatch registers, READ/ABC/ACC pipelines), and how many cycles every
+  // unfinished queue will only wait for.
+  bool in_flight_ = false;
+  uint32_t skippable_ = 0;
+
+  std::vector<uint32_t> imem_;  // [queue][QueueDepth]
+  std::vector<Queue> queues_;
+  std::vector<uint8_t> mem_;    // [slice][MemDepth][lanes]
+  std::vector<uint8_t> rdata_;  // [slice][lanes]: SRAM output registers
+  std::vector<MemSlice> slices_;
+  Mxm mxm_;
+
+  // Stream slots: [dir][stream][slot] with a key (the diagonal, kNoKey when empty) and lanes.
+  int slot_bits_ = 0;
+  std::vector<int64_t> slot_key_;
+  std::vector<uint8_t> slot_data_;
+  std::vector<uint8_t> zeros_;
+};
+
+// Builds a model of `config` in its reset state and reads back its ID and CONFIG registers, as
+// MakeRtlSim does (so Time() agrees with the RTL too). Throws Error for an invalid config.
+std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config);
+
+}  // namespace tinylpu
