@@ -1,11 +1,11 @@
 // Benchmark: simulated cycles per second of the Verilated RTL and the C++ model, same program.
-#include <chrono>
-#include <iostream>
-#include <random>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <chrono>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "sw/compiler/matmul.h"
 #include "sw/core/driver.h"
@@ -57,12 +57,7 @@ int Main(int argc, char** argv) {
   for (const std::string& name : configs) {
     CoreConfig config = NamedConfig(name);
     MatmulPlan plan = CompileMatmul(config, shape);
-    std::mt19937_64 rng(1);
-    std::uniform_int_distribution<int> dist(-128, 127);
-    std::vector<int8_t> x(static_cast<size_t>(shape.m) * shape.k);
-    std::vector<int8_t> w(static_cast<size_t>(shape.k) * shape.n);
-    for (auto& v : x) v = static_cast<int8_t>(dist(rng));
-    for (auto& v : w) v = static_cast<int8_t>(dist(rng));
+    const auto [x, w] = RandomMatmulOperands(shape, 1);
     std::vector<MemWord> inputs = PackMatmulInputs(plan, x, w);
     auto rtl = MakeRtlSim(config);
     auto model = MakeCycleModel(config);

@@ -28,12 +28,7 @@ void PrintTo(const LockstepCase& c, std::ostream* os) {
 MatmulPlan LoadMatmul(Lockstep& lockstep, const CoreConfig& config, MatmulShape shape,
                       uint64_t seed) {
   MatmulPlan plan = CompileMatmul(config, shape);
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> dist(-128, 127);
-  std::vector<int8_t> x(static_cast<size_t>(shape.m) * shape.k);
-  std::vector<int8_t> w(static_cast<size_t>(shape.k) * shape.n);
-  for (auto& v : x) v = static_cast<int8_t>(dist(rng));
-  for (auto& v : w) v = static_cast<int8_t>(dist(rng));
+  const auto [x, w] = RandomMatmulOperands(shape, seed);
   lockstep.LoadProgram(plan.program);
   for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
     lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <iostream>
 #include <random>
 #include <tuple>
 
@@ -254,10 +256,18 @@ class RtlModelDiffTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   const CoreConfig c = NamedConfig(GetParam());
-  auto rtl = MakeRtlSim(c);
+  const char* waves = std::getenv("LPU_WAVES");  // LPU_WAVES=<file.fst> dumps the RTL
+  auto rtl = MakeRtlSim(c, SimOptions{.wave_path = waves ? waves : ""});
   auto model = MakeCycleModel(c);
   Twin twin(*rtl, *model);
-  std::mt19937_64 rng(1234);
+  // LPU_SEED=<n> replays another seed; the seed is printed so a failure can be replayed.
+  const char* env_seed = std::getenv("LPU_SEED");
+  const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 0) : 1234;
+  std::cout << fmt::format(
+      "seed {} (replay with waves: LPU_SEED={} LPU_WAVES=diff.fst build/bin/rtl_tests "
+      "--gtest_filter='*RandomProgramsAgree/{}')\n",
+      seed, seed, GetParam());
+  std::mt19937_64 rng(seed);
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
   const int nq = c.num_queues();

@@ -45,12 +45,7 @@ TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
   CoreConfig config = NamedConfig(c.config);
   MatmulPlan plan = CompileMatmul(config, c.shape);
 
-  std::mt19937_64 rng(c.seed);
-  std::uniform_int_distribution<int> dist(-128, 127);
-  std::vector<int8_t> x(static_cast<size_t>(c.shape.m) * c.shape.k);
-  std::vector<int8_t> w(static_cast<size_t>(c.shape.k) * c.shape.n);
-  for (auto& v : x) v = static_cast<int8_t>(dist(rng));
-  for (auto& v : w) v = static_cast<int8_t>(dist(rng));
+  const auto [x, w] = RandomMatmulOperands(c.shape, c.seed);
 
   auto bus = engine == "rtl" ? MakeRtlSim(config) : MakeCycleModel(config);
   LoadProgram(*bus, plan.program);

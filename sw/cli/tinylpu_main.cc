@@ -58,12 +58,7 @@ int RunMatmul(const RunOptions& opt) {
   CoreConfig config = NamedConfig(opt.config);
   MatmulPlan plan = CompileMatmul(config, opt.shape);
 
-  std::mt19937_64 rng(opt.seed);
-  std::uniform_int_distribution<int> dist(-128, 127);
-  std::vector<int8_t> x(static_cast<size_t>(opt.shape.m) * opt.shape.k);
-  std::vector<int8_t> w(static_cast<size_t>(opt.shape.k) * opt.shape.n);
-  for (auto& v : x) v = static_cast<int8_t>(dist(rng));
-  for (auto& v : w) v = static_cast<int8_t>(dist(rng));
+  const auto [x, w] = RandomMatmulOperands(opt.shape, opt.seed);
 
   // The compiler's output goes through the assembler, as a user's hand-written program would.
   std::string text = Disassemble(plan.program, config);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 
 #include "sw/compiler/schedule.h"
 #include "sw/core/error.h"
@@ -245,6 +246,17 @@ std::vector<MemWord> PackMatmulInputs(const MatmulPlan& plan, const std::vector<
     }
   }
   return words;
+}
+
+MatmulOperands RandomMatmulOperands(const MatmulShape& shape, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  MatmulOperands ops;
+  ops.x.resize(static_cast<size_t>(shape.m) * shape.k);
+  ops.w.resize(static_cast<size_t>(shape.k) * shape.n);
+  for (auto& v : ops.x) v = static_cast<int8_t>(dist(rng));
+  for (auto& v : ops.w) v = static_cast<int8_t>(dist(rng));
+  return ops;
 }
 
 std::vector<int32_t> ReferenceMatmul(const MatmulShape& shape, const std::vector<int8_t>& x,

@@ -69,6 +69,14 @@ std::vector<MemWord> PackMatmulInputs(const MatmulPlan& plan, const std::vector<
 template <typename ReadWord>
 std::vector<int32_t> UnpackMatmulOutput(const MatmulPlan& plan, ReadWord read_word);
 
+// Random int8 operands, uniform in -128..127, X then W from one std::mt19937_64 stream: the
+// same seed gives the same operands in the CLI, the tests and the benchmarks (for replay).
+struct MatmulOperands {
+  std::vector<int8_t> x;  // M*K row-major
+  std::vector<int8_t> w;  // K*N row-major
+};
+MatmulOperands RandomMatmulOperands(const MatmulShape& shape, uint64_t seed);
+
 // Reference result computed on the host (int32 wrapping sums).
 std::vector<int32_t> ReferenceMatmul(const MatmulShape& shape, const std::vector<int8_t>& x,
                                      const std::vector<int8_t>& w);

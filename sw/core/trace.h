@@ -9,7 +9,13 @@
 
 namespace tinylpu {
 
-// Every event is stamped with the run cycle (the CYCLES count, from 0) in which it happens.
+// Every event is stamped with the run cycle (the CYCLES count, from 0 in each run) in which it
+// happens. Conventions both engines follow:
+// - Effects that would land after a run stopped on an error are outside the run: not reported.
+// - Drives that leave the row at an edge are still reported.
+// - Lane vectors are NumLanes long (ACC drives carry zeros above MxmDim); accumulator writes
+//   carry exactly MxmDim values.
+// - Ops without an addr field re-issue the same word; a REPEAT before any issue reports nothing.
 
 // A queue issued (fetched or re-issued) an instruction in this cycle; `word` is the encoding
 // that entered the dispatch register, with the stride already applied to addr on re-issues.
@@ -51,7 +57,8 @@ struct CycleTrace {
   std::vector<DriveEvent> drives;
   std::vector<MemWriteEvent> mem_writes;
   std::vector<AccWriteEvent> acc_writes;
-  // The error raised in this cycle (kNone when none) and the queue that raised it.
+  // The error raised in this cycle (kNone when none) and the queue that raised it; when several
+  // queues fail in one cycle, the lowest queue (as ERR_QUEUE reports it).
   isa::Err err = isa::Err::kNone;
   int err_queue = 0;
   friend bool operator==(const CycleTrace&, const CycleTrace&) = default;
