@@ -16,6 +16,7 @@
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
+#include "sw/report/timeline.h"
 #include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
 
@@ -49,6 +50,7 @@ struct RunOptions {
   bool json = false;
   std::string waves;
   std::string emit_asm;
+  std::string timeline;
   int64_t max_cycles = 10'000'000;
 };
 
@@ -63,6 +65,11 @@ int RunMatmul(const RunOptions& opt) {
   // The compiler's output goes through the assembler, as a user's hand-written program would.
   std::string text = Disassemble(plan.program, config);
   if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, text);
+  if (!opt.timeline.empty()) {
+    WriteBytes(opt.timeline,
+               TimelineSvg(plan.program, config,
+                           fmt::format("matmul {}x{}x{}", opt.shape.m, opt.shape.k, opt.shape.n)));
+  }
   Program program = Assemble(text, "<matmul>", config);
   if (!(program == plan.program)) throw Error("internal: assembly round trip changed the program");
 
@@ -166,6 +173,8 @@ int Main(int argc, char** argv) {
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of a line");
   run_cmd->add_option("--waves", run.waves, "Write an FST wave file of the run");
   run_cmd->add_option("--emit-asm", run.emit_asm, "Write the compiled program as assembly");
+  run_cmd->add_option("--timeline", run.timeline,
+                      "Write an SVG timeline of which queue issues what in which cycle");
   run_cmd->add_option("--max-cycles", run.max_cycles, "Give up after this many cycles");
 
   std::string config_name = "default";
@@ -179,6 +188,12 @@ int Main(int argc, char** argv) {
   CLI::App* disasm_cmd = app.add_subcommand("disasm", "Print a binary image as assembly");
   disasm_cmd->add_option("input", in_path, "Binary image")->required();
   disasm_cmd->add_option("--config", config_name, "Core configuration");
+
+  CLI::App* timeline_cmd =
+      app.add_subcommand("timeline", "Draw an assembly program's schedule as an SVG timeline");
+  timeline_cmd->add_option("input", in_path, "Assembly file")->required();
+  timeline_cmd->add_option("-o,--output", out_path, "SVG file to write")->required();
+  timeline_cmd->add_option("--config", config_name, "Core configuration");
 
   CLI::App* configs_cmd = app.add_subcommand("configs", "List the named core configurations");
 
@@ -199,6 +214,12 @@ int Main(int argc, char** argv) {
     Program program = FromBinary(std::vector<uint8_t>(bytes.begin(), bytes.end()), in_path);
     program.CheckFits(config);
     std::cout << Disassemble(program, config);
+    return 0;
+  }
+  if (timeline_cmd->parsed()) {
+    CoreConfig config = NamedConfig(config_name);
+    Program program = Assemble(ReadText(in_path), in_path, config);
+    WriteBytes(out_path, TimelineSvg(program, config, in_path));
     return 0;
   }
   if (configs_cmd->parsed()) {
