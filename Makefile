@@ -39,9 +39,11 @@ lint: bootstrap
 synth: bootstrap
 	@. $(VENV)/toolchain.sh && bash fpga/synth_check.sh
 
-# Regenerate the SV package, C++ header, CMake config list and docs/isa.md from sw/isa/isa.toml.
+# Regenerate the SV package, C++ header, CMake config list and docs/isa.md from sw/isa/isa.toml,
+# and tinylpu.core from rtl/lpu_core.f.
 gen:
 	python3 tools/gen_isa.py
+	python3 tools/gen_fusesoc.py
 
 clean:
 	rm -rf $(BUILD)
