@@ -104,7 +104,7 @@ class LineParser {
       const Token& tok = operands[i];
       std::string_view kind = info->syntax[i];
       if (kind == "stream") {
-        ParseStream(*info, tok, instr, q);
+        ParseStream(*info, tok, instr);
       } else {
         int64_t value = Integer(tok);
         CheckRange(*info, tok, kind, value);
@@ -131,7 +131,7 @@ class LineParser {
     return instr;
   }
 
-  void ParseStream(const isa::OpInfo& info, const Token& tok, Instr& instr, int q) const {
+  void ParseStream(const isa::OpInfo& info, const Token& tok, Instr& instr) const {
     std::string_view s = tok.text;
     if (s.size() < 2 || (s[0] != 'E' && s[0] != 'W' && s[0] != 'e' && s[0] != 'w')) {
       Fail(tok.col, fmt::format("expected a stream such as E3 or W0, found '{}'", s));
@@ -142,7 +142,6 @@ class LineParser {
       Fail(num.col, fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
                                 stream, info.group, config_.streams));
     }
-    (void)q;
     instr.stream = static_cast<uint32_t>(stream);
     instr.dir = (s[0] == 'W' || s[0] == 'w') ? Dir::kWest : Dir::kEast;
   }
