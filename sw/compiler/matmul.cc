@@ -19,27 +19,42 @@ class MemAllocator {
  public:
   explicit MemAllocator(const CoreConfig& config) : config_(config), used_(config.mem_slices, 0) {}
 
-  TensorLayout Allocate(std::string_view name, std::vector<int> slices, int words) {
+  // Spreads `words` round robin over `slices`.
+  TensorLayout RoundRobin(std::string_view name, const std::vector<int>& slices, int words) {
     TensorLayout layout;
-    layout.slices = std::move(slices);
-    layout.words = words;
-    const int count = static_cast<int>(layout.slices.size());
-    for (int i = 0; i < count; ++i) {
-      int slice = layout.slices[i];
-      int on_slice = words / count + (i < words % count ? 1 : 0);
-      layout.base.push_back(used_[slice]);
-      used_[slice] += on_slice;
-      if (used_[slice] > config_.mem_depth) {
-        throw Error(fmt::format(
-            "MEM capacity exceeded: {} needs {} words on MEM slice {} beyond the {} already used "
-            "there, but config '{}' slices hold {} words",
-            name, on_slice, slice, used_[slice] - on_slice, config_.name, config_.mem_depth));
-      }
+    for (int i = 0; i < words; ++i) {
+      layout.words.push_back(Take(name, slices[i % slices.size()]));
+    }
+    return layout;
+  }
+
+  // Groups of `group` words, each group on `group` different slices, chosen greedily among the
+  // slices with the most free words (so tensors that filled some slices are worked around).
+  TensorLayout Grouped(std::string_view name, int groups, int group) {
+    TensorLayout layout;
+    std::vector<int> order(config_.mem_slices);
+    for (int g = 0; g < groups; ++g) {
+      for (int s = 0; s < config_.mem_slices; ++s) order[s] = (g * group + s) % config_.mem_slices;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return used_[a] < used_[b]; });
+      for (int b = 0; b < group; ++b) layout.words.push_back(Take(name, order[b]));
     }
     return layout;
   }
 
  private:
+  WordLoc Take(std::string_view name, int slice) {
+    if (used_[slice] >= config_.mem_depth) {
+      int total = 0;
+      for (int u : used_) total += u;
+      throw Error(fmt::format(
+          "MEM capacity exceeded: {} does not fit; MEM slice {} is full and config '{}' has {} "
+          "slices of {} words ({} used)",
+          name, slice, config_.name, config_.mem_slices, config_.mem_depth, total));
+    }
+    return WordLoc{slice, used_[slice]++};
+  }
+
   const CoreConfig& config_;
   std::vector<int> used_;
 };
@@ -163,12 +178,6 @@ class MatmulScheduler {
 
 }  // namespace
 
-WordLoc TensorLayout::Loc(int word) const {
-  const int count = static_cast<int>(slices.size());
-  const int i = word % count;
-  return WordLoc{slices[i], base[i] + word / count};
-}
-
 MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape) {
   config.Validate();
   if (shape.m < 1 || shape.k < 1 || shape.n < 1) {
@@ -187,12 +196,12 @@ MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape) {
   plan.tiles_k = CeilDiv(shape.k, config.mxm_dim);
   plan.tiles_n = CeilDiv(shape.n, config.mxm_dim);
 
-  // X and W each get the fewest leading slices that hold them; Y planes go round robin over
-  // every slice, starting after W, so the four planes of a row land on four slices.
+  // X and W each get the fewest leading slices that hold them (one slice each feeds the MXM
+  // at one word per cycle); the four byte planes of each Y row go to four slices with the most
+  // room, so a row's planes can all be written in the cycle they pass.
   MemAllocator alloc(config);
   const int x_words = shape.m * plan.tiles_k;
   const int w_words = plan.tiles_k * plan.tiles_n * config.mxm_dim;
-  const int y_words = shape.m * plan.tiles_n * 4;
   const int x_slices = std::max(1, CeilDiv(x_words, config.mem_depth));
   const int w_slices = std::max(1, CeilDiv(w_words, config.mem_depth));
   if (x_slices + w_slices > config.mem_slices) {
@@ -201,13 +210,9 @@ MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape) {
         "but config '{}' has {} MEM slices",
         x_words, w_words, x_slices, w_slices, config.mem_depth, config.name, config.mem_slices));
   }
-  plan.x = alloc.Allocate("X", SliceRange(0, x_slices), x_words);
-  plan.w = alloc.Allocate("W", SliceRange(x_slices, w_slices), w_words);
-  std::vector<int> y_slices;
-  for (int i = 0; i < config.mem_slices; ++i) {
-    y_slices.push_back((x_slices + w_slices + i) % config.mem_slices);
-  }
-  plan.y = alloc.Allocate("Y", y_slices, y_words);
+  plan.x = alloc.RoundRobin("X", SliceRange(0, x_slices), x_words);
+  plan.w = alloc.RoundRobin("W", SliceRange(x_slices, w_slices), w_words);
+  plan.y = alloc.Grouped("Y", shape.m * plan.tiles_n, 4);
 
   MatmulScheduler(plan).Run();
   plan.program.CheckFits(config);

@@ -21,12 +21,10 @@ struct WordLoc {
   int addr = 0;
 };
 
-// A tensor spread word by word, round robin, over a list of slices.
+// Where each word of a tensor lives.
 struct TensorLayout {
-  std::vector<int> slices;
-  std::vector<int> base;  // first address on each slice
-  int words = 0;
-  WordLoc Loc(int word) const;
+  std::vector<WordLoc> words;
+  WordLoc Loc(int word) const { return words[word]; }
 };
 
 // The compiled matmul: the program, where every tensor lives and what the run will take.
