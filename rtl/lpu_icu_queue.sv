@@ -1,4 +1,5 @@
-// One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT sequencing.
+// One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT/SYNC/NOTIFY
+// sequencing.
 //
 // The host loads instructions into a single-port RAM while the core is idle. A run begins
 // with `start_i` (the cycle the host writes CTRL.start), which rewinds the queue; from the
