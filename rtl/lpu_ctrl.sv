@@ -14,6 +14,11 @@
 // clean run lasts exactly F + DrainCycles cycles. If any queue raises an error in a run cycle,
 // the lowest-numbered such queue's error code, the run cycle and the queue index are latched,
 // and the core stops at the end of that cycle with done set.
+//
+// SYNC / NOTIFY. `release_o` is the OR of the queues' `notify_i` in this cycle: every parked
+// queue fetches again in the next cycle. `deadlock_o` is raised when at least one queue is
+// parked and every other queue has finished or is parked, so no NOTIFY can come; the parked
+// queues then report SYNC_DEADLOCK and the lowest one is latched like any error.
 
 module lpu_ctrl
   import lpu_isa_pkg::*;
@@ -63,6 +68,10 @@ module lpu_ctrl
   output logic                          run_o,
   output logic [LenWidth-1:0]           qlen_o [NumQueues],
   input  logic [NumQueues-1:0]          finished_i,
+  input  logic [NumQueues-1:0]          notify_i,
+  input  logic [NumQueues-1:0]          parked_i,
+  output logic                          release_o,
+  output logic                          deadlock_o,
   input  err_e                          err_i [NumQueues],
 
   // Status
@@ -332,6 +341,9 @@ module lpu_ctrl
     end
   end
 
+  assign release_o  = |notify_i;
+  assign deadlock_o = running_q && (|parked_i) && (&(finished_i | parked_i));
+
   assign start_o = start;
   assign run_o   = running_q;
   assign qlen_o  = qlen_q;
@@ -357,6 +369,11 @@ module lpu_ctrl
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    running_q && !running_d && !err_any |-> &finished_i)
     else $error("lpu_ctrl: stopped with queues still working");
+
+  // A deadlock always stops the run with SYNC_DEADLOCK.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   deadlock_o |-> err_any && err_first == ERR_SYNC_DEADLOCK)
+    else $error("lpu_ctrl: deadlock without SYNC_DEADLOCK");
 
   // start only while idle, and the run begins in the next cycle.
   assert property (@(posedge clk_i) disable iff (!rst_ni) start |-> !running_q)

@@ -1,4 +1,5 @@
-// One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT sequencing.
+// One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT/SYNC/NOTIFY
+// sequencing.
 //
 // The host loads instructions into a single-port RAM while the core is idle. A run begins
 // with `start_i` (the cycle the host writes CTRL.start), which rewinds the queue; from the
@@ -12,7 +13,14 @@
 //                  NOP n       -> wait n-1 further cycles,
 //                  REPEAT n, d -> n re-issues d cycles apart; with d = 1 the first happens in
 //                                 this very cycle, otherwise the queue waits d-2 cycles first,
+//                  SYNC        -> park (unless released in this very cycle),
+//                  NOTIFY      -> raise `notify_o`, which lpu_ctrl broadcasts as `release_i`,
 //                  anything else is issued.
+//
+// A parked queue does nothing until `release_i` (some queue fetched NOTIFY in this cycle); it
+// fetches again in the next cycle. A SYNC fetched in a cycle with `release_i` does not park.
+// When lpu_ctrl sees every unfinished queue parked it raises `deadlock_i`, and every parked
+// queue reports SYNC_DEADLOCK (the lowest one is latched).
 //
 // An issued instruction goes into the dispatch register and reaches the slice one cycle
 // later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
@@ -59,6 +67,12 @@ module lpu_icu_queue
   output logic                  issue_valid_o,
   output logic [31:0]           issue_instr_o,
 `endif
+  // SYNC / NOTIFY
+  input  logic                  release_i,   // a NOTIFY was fetched in this cycle
+  input  logic                  deadlock_i,  // every unfinished queue is parked
+  output logic                  notify_o,    // this queue fetches NOTIFY in this cycle
+  output logic                  parked_o,    // parked by a SYNC fetched in an earlier cycle
+
   output logic                  finished_o,
   output err_e                  err_o
 );
@@ -77,6 +91,7 @@ module lpu_icu_queue
   logic [RepWidth-1:0]  rep_left_d, rep_left_q;  // re-issues left
   logic [RepWidth-1:0]  rep_dist_d, rep_dist_q;  // cycles between re-issues
   logic                 last_valid_d, last_valid_q;
+  logic                 parked_d, parked_q;           // waiting for a NOTIFY
   logic [31:0]          last_d, last_q;          // last issued instruction (addr strided)
   logic                 dispatch_valid_d, dispatch_valid_q;
   logic [31:0]          dispatch_d, dispatch_q;
@@ -88,6 +103,7 @@ module lpu_icu_queue
       rep_left_q       <= '0;
       rep_dist_q       <= '0;
       last_valid_q     <= 1'b0;
+      parked_q         <= 1'b0;
       last_q           <= '0;
       dispatch_valid_q <= 1'b0;
       dispatch_q       <= '0;
@@ -97,6 +113,7 @@ module lpu_icu_queue
       rep_left_q       <= rep_left_d;
       rep_dist_q       <= rep_dist_d;
       last_valid_q     <= last_valid_d;
+      parked_q         <= parked_d;
       last_q           <= last_d;
       dispatch_valid_q <= dispatch_valid_d;
       dispatch_q       <= dispatch_d;
@@ -195,7 +212,11 @@ module lpu_icu_queue
   err_e                err;
 
   assign fetch_avail = pc_q < qlen_i;
-  assign finished_o  = (wait_q == '0) && (rep_left_q == '0) && !fetch_avail;
+  assign finished_o  = (wait_q == '0) && (rep_left_q == '0) && !fetch_avail && !parked_q;
+  assign parked_o    = parked_q;
+  // Depends on state only (never on release_i), so the release broadcast has no loop.
+  assign notify_o    = run_i && !start_i && !parked_q && (wait_q == '0) && (rep_left_q == '0)
+                       && fetch_avail && (fetch.raw[31:26] == OP_NOTIFY);
 
   always_comb begin
     pc_d             = pc_q;
@@ -203,6 +224,7 @@ module lpu_icu_queue
     rep_left_d       = rep_left_q;
     rep_dist_d       = rep_dist_q;
     last_valid_d     = last_valid_q;
+    parked_d         = parked_q;
     last_d           = last_q;
     dispatch_valid_d = 1'b0;
     dispatch_d       = dispatch_q;
@@ -220,9 +242,17 @@ module lpu_icu_queue
       rep_left_d   = '0;
       rep_dist_d   = '0;
       last_valid_d = 1'b0;
+      parked_d     = 1'b0;
       last_d       = '0;
     end else if (run_i) begin
-      if (wait_q != '0) begin
+      if (parked_q) begin
+        // 0. parked: released by a NOTIFY in this cycle, fetch again in the next
+        if (release_i) begin
+          parked_d = 1'b0;
+        end else if (deadlock_i) begin
+          err = ERR_SYNC_DEADLOCK;
+        end
+      end else if (wait_q != '0) begin
         // 1. wait
         wait_d = wait_q - 1'b1;
       end else if (rep_left_q != '0) begin
@@ -254,6 +284,12 @@ module lpu_icu_queue
                 wait_d     = WaitWidth'(fetch.rpt.d) - WaitWidth'(2);
               end
             end
+          end
+          OP_SYNC: begin
+            parked_d = !release_i;
+          end
+          OP_NOTIFY: begin
+            // notify_o already broadcasts the release; nothing is issued.
           end
           default: begin
             err         = check_issue(fetch.raw[31:26], fetch.strm.stream, fetch_addr_ok);
@@ -319,7 +355,9 @@ module lpu_icu_queue
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    dispatch_valid_q |-> op_legal(dispatch_q[31:26], Kind)
                                         && dispatch_q[31:26] != OP_NOP
-                                        && dispatch_q[31:26] != OP_REPEAT)
+                                        && dispatch_q[31:26] != OP_REPEAT
+                                        && dispatch_q[31:26] != OP_SYNC
+                                        && dispatch_q[31:26] != OP_NOTIFY)
     else $error("lpu_icu_queue: dispatched a non-issuable op %h", dispatch_q[31:26]);
 
   // The program counter never runs past the queue length while running.
@@ -330,6 +368,11 @@ module lpu_icu_queue
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    run_i && finished_o |-> err == ERR_NONE && !issue)
     else $error("lpu_icu_queue: activity after finish");
+
+  // A parked queue issues nothing, and it is never parked with a wait or re-issue pending.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   parked_q |-> !issue && !notify_o && wait_q == '0 && rep_left_q == '0)
+    else $error("lpu_icu_queue: activity while parked");
 `endif
 
 endmodule

@@ -11,6 +11,8 @@ package lpu_isa_pkg;
   typedef enum logic [5:0] {
     OP_NOP = 6'h00,
     OP_REPEAT = 6'h01,
+    OP_SYNC = 6'h02,
+    OP_NOTIFY = 6'h03,
     OP_READ = 6'h10,
     OP_WRITE = 6'h11,
     OP_LW = 6'h20,
@@ -33,7 +35,8 @@ package lpu_isa_pkg;
     ERR_ILLEGAL_OPCODE = 8'd1,
     ERR_ADDR_RANGE = 8'd2,
     ERR_STREAM_RANGE = 8'd3,
-    ERR_BAD_OPERAND = 8'd4
+    ERR_BAD_OPERAND = 8'd4,
+    ERR_SYNC_DEADLOCK = 8'd5
   } err_e;
 
   // Instruction formats
@@ -74,6 +77,8 @@ package lpu_isa_pkg;
     unique case (op)
       OP_NOP: return 1'b1;
       OP_REPEAT: return 1'b1;
+      OP_SYNC: return 1'b1;
+      OP_NOTIFY: return 1'b1;
       OP_READ: return unit == UNIT_MEM;
       OP_WRITE: return unit == UNIT_MEM;
       OP_LW: return unit == UNIT_MXMW;

@@ -62,6 +62,8 @@ module lpu_top
   logic                    start, run;
   logic [LenWidth-1:0]     qlen [NumQueues];
   logic [NumQueues-1:0]    finished;
+  logic [NumQueues-1:0]    notify, parked;
+  logic                    sync_release, sync_deadlock;
   err_e                    queue_err [NumQueues];
 
   lpu_ctrl #(
@@ -96,6 +98,10 @@ module lpu_top
     .run_o         (run),
     .qlen_o        (qlen),
     .finished_i    (finished),
+    .notify_i      (notify),
+    .parked_i      (parked),
+    .release_o     (sync_release),
+    .deadlock_o    (sync_deadlock),
     .err_i         (queue_err),
     .busy_o,
     .done_o
@@ -139,6 +145,10 @@ module lpu_top
       .issue_valid_o    (issue_valid[q]),
       .issue_instr_o    (issue_instr[q]),
 `endif
+      .release_i        (sync_release),
+      .deadlock_i       (sync_deadlock),
+      .notify_o         (notify[q]),
+      .parked_o         (parked[q]),
       .finished_o       (finished[q]),
       .err_o            (queue_err[q])
     );

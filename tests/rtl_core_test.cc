@@ -1,5 +1,5 @@
 // Directed core tests on every engine (RTL and C++ model): stream hops, NOP/REPEAT timing,
-// the cycle rule and error codes.
+// SYNC/NOTIFY, the cycle rule and error codes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -133,6 +133,146 @@ TEST_P(RtlCoreTest, RepeatAndNopTiming) {
   }
 }
 
+// A queue parked by SYNC at cycle a and released by a NOTIFY fetched at b (by another queue)
+// fetches its next instruction at b+1; a SYNC fetched in the NOTIFY's own cycle is released
+// too. The READ after the SYNC moves a word only if the WRITE expects it at exactly b+1.
+TEST_P(RtlCoreTest, SyncResumesTheCycleAfterNotify) {
+  constexpr uint32_t b = 6;  // NOTIFY fetch cycle
+  const int mem0 = CoreConfig::MemQueue(0);
+  const int mem1 = CoreConfig::MemQueue(1);
+  const int mem2 = CoreConfig::MemQueue(2);
+  for (uint32_t a : {0u, 3u, b}) {
+    for (int offset : {-1, 0, 1}) {
+      SCOPED_TRACE(fmt::format("SYNC at {}, WRITE offset {}", a, offset));
+      WriteMemWord(*bus_, 0, 4, Pattern(config_, 7));
+      WriteMemWord(*bus_, 1, 5, std::vector<uint8_t>(config_.lanes, 0xaa));
+      Program p = Empty();
+      std::vector<Instr> q0;
+      if (a != 0) q0.push_back(Instr::Nop(a));
+      q0.push_back(Instr::Sync());
+      q0.push_back(Instr::Addr(isa::Op::kRead, 4, 1, Dir::kEast));
+      p.queues[mem0] = q0;
+      // READ at b+1 drives at position 1 in b+3, present at position 2 in b+4: WRITE at b+3.
+      const uint32_t write_at = b + 3 + static_cast<uint32_t>(offset);
+      p.queues[mem1] = {Instr::Nop(write_at), Instr::Addr(isa::Op::kWrite, 5, 1, Dir::kEast)};
+      p.queues[mem2] = {Instr::Nop(b), Instr::Notify()};
+      ASSERT_EQ(p.QueueFinishCycle(mem0), b + 2);
+      LoadProgram(*bus_, p);
+      RunResult r = RunCore(*bus_, 1000);
+      ASSERT_TRUE(r.ok()) << r.Describe(config_);
+      EXPECT_EQ(r.cycles, p.PredictedCycles());
+      EXPECT_EQ(r.cycles, write_at + 1 + isa::kDrainCycles);
+      EXPECT_EQ(ReadMemWord(*bus_, 1, 5),
+                offset == 0 ? Pattern(config_, 7) : std::vector<uint8_t>(config_.lanes, 0));
+    }
+  }
+}
+
+// One NOTIFY releases every parked queue at once, whenever each parked; a REPEAT after the
+// SYNC re-issues the last slice op (SYNC and NOTIFY are control ops). A NOTIFY with nobody
+// parked does nothing, and a SYNC is not released by an earlier NOTIFY.
+TEST_P(RtlCoreTest, NotifyReleasesEveryParkedQueue) {
+  ASSERT_GE(config_.mem_slices, 4);
+  constexpr uint32_t b = 5;
+  const int mem0 = CoreConfig::MemQueue(0);
+  for (int i = 0; i < 4; ++i) {
+    WriteMemWord(*bus_, 0, i, Pattern(config_, 20 + i));
+    WriteMemWord(*bus_, 1, i, Pattern(config_, 30 + i));
+    WriteMemWord(*bus_, 2, 8 + i, std::vector<uint8_t>(config_.lanes, 0xaa));
+    WriteMemWord(*bus_, 3, 8 + i, std::vector<uint8_t>(config_.lanes, 0xaa));
+  }
+  Instr read0 = Instr::Addr(isa::Op::kRead, 0, 0, Dir::kEast);
+  read0.stride = 1;
+  Program p = Empty();
+  // mem0: READ word 0 at 0 (lost at the east edge), SYNC at 1, REPEAT at b+1 re-issues READ 1.
+  p.queues[mem0] = {read0, Instr::Sync(), Instr::Repeat(1, 1)};
+  // mem1: SYNC at 2, READ word 2 at b+1 on E1.
+  p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(), Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
+  // Both drive at b+3 (positions 1 and 2) and arrive two hops east in b+5: WRITEs at b+4.
+  p.queues[mem0 + 2] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 8, 0, Dir::kEast)};
+  p.queues[mem0 + 3] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 9, 1, Dir::kEast)};
+  // mxmw notifies at 0 (nobody parked yet: nothing), at b (releases both) and at b+1 (nothing).
+  p.queues[CoreConfig::kQueueMxmw] = {Instr::Notify(), Instr::Nop(b - 1), Instr::Notify(),
+                                      Instr::Notify()};
+  EXPECT_EQ(p.QueueFinishCycles()[mem0], b + 2);
+  EXPECT_EQ(p.QueueFinishCycles()[mem0 + 1], b + 2);
+  EXPECT_EQ(p.FinishCycle(), b + 5);
+  LoadProgram(*bus_, p);
+  RunResult r = RunCore(*bus_, 1000);
+  ASSERT_TRUE(r.ok()) << r.Describe(config_);
+  EXPECT_EQ(r.cycles, p.PredictedCycles());
+  EXPECT_EQ(ReadMemWord(*bus_, 2, 8), Pattern(config_, 21));
+  EXPECT_EQ(ReadMemWord(*bus_, 3, 9), Pattern(config_, 32));
+
+  // NOTIFYs alone: one cycle each.
+  p = Empty();
+  p.queues[mem0] = {Instr::Notify(), Instr::Notify(), Instr::Nop(3)};
+  LoadProgram(*bus_, p);
+  r = RunCore(*bus_, 1000);
+  ASSERT_TRUE(r.ok()) << r.Describe(config_);
+  EXPECT_EQ(r.cycles, 5 + isa::kDrainCycles);
+  EXPECT_EQ(r.cycles, p.PredictedCycles());
+
+  // A chain: mem0 releases mem1 at 2, mem1 resumes at 3 and releases mem2 at 4.
+  p = Empty();
+  p.queues[mem0] = {Instr::Nop(2), Instr::Notify()};
+  p.queues[mem0 + 1] = {Instr::Sync(), Instr::Nop(1), Instr::Notify()};
+  p.queues[mem0 + 2] = {Instr::Sync(), Instr::Sync(), Instr::Nop(2)};
+  EXPECT_EQ(p.QueueFinishCycles()[mem0 + 2], 7);
+  LoadProgram(*bus_, p);
+  r = RunCore(*bus_, 1000);
+  ASSERT_TRUE(r.ok()) << r.Describe(config_);
+  EXPECT_EQ(r.cycles, 7 + isa::kDrainCycles);
+  EXPECT_EQ(r.cycles, p.PredictedCycles());
+}
+
+// A SYNC nobody releases stops the run with SYNC_DEADLOCK in the first cycle in which every
+// unfinished queue is parked, naming the lowest parked queue.
+TEST_P(RtlCoreTest, UnreleasedSyncIsADeadlock) {
+  const int mem0 = CoreConfig::MemQueue(0);
+  struct Case {
+    std::string name;
+    std::vector<std::pair<int, std::vector<Instr>>> queues;
+    int queue;
+    int64_t cycle;
+  };
+  const std::vector<Case> cases = {
+      {"one queue parked at 3", {{mem0 + 2, {Instr::Nop(3), Instr::Sync()}}}, mem0 + 2, 4},
+      {"lowest parked queue named",
+       {{mem0, {Instr::Nop(2), Instr::Sync()}}, {mem0 + 1, {Instr::Sync()}}},
+       mem0,
+       3},
+      {"waits for the last working queue",
+       {{mem0 + 1, {Instr::Sync()}}, {mem0 + 3, {Instr::Nop(6)}}},
+       mem0 + 1,
+       6},
+      {"an earlier NOTIFY does not release",
+       {{mem0, {Instr::Notify()}}, {mem0 + 1, {Instr::Nop(2), Instr::Sync()}}},
+       mem0 + 1,
+       3},
+      {"SYNC after release parks again",
+       {{CoreConfig::kQueueMxma, {Instr::Sync(), Instr::Sync()}}, {mem0, {Instr::Notify()}}},
+       CoreConfig::kQueueMxma,
+       2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Program p = Empty();
+    for (const auto& [q, instrs] : c.queues) p.queues[q] = instrs;
+    EXPECT_THROW(p.FinishCycle(), Error);
+    LoadProgram(*bus_, p);
+    RunResult r = RunCore(*bus_, 1000);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(ErrName(r.err), ErrName(isa::Err::kSyncDeadlock));
+    EXPECT_EQ(r.err_queue, c.queue);
+    EXPECT_EQ(r.err_cycle, c.cycle);
+    EXPECT_EQ(r.cycles, c.cycle + 1);
+  }
+  LoadProgram(*bus_, Empty());
+  RunResult r = RunCore(*bus_, 1000);
+  EXPECT_TRUE(r.ok()) << r.Describe(config_);
+}
+
 struct ErrorCase {
   std::string name;
   isa::Err err;
@@ -197,10 +337,12 @@ TEST(RtlSimTest, UnknownConfigIsRejected) {
 }
 
 // Random programs (errors included) and random host traffic, on the RTL and the model side by
-// side: every read, done, Time() and every run cycle's trace must agree.
+// side: every read, done, Time() and every run cycle's trace must agree. A third engine, a
+// model without a trace sink (so that it skips wait cycles), must agree on reads, done and
+// Time() too.
 class Twin {
  public:
-  Twin(HostBus& rtl, HostBus& model) : rtl_(rtl), model_(model) {
+  Twin(HostBus& rtl, HostBus& model, HostBus& fast) : rtl_(rtl), model_(model), fast_(fast) {
     rtl_.SetTraceSink(&rtl_rec_);
     model_.SetTraceSink(&model_rec_);
   }
@@ -211,17 +353,21 @@ class Twin {
   void Write(uint32_t addr, uint32_t data) {
     rtl_.Write(addr, data);
     model_.Write(addr, data);
+    fast_.Write(addr, data);
     Compare(fmt::format("write {:#010x}", addr));
   }
   void Read(uint32_t addr) {
     uint32_t r = rtl_.Read(addr);
     uint32_t m = model_.Read(addr);
+    uint32_t f = fast_.Read(addr);
     EXPECT_EQ(r, m) << fmt::format("read {:#010x}", addr);
+    EXPECT_EQ(r, f) << fmt::format("read {:#010x} (model without trace sink)", addr);
     Compare(fmt::format("read {:#010x}", addr));
   }
   void Tick(int64_t n) {
     rtl_.Tick(n);
     model_.Tick(n);
+    fast_.Tick(n);
     Compare(fmt::format("tick {}", n));
   }
   bool Done() const { return rtl_.Done(); }
@@ -236,6 +382,8 @@ class Twin {
   void Compare(const std::string& what) {
     ASSERT_EQ(rtl_.Done(), model_.Done()) << what;
     ASSERT_EQ(rtl_.Time(), model_.Time()) << what;
+    ASSERT_EQ(rtl_.Done(), fast_.Done()) << what << " (model without trace sink)";
+    ASSERT_EQ(rtl_.Time(), fast_.Time()) << what << " (model without trace sink)";
     ASSERT_EQ(rtl_rec_.traces.size(), model_rec_.traces.size()) << what;
     for (size_t i = 0; i < rtl_rec_.traces.size(); ++i) {
       ASSERT_EQ(rtl_rec_.traces[i], model_rec_.traces[i])
@@ -247,6 +395,7 @@ class Twin {
   }
   HostBus& rtl_;
   HostBus& model_;
+  HostBus& fast_;
   Recorder rtl_rec_;
   Recorder model_rec_;
   int64_t compared_ = 0;
@@ -259,7 +408,8 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   const char* waves = std::getenv("LPU_WAVES");  // LPU_WAVES=<file.fst> dumps the RTL
   auto rtl = MakeRtlSim(c, SimOptions{.wave_path = waves ? waves : ""});
   auto model = MakeCycleModel(c);
-  Twin twin(*rtl, *model);
+  auto fast = MakeCycleModel(c);
+  Twin twin(*rtl, *model, *fast);
   // LPU_SEED=<n> replays another seed; the seed is printed so a failure can be replayed.
   const char* env_seed = std::getenv("LPU_SEED");
   const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 0) : 1234;
@@ -279,6 +429,8 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
     // A third of the programs keep the MXM busy: few NOPs and REPEATs on its queues, and two
     // accumulators, so that back-to-back ABCs and ACCs meet in the pipeline.
     const bool dense_mxm = chance(0.3);
+    // A third of the programs synchronise: SYNC and NOTIFY now and then (deadlocks included).
+    const bool sync = chance(0.3);
     // Few addresses and streams, so that values meet: words 0..7 and the last three.
     auto addr = [&](int limit) {
       if (chance(3 * p_err)) return static_cast<uint32_t>(uniform(limit, 8191));
@@ -307,6 +459,10 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
           const uint32_t n = chance(p_err) ? 0 : uniform(1, 4);
           const uint32_t d = chance(p_err) ? 0 : uniform(1, 4);
           word = Op(isa::Op::kRepeat) | n << 13 | d;
+        } else if (sync && pick < 31) {
+          word = Op(isa::Op::kSync);
+        } else if (sync && pick < 35) {
+          word = Op(isa::Op::kNotify);
         } else {
           const int stride = chance(0.5) ? 0 : uniform(-3, 3);
           const uint32_t dir = chance(0.75) ? 1 : 0;

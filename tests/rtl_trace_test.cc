@@ -171,6 +171,34 @@ TEST_P(RtlTraceTest, RepeatReissuesStridedWords) {
   ExpectTraces(got, want);
 }
 
+// SYNC and NOTIFY issue nothing themselves: the trace shows only the READ after the release,
+// in the cycle after the NOTIFY. An unreleased SYNC shows SYNC_DEADLOCK in its cycle.
+TEST_P(RtlTraceTest, SyncNotifyIssueNothingAndDeadlockIsTraced) {
+  const int mem0 = CoreConfig::MemQueue(0);
+  WriteMemWord(*bus_, 0, 1, Pattern(config_, 70));
+  const Instr read = Instr::Addr(isa::Op::kRead, 1, 0, Dir::kWest);
+  Program p = Empty();
+  p.queues[mem0] = {Instr::Sync(), read};
+  p.queues[mem0 + 1] = {Instr::Nop(3), Instr::Notify(), Instr::Notify()};
+  ASSERT_EQ(p.FinishCycle(), 5);  // READ at 4 (drives at 6, in the drain); NOTIFYs at 3, 4
+  RunResult r;
+  std::vector<CycleTrace> got = Run(p, &r);
+  ASSERT_TRUE(r.ok()) << r.Describe(config_);
+  std::vector<CycleTrace> want = EmptyTraces(5 + isa::kDrainCycles);
+  want[4].issues = {{mem0, Encode(read)}};
+  want[6].drives = {{CoreConfig::MemPosition(0), Dir::kWest, 0, Pattern(config_, 70)}};
+  ExpectTraces(got, want);
+
+  p = Empty();
+  p.queues[mem0 + 1] = {Instr::Notify(), Instr::Sync()};
+  got = Run(p, &r);
+  ASSERT_EQ(r.err, isa::Err::kSyncDeadlock) << r.Describe(config_);
+  want = EmptyTraces(3);
+  want[2].err = isa::Err::kSyncDeadlock;
+  want[2].err_queue = mem0 + 1;
+  ExpectTraces(got, want);
+}
+
 // Weights loaded with LW, installed with IW; ABC writes its accumulator at t+3 (the second
 // one adds to the first, forwarded from the write one cycle earlier); ACC drives the four byte
 // planes at t+2 from position 0.

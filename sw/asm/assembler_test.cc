@@ -45,6 +45,28 @@ TEST(AssemblerTest, ParsesOperandsFlagsAndStrides) {
   EXPECT_EQ(mxma[1].stream, 12u);
 }
 
+TEST(AssemblerTest, SyncAndNotifyRoundTrip) {
+  constexpr const char* kSync = R"(.queue mem0
+    SYNC
+    READ 1, E0
+    REPEAT 2, 1
+.queue mem1
+    NOP 3
+    NOTIFY
+)";
+  Program p = Assemble(kSync, "sync.asm", Default());
+  EXPECT_EQ(p.queues[CoreConfig::MemQueue(0)][0], Instr::Sync());
+  EXPECT_EQ(p.queues[CoreConfig::MemQueue(1)][1], Instr::Notify());
+  EXPECT_EQ(Encode(Instr::Sync()), uint32_t{0x02} << isa::kOpcodeLsb);
+  EXPECT_EQ(Encode(Instr::Notify()), uint32_t{0x03} << isa::kOpcodeLsb);
+  std::string text = Disassemble(p, Default());
+  EXPECT_NE(text.find("SYNC"), std::string::npos);
+  EXPECT_NE(text.find("NOTIFY"), std::string::npos);
+  EXPECT_EQ(Assemble(text, "round.asm", Default()), p);
+  EXPECT_EQ(FromBinary(ToBinary(p), "sync.bin"), p);
+  EXPECT_THROW(Assemble(".queue mem0\n    SYNC 3\n", "bad.asm", Default()), Error);
+}
+
 TEST(AssemblerTest, DisassemblyRoundTrips) {
   Program p = Assemble(kSample, "s.asm", Default());
   std::string text = Disassemble(p, Default());

@@ -19,17 +19,66 @@ void Put32(std::vector<uint8_t>& out, uint32_t v) {
 
 }  // namespace
 
-int64_t Program::QueueFinishCycle(int q) const {
-  int64_t sum = 0;
-  for (const Instr& instr : queues[q]) sum += Duration(instr);
-  return sum;
+// Without SYNC every queue's durations are static. With SYNC, the queues are advanced in
+// rounds: each running queue runs until it parks or ends, recording its NOTIFY cycles; then the
+// parked queues whose earliest recorded NOTIFY at or after their SYNC is the smallest such
+// cycle b* resume at b*+1. No NOTIFY not yet recorded can come before b*: it would belong to a
+// queue still parked, which resumes only after a NOTIFY that is itself at least b*.
+std::vector<int64_t> Program::QueueFinishCycles() const {
+  const size_t nq = queues.size();
+  std::vector<int64_t> t(nq, 0);
+  std::vector<size_t> pc(nq, 0);
+  std::vector<int64_t> parked_at(nq, -1);
+  std::vector<int64_t> notifies;
+  for (;;) {
+    for (size_t q = 0; q < nq; ++q) {
+      if (parked_at[q] >= 0) continue;
+      while (pc[q] < queues[q].size()) {
+        const Instr& instr = queues[q][pc[q]++];
+        if (instr.op == isa::Op::kSync) {
+          parked_at[q] = t[q];
+          break;
+        }
+        if (instr.op == isa::Op::kNotify) notifies.push_back(t[q]);
+        t[q] += Duration(instr);
+      }
+    }
+    int64_t best_all = -1;
+    std::vector<int64_t> best(nq, -1);
+    bool any_parked = false;
+    for (size_t q = 0; q < nq; ++q) {
+      if (parked_at[q] < 0) continue;
+      any_parked = true;
+      for (int64_t b : notifies) {
+        if (b >= parked_at[q] && (best[q] < 0 || b < best[q])) best[q] = b;
+      }
+      if (best[q] >= 0 && (best_all < 0 || best[q] < best_all)) best_all = best[q];
+    }
+    if (!any_parked) break;
+    if (best_all < 0) {
+      for (size_t q = 0; q < nq; ++q) {
+        if (parked_at[q] >= 0) {
+          throw Error(fmt::format("queue {}: the SYNC fetched in cycle {} is never released by a "
+                                  "NOTIFY (SYNC_DEADLOCK)",
+                                  q, parked_at[q]));
+        }
+      }
+    }
+    for (size_t q = 0; q < nq; ++q) {
+      if (parked_at[q] >= 0 && best[q] == best_all) {
+        t[q] = best_all + 1;
+        parked_at[q] = -1;
+      }
+    }
+  }
+  return t;
 }
+
+int64_t Program::QueueFinishCycle(int q) const { return QueueFinishCycles()[q]; }
 
 int64_t Program::FinishCycle() const {
   int64_t finish = 0;
-  for (int q = 0; q < static_cast<int>(queues.size()); ++q) {
-    finish = std::max(finish, QueueFinishCycle(q));
-  }
+  for (int64_t f : QueueFinishCycles()) finish = std::max(finish, f);
   return finish;
 }
 

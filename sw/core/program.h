@@ -14,8 +14,13 @@ struct Program {
   // queues[q] is the instruction list of queue q (see CoreConfig for the queue order).
   std::vector<std::vector<Instr>> queues;
 
-  // Cycle in which queue q has finished: the sum of its instructions' durations.
+  // Cycle in which queue q has finished: the sum of its instructions' durations, where a SYNC
+  // fetched in cycle a and released by the first NOTIFY fetched in a cycle b >= a (by any
+  // queue) lasts b+1-a. Throws Error when a SYNC is never released (the core would stop with
+  // SYNC_DEADLOCK).
   int64_t QueueFinishCycle(int q) const;
+  // QueueFinishCycle for every queue.
+  std::vector<int64_t> QueueFinishCycles() const;
   // Cycle in which every queue has finished.
   int64_t FinishCycle() const;
   // Cycles the core takes to run this program: FinishCycle() + drain.

@@ -24,6 +24,25 @@ TEST(ProgramTest, DurationsSumPerQueue) {
   EXPECT_EQ(p.PredictedCycles(), 20 + isa::kDrainCycles);
 }
 
+// A SYNC at a lasts until the first NOTIFY at b >= a (any queue), the queue resumes at b+1;
+// an earlier NOTIFY releases nothing; released queues may notify others in turn.
+TEST(ProgramTest, SyncDurationsFollowTheirNotify) {
+  Program p;
+  p.queues.resize(4);
+  p.queues[0] = {Instr::Notify(), Instr::Nop(4), Instr::Notify()};  // NOTIFY at 0 and 5
+  p.queues[1] = {Instr::Nop(2), Instr::Sync(), Instr::Nop(1)};
+  p.queues[2] = {Instr::Sync(), Instr::Nop(3), Instr::Notify(), Instr::Sync()};
+  p.queues[3] = {Instr::Nop(5), Instr::Sync(), Instr::Nop(2)};
+  // Queue 2: SYNC at 0 released by the NOTIFY at 0 (same cycle), NOP 1..3, NOTIFY at 4, SYNC
+  // at 5 released at 5 -> finishes 6. Queue 1: SYNC at 2 released by queue 2's NOTIFY at 4,
+  // NOP at 5 -> 6. Queue 3: SYNC at 5 released at 5, NOP 6..7 -> 8.
+  EXPECT_EQ(p.QueueFinishCycles(), (std::vector<int64_t>{6, 6, 6, 8}));
+  EXPECT_EQ(p.FinishCycle(), 8);
+  EXPECT_EQ(p.PredictedCycles(), 8 + isa::kDrainCycles);
+  p.queues[0].pop_back();
+  EXPECT_THROW(p.FinishCycle(), Error);
+}
+
 TEST(ProgramTest, BinaryRoundTrip) {
   Program p = Sample();
   EXPECT_EQ(FromBinary(ToBinary(p), "x.bin"), p);

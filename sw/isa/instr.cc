@@ -137,6 +137,9 @@ int64_t Duration(const Instr& instr) {
   }
 }
 
-bool IsControl(isa::Op op) { return op == isa::Op::kNop || op == isa::Op::kRepeat; }
+bool IsControl(isa::Op op) {
+  return op == isa::Op::kNop || op == isa::Op::kRepeat || op == isa::Op::kSync ||
+         op == isa::Op::kNotify;
+}
 
 }  // namespace tinylpu

@@ -25,6 +25,8 @@ struct Instr {
   friend bool operator==(const Instr&, const Instr&) = default;
 
   static Instr Nop(uint32_t cycles) { return Instr{.op = isa::Op::kNop, .n = cycles}; }
+  static Instr Sync() { return Instr{.op = isa::Op::kSync}; }
+  static Instr Notify() { return Instr{.op = isa::Op::kNotify}; }
   static Instr Repeat(uint32_t count, uint32_t distance) {
     return Instr{.op = isa::Op::kRepeat, .n = count, .d = distance};
   }
@@ -55,9 +57,10 @@ uint32_t Encode(const Instr& instr);
 // Decodes `word`; nullopt when the opcode is undefined or a reserved bit is set.
 std::optional<Instr> Decode(uint32_t word);
 
-// The cycles a queue spends on `instr`: n for NOP, n*d for REPEAT, 1 otherwise.
+// The cycles a queue spends on `instr`: n for NOP, n*d for REPEAT, 1 otherwise. A SYNC's true
+// duration depends on its NOTIFY (Program::QueueFinishCycles); here it counts its fetch cycle.
 int64_t Duration(const Instr& instr);
-// True for the ICU control ops (NOP, REPEAT), which issue nothing to a slice.
+// True for the ICU control ops (NOP, REPEAT, SYNC, NOTIFY), which issue nothing to a slice.
 bool IsControl(isa::Op op);
 
 }  // namespace tinylpu

@@ -18,6 +18,8 @@ inline constexpr int kDrainCycles = 4;
 enum class Op : uint8_t {
   kNop = 0x00,
   kRepeat = 0x01,
+  kSync = 0x02,
+  kNotify = 0x03,
   kRead = 0x10,
   kWrite = 0x11,
   kLw = 0x20,
@@ -47,6 +49,7 @@ enum class Err : uint8_t {
   kAddrRange = 2,
   kStreamRange = 3,
   kBadOperand = 4,
+  kSyncDeadlock = 5,
 };
 
 struct FieldInfo {
@@ -85,9 +88,11 @@ struct OpInfo {
   int stream_out;
 };
 
-inline constexpr std::array<OpInfo, 8> kOps = {{
+inline constexpr std::array<OpInfo, 10> kOps = {{
     {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", ""}}, 1, "", 0, 0, 0},
     {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d"}}, 2, "", 0, 0, 0},
+    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
+    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
     {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 0, 2},
     {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 1, 0},
     {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", ""}}, 1, "", 1, 1, 0},
@@ -112,12 +117,13 @@ struct ErrInfo {
   std::string_view doc;
 };
 
-inline constexpr std::array<ErrInfo, 5> kErrors = {{
+inline constexpr std::array<ErrInfo, 6> kErrors = {{
     {Err::kNone, "NONE", "No error."},
     {Err::kIllegalOpcode, "ILLEGAL_OPCODE", "A queue fetched an opcode that is undefined or not legal for its queue kind."},
     {Err::kAddrRange, "ADDR_RANGE", "An addr operand (including a strided re-issue) is beyond the unit's memory depth."},
     {Err::kStreamRange, "STREAM_RANGE", "A stream operand plus its group size exceeds the streams per direction."},
     {Err::kBadOperand, "BAD_OPERAND", "A count operand is out of its range (NOP 0, REPEAT with n or d of 0)."},
+    {Err::kSyncDeadlock, "SYNC_DEADLOCK", "Every unfinished queue is parked by a SYNC, so no NOTIFY can come. Raised in the first such cycle (a SYNC fetched in cycle a counts as parked from a+1); ERR_QUEUE is the lowest parked queue."},
 }};
 
 // Host port map.

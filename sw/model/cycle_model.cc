@@ -74,6 +74,8 @@ constexpr uint32_t OpcodeOf(uint32_t word) {
   return (word >> isa::kOpcodeLsb) & ((1u << (isa::kOpcodeMsb - isa::kOpcodeLsb + 1)) - 1);
 }
 constexpr uint32_t kNop = static_cast<uint32_t>(isa::Op::kNop);
+constexpr uint32_t kSync = static_cast<uint32_t>(isa::Op::kSync);
+constexpr uint32_t kNotify = static_cast<uint32_t>(isa::Op::kNotify);
 constexpr uint32_t kRepeat = static_cast<uint32_t>(isa::Op::kRepeat);
 constexpr uint32_t kRead = static_cast<uint32_t>(isa::Op::kRead);
 constexpr uint32_t kWrite = static_cast<uint32_t>(isa::Op::kWrite);
@@ -387,6 +389,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
         q.rep_dist = 0;
         q.last_valid = false;
         q.last = 0;
+        q.parked = false;
       }
     }
   }
@@ -468,9 +471,35 @@ bool CycleModel::StepQueues(CycleTrace* trace, isa::Err* first_err, int* first_e
   bool issued = false;
   bool blocked = true;  // after this cycle, every unfinished queue has a wait to count down
   uint32_t min_wait = std::numeric_limits<uint32_t>::max();
+
+  // SYNC / NOTIFY (lpu_ctrl): a NOTIFY fetched in this cycle releases every parked queue;
+  // with at least one queue parked and every other one finished, no NOTIFY can come.
+  bool release = false;
+  bool any_parked = false;
+  bool all_idle = true;  // every queue parked or finished
+  for (const Queue& q : queues_) {
+    const bool fetching = !q.parked && q.wait == 0 && q.rep_left == 0 && q.pc < q.qlen;
+    if (fetching && OpcodeOf(q.imem[q.pc]) == kNotify) release = true;
+    any_parked |= q.parked;
+    if (!q.parked && !(q.wait == 0 && q.rep_left == 0 && q.pc >= q.qlen)) all_idle = false;
+  }
+  const bool deadlock = any_parked && all_idle;
+
   for (int qi = 0; qi < num_queues_; ++qi) {
     Queue& q = queues_[qi];
     q.dispatch_valid = false;
+    if (q.parked) {
+      // 0. parked: released by a NOTIFY in this cycle, fetch again in the next
+      finished = false;
+      if (release) {
+        q.parked = false;
+        blocked = false;
+      } else if (deadlock && *first_err_queue < 0) {
+        *first_err = isa::Err::kSyncDeadlock;
+        *first_err_queue = qi;
+      }
+      continue;
+    }
     if (q.wait != 0) {
       // 1. wait
       finished = false;
@@ -522,6 +551,10 @@ bool CycleModel::StepQueues(CycleTrace* trace, isa::Err* first_err, int* first_e
             q.wait = d - 2;
           }
         }
+      } else if (op == kSync) {
+        q.parked = !release;
+      } else if (op == kNotify) {
+        // The release was computed above; nothing is issued.
       } else {
         err = CheckIssue(q, word, kAddrAddr.Get(word) < q.addr_limit);
         issue = err == isa::Err::kNone;

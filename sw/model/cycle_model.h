@@ -24,7 +24,8 @@ namespace tinylpu {
 //    westward) and is never copied from hop to hop; a slot read finds the latest value driven
 //    upstream of the reader on that diagonal, or zero;
 //  - idle cycles with nothing in flight, and run cycles in which every queue only counts down
-//    a wait (NOP, REPEAT spacing), are skipped in one step when no trace sink is set;
+//    a wait (NOP, REPEAT spacing) or stays parked (SYNC), are skipped in one step when no
+//    trace sink is set;
 //  - the MXM multiplies two weight rows per SSE2 pmaddwd (weights kept packed in pairs);
 //  - all state lives in flat arrays sized at construction: nothing is allocated per cycle
 //    unless a trace sink is set.
@@ -73,6 +74,7 @@ class CycleModel final : public HostBus {
     uint32_t rep_dist = 0;
     bool last_valid = false;
     uint32_t last = 0;  // last issued word, addr already strided
+    bool parked = false;  // parked by a SYNC, waiting for a NOTIFY
     bool dispatch_valid = false;
     uint32_t dispatch = 0;
   };
