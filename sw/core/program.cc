@@ -24,8 +24,13 @@ void Put32(std::vector<uint8_t>& out, uint32_t v) {
 // parked queues whose earliest recorded NOTIFY at or after their SYNC is the smallest such
 // cycle b* resume at b*+1. No NOTIFY not yet recorded can come before b*: it would belong to a
 // queue still parked, which resumes only after a NOTIFY that is itself at least b*.
-std::vector<int64_t> Program::QueueFinishCycles() const {
+std::vector<int64_t> Program::QueueFinishCycles() const { return QueueTiming().finish; }
+
+Program::Timing Program::QueueTiming() const {
   const size_t nq = queues.size();
+  Timing timing;
+  timing.fetch.resize(nq);
+  for (size_t q = 0; q < nq; ++q) timing.fetch[q].resize(queues[q].size());
   std::vector<int64_t> t(nq, 0);
   std::vector<size_t> pc(nq, 0);
   std::vector<int64_t> parked_at(nq, -1);
@@ -34,6 +39,7 @@ std::vector<int64_t> Program::QueueFinishCycles() const {
     for (size_t q = 0; q < nq; ++q) {
       if (parked_at[q] >= 0) continue;
       while (pc[q] < queues[q].size()) {
+        timing.fetch[q][pc[q]] = t[q];
         const Instr& instr = queues[q][pc[q]++];
         if (instr.op == isa::Op::kSync) {
           parked_at[q] = t[q];
@@ -58,9 +64,10 @@ std::vector<int64_t> Program::QueueFinishCycles() const {
     if (best_all < 0) {
       for (size_t q = 0; q < nq; ++q) {
         if (parked_at[q] >= 0) {
-          throw Error(fmt::format("queue {}: the SYNC fetched in cycle {} is never released by a "
-                                  "NOTIFY (SYNC_DEADLOCK)",
-                                  q, parked_at[q]));
+          throw Error(
+              fmt::format("queue {}: the SYNC fetched in cycle {} is never released by a "
+                          "NOTIFY (SYNC_DEADLOCK)",
+                          q, parked_at[q]));
         }
       }
     }
@@ -71,7 +78,8 @@ std::vector<int64_t> Program::QueueFinishCycles() const {
       }
     }
   }
-  return t;
+  timing.finish = std::move(t);
+  return timing;
 }
 
 int64_t Program::QueueFinishCycle(int q) const { return QueueFinishCycles()[q]; }

@@ -21,6 +21,14 @@ struct Program {
   int64_t QueueFinishCycle(int q) const;
   // QueueFinishCycle for every queue.
   std::vector<int64_t> QueueFinishCycles() const;
+  // The cycle in which each instruction is fetched (fetch[q][i] for queues[q][i]) and each
+  // queue's finish cycle, by the ICU rules including SYNC release. Throws like
+  // QueueFinishCycle.
+  struct Timing {
+    std::vector<std::vector<int64_t>> fetch;
+    std::vector<int64_t> finish;
+  };
+  Timing QueueTiming() const;
   // Cycle in which every queue has finished.
   int64_t FinishCycle() const;
   // Cycles the core takes to run this program: FinishCycle() + drain.

@@ -52,11 +52,13 @@ std::string Escape(const std::string& text) {
 }  // namespace
 
 std::vector<TimelineIssue> ExpandIssues(const Program& program) {
+  const Program::Timing timing = program.QueueTiming();
   std::vector<TimelineIssue> issues;
   for (int q = 0; q < static_cast<int>(program.queues.size()); ++q) {
-    int64_t t = 0;
     const Instr* last = nullptr;
-    for (const Instr& instr : program.queues[q]) {
+    for (size_t i = 0; i < program.queues[q].size(); ++i) {
+      const Instr& instr = program.queues[q][i];
+      const int64_t t = timing.fetch[q][i];
       if (instr.op == isa::Op::kRepeat) {
         for (uint32_t k = 1; k <= instr.n && last != nullptr; ++k) {
           issues.push_back({q, t + int64_t{k} * instr.d - 1, last->op});
@@ -65,7 +67,6 @@ std::vector<TimelineIssue> ExpandIssues(const Program& program) {
         issues.push_back({q, t, instr.op});
         last = &instr;
       }
-      t += Duration(instr);
     }
   }
   return issues;

@@ -18,7 +18,8 @@ struct TimelineIssue {
 };
 
 // Every op the program issues, in queue order then cycle order, with the cycles the ICU rules
-// give (docs/architecture.md). REPEAT before any op issues nothing.
+// give (docs/architecture.md), SYNC release included. REPEAT before any op issues nothing.
+// Throws Error for a program that would stop with SYNC_DEADLOCK.
 std::vector<TimelineIssue> ExpandIssues(const Program& program);
 
 // A self-contained SVG: one row per non-empty queue, one coloured mark per issued op, a legend,

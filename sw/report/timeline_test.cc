@@ -33,6 +33,19 @@ TEST(TimelineTest, ExpandsNopsAndRepeats) {
   EXPECT_EQ(p.FinishCycle(), 14);
 }
 
+TEST(TimelineTest, SyncWaitsForNotify) {
+  CoreConfig c = NamedConfig("small");
+  Program p;
+  p.queues.resize(c.num_queues());
+  Instr read = Instr::Addr(isa::Op::kRead, 0, 0, Dir::kWest);
+  p.queues[CoreConfig::MemQueue(0)] = {Instr::Sync(), read};
+  p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(9), Instr::Notify(), read};
+  std::vector<TimelineIssue> issues = ExpandIssues(p);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].cycle, 10);  // released by the NOTIFY fetched in cycle 9
+  EXPECT_EQ(issues[1].cycle, 10);
+}
+
 TEST(TimelineTest, SvgHasOneMarkPerIssue) {
   CoreConfig c = NamedConfig("default");
   MatmulPlan plan = CompileMatmul(c, {20, 16, 16});
