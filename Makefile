@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test bench build configure bootstrap doctor lint synth gen clean
+.PHONY: run test bench build configure bootstrap doctor lint synth gen coverage clean
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -29,6 +29,12 @@ bootstrap:
 bench: build
 	$(BUILD)/bin/sim_speed
 
+# Code coverage of rtl/ from the RTL tests, in its own build tree (not part of `make test`):
+# lcov HTML in build-cov/coverage/html, line/toggle/expression summary on stdout.
+COV_BUILD ?= build-cov
+coverage: bootstrap
+	@LPU_COV_BUILD=$(COV_BUILD) JOBS=$(JOBS) LPU_VENV=$(VENV) bash tools/coverage.sh
+
 doctor:
 	@bash tools/doctor.sh
 
@@ -46,4 +52,4 @@ gen:
 	python3 tools/gen_fusesoc.py
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(COV_BUILD)
