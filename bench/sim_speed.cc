@@ -23,12 +23,11 @@ struct Measurement {
 };
 
 // Loads the program once per repetition and times only the runs.
-Measurement Measure(HostBus& bus, const MatmulPlan& plan, const std::vector<MemWord>& inputs,
+Measurement Measure(HostBus& bus, const MatmulPlan& plan, const MatmulOperands& ops,
                     double min_seconds) {
   Measurement m;
   while (m.seconds < min_seconds || m.reps < 3) {
-    LoadProgram(bus, plan.program);
-    for (const MemWord& w : inputs) WriteMemWord(bus, w.loc.slice, w.loc.addr, w.lanes);
+    LoadMatmul(bus, plan, ops.x, ops.w);
     auto start = std::chrono::steady_clock::now();
     RunResult r = RunCore(bus, 100'000'000);
     m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -57,12 +56,11 @@ int Main(int argc, char** argv) {
   for (const std::string& name : configs) {
     CoreConfig config = NamedConfig(name);
     MatmulPlan plan = CompileMatmul(config, shape);
-    const auto [x, w] = RandomMatmulOperands(shape, 1);
-    std::vector<MemWord> inputs = PackMatmulInputs(plan, x, w);
+    const MatmulOperands ops = RandomMatmulOperands(shape, 1);
     auto rtl = MakeRtlSim(config);
     auto model = MakeCycleModel(config);
-    Measurement r = Measure(*rtl, plan, inputs, min_seconds);
-    Measurement c = Measure(*model, plan, inputs, min_seconds);
+    Measurement r = Measure(*rtl, plan, ops, min_seconds);
+    Measurement c = Measure(*model, plan, ops, min_seconds);
     double rtl_hz = r.cycles * r.reps / r.seconds;
     double model_hz = c.cycles * c.reps / c.seconds;
     out.push_back({{"config", name},

@@ -48,16 +48,12 @@ TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
   const auto [x, w] = RandomMatmulOperands(c.shape, c.seed);
 
   auto bus = engine == "rtl" ? MakeRtlSim(config) : MakeCycleModel(config);
-  LoadProgram(*bus, plan.program);
-  for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
-    WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
-  }
+  LoadMatmul(*bus, plan, x, w);
   RunResult result = RunCore(*bus, 1'000'000);
   ASSERT_TRUE(result.ok()) << result.Describe(config);
   EXPECT_EQ(result.cycles, plan.predicted_cycles);
 
-  std::vector<int32_t> y = UnpackMatmulOutput(
-      plan, [&](const WordLoc& loc) { return ReadMemWord(*bus, loc.slice, loc.addr); });
+  std::vector<int32_t> y = ReadMatmulResult(*bus, plan);
   std::vector<int32_t> expected = ReferenceMatmul(c.shape, x, w);
   int reported = 0;
   for (int m = 0; m < c.shape.m; ++m) {

@@ -72,8 +72,8 @@ int RunMatmul(const RunOptions& opt) {
   }
   Program program = Assemble(text, "<matmul>", config);
   if (!(program == plan.program)) throw Error("internal: assembly round trip changed the program");
+  plan.program = std::move(program);  // the core runs what the assembler produced
 
-  std::vector<MemWord> inputs = PackMatmulInputs(plan, x, w);
   RunResult result;
   std::vector<int32_t> y;
   std::optional<Divergence> divergence;
@@ -81,9 +81,10 @@ int RunMatmul(const RunOptions& opt) {
     auto rtl = MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
     auto model = MakeCycleModel(config);
     Lockstep lockstep(*rtl, *model);
-    lockstep.LoadProgram(program);
-    for (const MemWord& word : inputs)
+    lockstep.LoadProgram(plan.program);
+    for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
       lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);
+    }
     LockstepResult lr = lockstep.Run(opt.max_cycles);
     result = lr.dut;
     divergence = lr.divergence;
@@ -93,12 +94,9 @@ int RunMatmul(const RunOptions& opt) {
     std::unique_ptr<HostBus> bus = opt.engine == "model"
                                        ? MakeCycleModel(config)
                                        : MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
-    LoadProgram(*bus, program);
-    for (const MemWord& word : inputs)
-      WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
+    LoadMatmul(*bus, plan, x, w);
     result = RunCore(*bus, opt.max_cycles);
-    y = UnpackMatmulOutput(
-        plan, [&](const WordLoc& loc) { return ReadMemWord(*bus, loc.slice, loc.addr); });
+    y = ReadMatmulResult(*bus, plan);
   }
   if (divergence) std::cerr << divergence->message << "\n";
   std::vector<int32_t> expected = ReferenceMatmul(opt.shape, x, w);

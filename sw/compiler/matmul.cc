@@ -7,6 +7,7 @@
 #include <random>
 
 #include "sw/compiler/schedule.h"
+#include "sw/core/driver.h"
 #include "sw/core/error.h"
 
 namespace tinylpu {
@@ -251,6 +252,19 @@ std::vector<MemWord> PackMatmulInputs(const MatmulPlan& plan, const std::vector<
     }
   }
   return words;
+}
+
+void LoadMatmul(HostBus& bus, const MatmulPlan& plan, const std::vector<int8_t>& x,
+                const std::vector<int8_t>& w) {
+  LoadProgram(bus, plan.program);
+  for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
+    WriteMemWord(bus, word.loc.slice, word.loc.addr, word.lanes);
+  }
+}
+
+std::vector<int32_t> ReadMatmulResult(HostBus& bus, const MatmulPlan& plan) {
+  return UnpackMatmulOutput(
+      plan, [&](const WordLoc& loc) { return ReadMemWord(bus, loc.slice, loc.addr); });
 }
 
 MatmulOperands RandomMatmulOperands(const MatmulShape& shape, uint64_t seed) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sw/core/config.h"
+#include "sw/core/host_bus.h"
 #include "sw/core/program.h"
 
 namespace tinylpu {
@@ -74,6 +75,12 @@ struct MatmulOperands {
   std::vector<int8_t> w;  // K*N row-major
 };
 MatmulOperands RandomMatmulOperands(const MatmulShape& shape, uint64_t seed);
+
+// Loads the plan's program and the packed operands into a core through its host port, and
+// reads Y back after the run.
+void LoadMatmul(HostBus& bus, const MatmulPlan& plan, const std::vector<int8_t>& x,
+                const std::vector<int8_t>& w);
+std::vector<int32_t> ReadMatmulResult(HostBus& bus, const MatmulPlan& plan);
 
 // Reference result computed on the host (int32 wrapping sums).
 std::vector<int32_t> ReferenceMatmul(const MatmulShape& shape, const std::vector<int8_t>& x,

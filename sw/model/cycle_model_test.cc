@@ -674,15 +674,11 @@ TEST_P(ModelMatmulTest, BitExactAndCycleExact) {
   const auto [x, w] = RandomMatmulOperands(c.shape, c.seed);
 
   auto bus = MakeCycleModel(config);
-  LoadProgram(*bus, plan.program);
-  for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
-    WriteMemWord(*bus, word.loc.slice, word.loc.addr, word.lanes);
-  }
+  LoadMatmul(*bus, plan, x, w);
   RunResult result = RunCore(*bus, 10'000'000);
   ASSERT_TRUE(result.ok()) << result.Describe(config);
   EXPECT_EQ(result.cycles, plan.predicted_cycles);
-  std::vector<int32_t> y = UnpackMatmulOutput(
-      plan, [&](const WordLoc& loc) { return ReadMemWord(*bus, loc.slice, loc.addr); });
+  std::vector<int32_t> y = ReadMatmulResult(*bus, plan);
   EXPECT_EQ(y, ReferenceMatmul(c.shape, x, w));
 }
 
