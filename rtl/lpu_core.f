@@ -1,6 +1,10 @@
 lpu_isa_pkg.sv
+lpu_secded_pkg.sv
 lpu_sram.sv
 lpu_ram_1r1w.sv
+lpu_ram_1rw.sv
+lpu_secded_enc.sv
+lpu_secded_dec.sv
 lpu_icu_queue.sv
 lpu_stream_fabric.sv
 lpu_mem_slice.sv

@@ -15,6 +15,10 @@
 // the lowest-numbered such queue's error code, the run cycle and the queue index are latched,
 // and the core stops at the end of that cycle with done set.
 //
+// ECC. ECC_CORRECTED adds up the lane bytes the MEM slices corrected in each cycle (READ,
+// GATHER and host reads alike) and is cleared by a start. ECC_INJECT (a test feature) holds a
+// codeword XOR mask and a lane select that every host MEM write applies (see lpu_mem_slice).
+//
 // SYNC / NOTIFY. `release_o` is the OR of the queues' `notify_i` in this cycle: every parked
 // queue fetches again in the next cycle. `deadlock_o` is raised when at least one queue is
 // parked and every other queue has finished or is parked, so no NOTIFY can come; the parked
@@ -35,7 +39,9 @@ module lpu_ctrl
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1),
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
   localparam int unsigned NumChunks    = NumLanes / 4,
-  localparam int unsigned ChunkWidth   = (NumChunks > 1) ? $clog2(NumChunks) : 1
+  localparam int unsigned ChunkWidth   = (NumChunks > 1) ? $clog2(NumChunks) : 1,
+  localparam int unsigned CodeWidth    = 13,  // SECDED codeword of one lane byte
+  localparam int unsigned CorrWidth    = $clog2(2 * NumLanes + 1)
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -62,6 +68,9 @@ module lpu_ctrl
   output logic [ChunkWidth-1:0]         mem_chunk_o,
   output logic [31:0]                   mem_wdata_o,
   input  logic [31:0]                   mem_rdata_i [NumMemSlices],
+  output logic [CodeWidth-1:0]          inject_mask_o,
+  output logic [3:0]                    inject_lanes_o,
+  input  logic [CorrWidth-1:0]          corrected_i [NumMemSlices],
 
   // Queues
   output logic                          start_o,
@@ -111,6 +120,9 @@ module lpu_ctrl
   rsel_e                    rsel_d, rsel_q;
   logic [SelIdxWidth-1:0]   ridx_d, ridx_q;
   logic [31:0]              reg_rdata_d, reg_rdata_q;
+  logic [31:0]              ecc_corrected_d, ecc_corrected_q;
+  logic [CodeWidth-1:0]     inject_mask_d, inject_mask_q;
+  logic [3:0]               inject_lanes_d, inject_lanes_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -126,6 +138,9 @@ module lpu_ctrl
       rsel_q      <= RSEL_ZERO;
       ridx_q      <= '0;
       reg_rdata_q <= '0;
+      ecc_corrected_q <= '0;
+      inject_mask_q   <= '0;
+      inject_lanes_q  <= '0;
     end else begin
       running_q   <= running_d;
       done_q      <= done_d;
@@ -139,6 +154,9 @@ module lpu_ctrl
       rsel_q      <= rsel_d;
       ridx_q      <= ridx_d;
       reg_rdata_q <= reg_rdata_d;
+      ecc_corrected_q <= ecc_corrected_d;
+      inject_mask_q   <= inject_mask_d;
+      inject_lanes_q  <= inject_lanes_d;
     end
   end
 
@@ -212,6 +230,8 @@ module lpu_ctrl
       HOST_REG_CONFIG0:   reg_rdata_d = config0;
       HOST_REG_CONFIG1:   reg_rdata_d = config1;
       HOST_REG_CONFIG2:   reg_rdata_d = config2;
+      HOST_REG_ECC_CORRECTED: reg_rdata_d = ecc_corrected_q;
+      HOST_REG_ECC_INJECT: reg_rdata_d = {12'd0, inject_lanes_q, 3'd0, inject_mask_q};
       default: begin
         for (int unsigned q = 0; q < NumQueues; q++) begin
           if (qlen_hit && int'(qlen_idx) == q) begin
@@ -281,6 +301,29 @@ module lpu_ctrl
       end
     end
   end
+
+  // ECC_INJECT is written at any time; ECC_CORRECTED counts every cycle and clears on start.
+  always_comb begin
+    inject_mask_d  = inject_mask_q;
+    inject_lanes_d = inject_lanes_q;
+    if (is_reg && host_we_i && reg_addr == HOST_REG_ECC_INJECT) begin
+      inject_mask_d  = host_wdata_i[CodeWidth-1:0];
+      inject_lanes_d = host_wdata_i[19:16];
+    end
+  end
+
+  always_comb begin
+    ecc_corrected_d = ecc_corrected_q;
+    for (int unsigned i = 0; i < NumMemSlices; i++) begin
+      ecc_corrected_d = ecc_corrected_d + 32'(corrected_i[i]);
+    end
+    if (start) begin
+      ecc_corrected_d = '0;
+    end
+  end
+
+  assign inject_mask_o  = inject_mask_q;
+  assign inject_lanes_o = inject_lanes_q;
 
   /////////////////
   // Run control //

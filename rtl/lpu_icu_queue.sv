@@ -1,7 +1,7 @@
 // One instruction queue (ICU): instruction memory, program counter, NOP/REPEAT/SYNC/NOTIFY
-// sequencing.
+// sequencing and IFETCH.
 //
-// The host loads instructions into a single-port RAM while the core is idle. A run begins
+// The host loads instructions into the instruction memory while the core is idle. A run begins
 // with `start_i` (the cycle the host writes CTRL.start), which rewinds the queue; from the
 // next cycle on (`run_i`, run cycle 0) the queue does exactly one thing per cycle, as
 // docs/architecture.md specifies:
@@ -15,6 +15,7 @@
 //                                 this very cycle, otherwise the queue waits d-2 cycles first,
 //                  SYNC        -> park (unless released in this very cycle),
 //                  NOTIFY      -> raise `notify_o`, which lpu_ctrl broadcasts as `release_i`,
+//                  IFETCH      -> sample a stream in the next cycle (below),
 //                  anything else is issued.
 //
 // A parked queue does nothing until `release_i` (some queue fetched NOTIFY in this cycle); it
@@ -28,10 +29,23 @@
 // on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
 // left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
 //
-// The RAM has a registered read port, so the queue reads the *next* pc (`pc_d`) every cycle:
+// Circular instruction memory and IFETCH. `pc_q` (entries fetched) and `end_q` (entries loaded)
+// count modulo 2*QueueDepth; entry e lives in slot e mod QueueDepth, so the queue holds up to
+// QueueDepth loaded-but-unfetched entries and a slot is free again once fetched (a REPEAT
+// re-issues from `last_q`, never from memory). A start sets pc = 0 and end = QLEN. An IFETCH
+// fetched in t samples present[dir][stream] at this queue's slice in t+1 and appends its
+// FetchWords = NumLanes/4 words (word j = lanes 4j..4j+3) at entries end .. end+FetchWords-1:
+// the memory is FetchWords single-write banks (entry e in bank e mod FetchWords), so the
+// consecutive entries land in one cycle. Appended entries can be fetched from t+2; the
+// fetch-ahead read of t+1 is forwarded from the write. QUEUE_OVERFLOW (in t+1, nothing appended)
+// when more than QueueDepth entries would be loaded and unfetched after t+1; QUEUE_UNDERFLOW
+// when the queue must fetch in t+1 but every loaded entry has been fetched.
+//
+// The banks have registered read ports, so the queue reads the *next* pc (`pc_d`) every cycle:
 // in any cycle the RAM output already holds the instruction at `pc_q`. The host and the queue
-// never use the RAM in the same cycle (the host is locked out while the core runs, and in the
-// start cycle the host is busy writing CTRL).
+// never fetch through the read port in the same cycle (the host is locked out while the core
+// runs, and in the start cycle the host is busy writing CTRL). A host write in a cycle in which
+// an IFETCH lands (right after a run stopped on an error) is dropped.
 
 module lpu_icu_queue
   import lpu_isa_pkg::*;
@@ -39,7 +53,8 @@ module lpu_icu_queue
   parameter unit_e       Kind       = UNIT_MEM,
   parameter int unsigned AddrLimit  = 1024,  // words addressable by addr-format ops
   parameter int unsigned NumStreams = 16,
-  parameter int unsigned QueueDepth = 512,
+  parameter int unsigned NumLanes   = 16,
+  parameter int unsigned QueueDepth = 512,  // a power of two, at least NumLanes/4 and 2
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
 ) (
@@ -58,14 +73,20 @@ module lpu_icu_queue
   input  logic [31:0]           host_wdata_i,
   output logic [31:0]           host_rdata_o,  // valid the cycle after a read request
 
+  // Streams at this queue's slice (IFETCH)
+  input  logic [NumLanes-1:0][7:0] present_i [2][NumStreams],
+
   // Issue
   output logic                  dispatch_valid_o,
   output logic [31:0]           dispatch_instr_o,
 `ifndef SYNTHESIS
   // Simulation only, for lpu_tracer: the instruction entering the dispatch register at the end
-  // of this cycle.
+  // of this cycle, and the entries an IFETCH appends at its end.
   output logic                  issue_valid_o,
   output logic [31:0]           issue_instr_o,
+  output logic                  append_o,
+  output logic [EntryWidth-1:0] append_entry_o,
+  output logic [NumLanes-1:0][7:0] append_words_o,
 `endif
   // SYNC / NOTIFY
   input  logic                  release_i,   // a NOTIFY was fetched in this cycle
@@ -81,12 +102,25 @@ module lpu_icu_queue
   // the repeat format in halves (both checked against the package below).
   localparam int unsigned WaitWidth = $bits(instr_count_t) - $bits(opcode_e);
   localparam int unsigned RepWidth  = ($bits(instr_repeat_t) - $bits(opcode_e)) / 2;
+  // IFETCH: words per vector, instruction memory banks and their rows.
+  localparam int unsigned FetchWords     = NumLanes / 4;
+  localparam int unsigned Rows           = QueueDepth / FetchWords;
+  localparam int unsigned RowWidth       = (Rows > 1) ? $clog2(Rows) : 1;
+  localparam int unsigned BankIdxWidth   = (FetchWords > 1) ? $clog2(FetchWords) : 1;
+  localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
 
   ///////////
   // State //
   ///////////
 
-  logic [LenWidth-1:0]  pc_d, pc_q;
+  logic [LenWidth-1:0]  pc_d, pc_q;                // entries fetched (mod 2*QueueDepth)
+  logic [LenWidth-1:0]  end_d, end_q;              // entries loaded (mod 2*QueueDepth)
+  logic                 ifetch_d, ifetch_q;        // an IFETCH samples its stream this cycle
+  logic                 ifetch_dir_d, ifetch_dir_q;
+  logic [StreamIdxWidth-1:0] ifetch_stream_d, ifetch_stream_q;
+  logic                 fwd_d, fwd_q;              // the fetch-ahead read was overwritten
+  logic [31:0]          fwd_word_d, fwd_word_q;
+  logic [BankIdxWidth-1:0] rbank_d, rbank_q;       // bank the read port read
   logic [WaitWidth-1:0] wait_d, wait_q;          // cycles left to wait
   logic [RepWidth-1:0]  rep_left_d, rep_left_q;  // re-issues left
   logic [RepWidth-1:0]  rep_dist_d, rep_dist_q;  // cycles between re-issues
@@ -99,6 +133,13 @@ module lpu_icu_queue
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       pc_q             <= '0;
+      end_q            <= '0;
+      ifetch_q         <= 1'b0;
+      ifetch_dir_q     <= 1'b0;
+      ifetch_stream_q  <= '0;
+      fwd_q            <= 1'b0;
+      fwd_word_q       <= '0;
+      rbank_q          <= '0;
       wait_q           <= '0;
       rep_left_q       <= '0;
       rep_dist_q       <= '0;
@@ -109,6 +150,13 @@ module lpu_icu_queue
       dispatch_q       <= '0;
     end else begin
       pc_q             <= pc_d;
+      end_q            <= end_d;
+      ifetch_q         <= ifetch_d;
+      ifetch_dir_q     <= ifetch_dir_d;
+      ifetch_stream_q  <= ifetch_stream_d;
+      fwd_q            <= fwd_d;
+      fwd_word_q       <= fwd_word_d;
+      rbank_q          <= rbank_d;
       wait_q           <= wait_d;
       rep_left_q       <= rep_left_d;
       rep_dist_q       <= rep_dist_d;
@@ -124,26 +172,51 @@ module lpu_icu_queue
   // Instruction memory //
   ////////////////////////
 
-  logic [31:0]           ram_rdata;
-  logic [EntryWidth-1:0] ram_addr;
+  logic [31:0]           bank_rdata [FetchWords];
+  logic [31:0]           ram_rdata;       // the entry the read port read last cycle
+  logic [EntryWidth-1:0] rd_entry;
+  logic                  append;          // an IFETCH appends in this cycle
+  logic [NumLanes-1:0][7:0] fetched;      // the vector it appends
 
-  // pc_d may equal QueueDepth once the last entry has been fetched; the word read then is
-  // never used, so the address simply drops the top bit.
-  assign ram_addr = host_req_i ? host_entry_i : EntryWidth'(pc_d);
+  // The read port follows pc_d, or the host while it reads. pc_d may equal QueueDepth once
+  // the last entry has been fetched; the slot is pc_d mod QueueDepth.
+  assign rd_entry = host_req_i ? host_entry_i : EntryWidth'(pc_d);
+  assign rbank_d  = BankIdxWidth'(int'(rd_entry) % FetchWords);
+  assign fetched  = present_i[ifetch_dir_q][ifetch_stream_q];
 
-  lpu_sram #(
-    .Depth (QueueDepth),
-    .Width (32)
-  ) u_imem (
-    .clk_i,
-    .req_i   (1'b1),
-    .we_i    (host_req_i & host_we_i),
-    .addr_i  (ram_addr),
-    .be_i    (1'b1),
-    .wdata_i (host_wdata_i),
-    .rdata_o (ram_rdata)
-  );
+  for (genvar b = 0; b < FetchWords; b++) begin : gen_bank
+    // The appended entry that lands in this bank: word j of the vector, entry end + j.
+    localparam int unsigned Bank = b;
+    logic [BankIdxWidth-1:0] j;
+    logic [LenWidth-1:0]     entry;
+    logic                    host_write;
+    logic                    we;
+    logic [RowWidth-1:0]     waddr;
+    logic [31:0]             wdata;
 
+    assign j          = BankIdxWidth'((Bank + FetchWords - (int'(end_q) % FetchWords)) % FetchWords);
+    assign entry      = end_q + LenWidth'(j);
+    assign host_write = host_req_i && host_we_i && (int'(host_entry_i) % FetchWords == Bank);
+    assign we         = append || host_write;
+    assign waddr      = append ? RowWidth'((int'(entry) % QueueDepth) / FetchWords)
+                               : RowWidth'(int'(host_entry_i) / FetchWords);
+    assign wdata      = append ? fetched[4 * int'(j) +: 4] : host_wdata_i;
+
+    lpu_ram_1r1w #(
+      .Depth (Rows),
+      .Width (32)
+    ) u_imem (
+      .clk_i,
+      .we_i    (we),
+      .waddr_i (waddr),
+      .wdata_i (wdata),
+      .re_i    (1'b1),
+      .raddr_i (RowWidth'(int'(rd_entry) / FetchWords)),
+      .rdata_o (bank_rdata[b])
+    );
+  end
+
+  assign ram_rdata    = bank_rdata[rbank_q];
   assign host_rdata_o = ram_rdata;
 
   ////////////
@@ -158,28 +231,38 @@ module lpu_icu_queue
     instr_repeat_t rpt;
     instr_stream_t strm;
     instr_addr_t   addr;
+    instr_gather_t gather;
   } instr_view_t;
 
   // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
   // checks fail at once the lower error code wins.
-  function automatic err_e check_issue(logic [5:0] op, logic [4:0] stream, logic addr_ok);
+  function automatic err_e check_issue(logic [5:0] op, logic [4:0] stream, logic [4:0] istream,
+                                       logic addr_ok);
     int unsigned group;
     group = op_group(op);
     if (!op_legal(op, Kind)) begin
       return ERR_ILLEGAL_OPCODE;
     end else if (op_has_addr(op) && !addr_ok) begin
       return ERR_ADDR_RANGE;
-    end else if (group != 0 && int'(stream) + group > NumStreams) begin
+    end else if ((group != 0 && int'(stream) + group > NumStreams)
+                 || (op_has_istream(op) && int'(istream) >= NumStreams)) begin
       return ERR_STREAM_RANGE;
     end
     return ERR_NONE;
+  endfunction
+
+  // The lower of two error codes, ERR_NONE counting as none.
+  function automatic err_e first_err(err_e a, err_e b);
+    if (a == ERR_NONE) return b;
+    if (b == ERR_NONE) return a;
+    return (a < b) ? a : b;
   endfunction
 
   // The instruction at pc.
   instr_view_t fetch;
   logic        fetch_addr_ok;
 
-  assign fetch.raw     = ram_rdata;
+  assign fetch.raw     = fwd_q ? fwd_word_q : ram_rdata;
   assign fetch_addr_ok = int'(fetch.addr.addr) < AddrLimit;
 
   // Re-issue candidate: the last issued instruction with its addr advanced by its stride.
@@ -204,6 +287,9 @@ module lpu_icu_queue
   //////////////
 
   logic                fetch_avail;
+  logic [LenWidth-1:0] unfetched;      // loaded entries not fetched after this cycle
+  logic                overflow;
+  err_e                seq_err;
   logic                reissue;       // re-issue the last instruction in this cycle
   logic [RepWidth-1:0] reissue_left;  // re-issues left, this one included
   logic [RepWidth-1:0] reissue_dist;  // cycles to the next re-issue
@@ -211,8 +297,9 @@ module lpu_icu_queue
   logic [31:0]         issue_instr;
   err_e                err;
 
-  assign fetch_avail = pc_q < qlen_i;
-  assign finished_o  = (wait_q == '0) && (rep_left_q == '0) && !fetch_avail && !parked_q;
+  assign fetch_avail = pc_q != end_q;
+  assign finished_o  = (wait_q == '0) && (rep_left_q == '0) && !fetch_avail && !parked_q
+                       && !ifetch_q;
   assign parked_o    = parked_q;
   // Depends on state only (never on release_i), so the release broadcast has no loop.
   assign notify_o    = run_i && !start_i && !parked_q && (wait_q == '0) && (rep_left_q == '0)
@@ -229,15 +316,21 @@ module lpu_icu_queue
     dispatch_valid_d = 1'b0;
     dispatch_d       = dispatch_q;
 
+    end_d            = end_q;
+    ifetch_d         = 1'b0;
+    ifetch_dir_d     = ifetch_dir_q;
+    ifetch_stream_d  = ifetch_stream_q;
+
     reissue      = 1'b0;
     reissue_left = rep_left_q;
     reissue_dist = rep_dist_q;
     issue        = 1'b0;
     issue_instr  = fetch.raw;
-    err          = ERR_NONE;
+    seq_err      = ERR_NONE;
 
     if (start_i) begin
       pc_d         = '0;
+      end_d        = qlen_i;
       wait_d       = '0;
       rep_left_d   = '0;
       rep_dist_d   = '0;
@@ -250,7 +343,7 @@ module lpu_icu_queue
         if (release_i) begin
           parked_d = 1'b0;
         end else if (deadlock_i) begin
-          err = ERR_SYNC_DEADLOCK;
+          seq_err = ERR_SYNC_DEADLOCK;
         end
       end else if (wait_q != '0) begin
         // 1. wait
@@ -264,14 +357,14 @@ module lpu_icu_queue
         unique case (fetch.raw[31:26])
           OP_NOP: begin
             if (fetch.count.n == '0) begin
-              err = ERR_BAD_OPERAND;
+              seq_err = ERR_BAD_OPERAND;
             end else begin
               wait_d = fetch.count.n - 1'b1;
             end
           end
           OP_REPEAT: begin
             if (fetch.rpt.n == '0 || fetch.rpt.d == '0) begin
-              err = ERR_BAD_OPERAND;
+              seq_err = ERR_BAD_OPERAND;
             end else begin
               rep_dist_d = fetch.rpt.d;
               if (fetch.rpt.d == RepWidth'(1)) begin
@@ -291,12 +384,22 @@ module lpu_icu_queue
           OP_NOTIFY: begin
             // notify_o already broadcasts the release; nothing is issued.
           end
+          OP_IFETCH: begin
+            seq_err         = check_issue(OP_IFETCH, fetch.strm.stream, '0, 1'b1);
+            ifetch_d        = (seq_err == ERR_NONE);
+            ifetch_dir_d    = fetch.strm.dir[0];
+            ifetch_stream_d = StreamIdxWidth'(fetch.strm.stream);
+          end
           default: begin
-            err         = check_issue(fetch.raw[31:26], fetch.strm.stream, fetch_addr_ok);
-            issue       = (err == ERR_NONE);
+            seq_err     = check_issue(fetch.raw[31:26], fetch.strm.stream,
+                                      fetch.gather.istream, fetch_addr_ok);
+            issue       = (seq_err == ERR_NONE);
             issue_instr = fetch.raw;
           end
         endcase
+      end else if (ifetch_q) begin
+        // Every loaded entry is fetched and the IFETCH of last cycle lands only now.
+        seq_err = ERR_QUEUE_UNDERFLOW;
       end
 
       if (reissue) begin
@@ -305,12 +408,33 @@ module lpu_icu_queue
         wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
         // Nothing was issued yet in this run: the re-issue issues nothing.
         if (last_valid_q) begin
-          err         = check_issue(last.raw[31:26], last.strm.stream, reissue_addr_ok);
-          issue       = (err == ERR_NONE);
+          seq_err     = check_issue(last.raw[31:26], last.strm.stream, last.gather.istream,
+                                    reissue_addr_ok);
+          issue       = (seq_err == ERR_NONE);
           issue_instr = reissue_instr.raw;
         end
       end
+    end
 
+    // IFETCH landing: the entries loaded and unfetched after this cycle must fit the queue.
+    unfetched = end_q - pc_d;
+    overflow  = ifetch_q && !start_i && (int'(unfetched) + FetchWords > QueueDepth);
+    append    = ifetch_q && !start_i && !overflow;
+    if (append) begin
+      end_d = end_q + LenWidth'(FetchWords);
+    end
+    err = run_i && !start_i ? first_err(seq_err, overflow ? ERR_QUEUE_OVERFLOW : ERR_NONE)
+                            : ERR_NONE;
+    if (err != ERR_NONE) begin
+      issue    = 1'b0;
+      ifetch_d = 1'b0;
+    end
+
+    // The fetch-ahead read of pc_d meets the first appended entry: forward it.
+    fwd_d      = append && !host_req_i && (pc_d == end_q);
+    fwd_word_d = fetched[0 +: 4];
+
+    if (run_i && !start_i) begin
       if (issue) begin
         dispatch_valid_d = 1'b1;
         dispatch_d       = issue_instr;
@@ -329,8 +453,11 @@ module lpu_icu_queue
   ////////////////
 
 `ifndef SYNTHESIS
-  assign issue_valid_o = dispatch_valid_d;
-  assign issue_instr_o = dispatch_d;
+  assign issue_valid_o  = dispatch_valid_d;
+  assign issue_instr_o  = dispatch_d;
+  assign append_o       = append;
+  assign append_entry_o = EntryWidth'(end_q);
+  assign append_words_o = fetched;
 
   // The sequencing above is built for these generated constants.
   initial begin
@@ -339,7 +466,12 @@ module lpu_icu_queue
     assert ($bits(fetch.count.n) == WaitWidth && $bits(fetch.rpt.n) == RepWidth
             && $bits(fetch.rpt.d) == RepWidth)
       else $fatal(1, "lpu_icu_queue: counter widths differ from the instruction formats");
-    assert (QueueDepth > 0) else $fatal(1, "lpu_icu_queue: QueueDepth must be positive");
+    assert (QueueDepth >= 2 && (QueueDepth & (QueueDepth - 1)) == 0
+            && QueueDepth >= NumLanes / 4)
+      else $fatal(1, "lpu_icu_queue: QueueDepth must be a power of two, at least 2 and NumLanes/4");
+    assert (NumLanes % 4 == 0 && ((NumLanes / 4) & (NumLanes / 4 - 1)) == 0)
+      else $fatal(1, "lpu_icu_queue: NumLanes/4 must be a power of two");
+    assert (LenWidth == EntryWidth + 1) else $fatal(1, "lpu_icu_queue: counter width");
     assert (Kind != UNIT_ICU) else $fatal(1, "lpu_icu_queue: a queue needs a slice kind");
   end
 
@@ -360,9 +492,9 @@ module lpu_icu_queue
                                         && dispatch_q[31:26] != OP_NOTIFY)
     else $error("lpu_icu_queue: dispatched a non-issuable op %h", dispatch_q[31:26]);
 
-  // The program counter never runs past the queue length while running.
-  assert property (@(posedge clk_i) disable iff (!rst_ni) run_i |-> pc_q <= qlen_i)
-    else $error("lpu_icu_queue: pc beyond QLEN");
+  // The queue never holds more loaded-but-unfetched entries than it has slots.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) int'(LenWidth'(end_q - pc_q)) <= QueueDepth)
+    else $error("lpu_icu_queue: more entries loaded than slots");
 
   // A queue that has finished issues nothing and raises nothing.
   assert property (@(posedge clk_i) disable iff (!rst_ni)

@@ -13,8 +13,11 @@ package lpu_isa_pkg;
     OP_REPEAT = 6'h01,
     OP_SYNC = 6'h02,
     OP_NOTIFY = 6'h03,
+    OP_IFETCH = 6'h04,
     OP_READ = 6'h10,
     OP_WRITE = 6'h11,
+    OP_GATHER = 6'h12,
+    OP_SCATTER = 6'h13,
     OP_LW = 6'h20,
     OP_IW = 6'h21,
     OP_ABC = 6'h22,
@@ -36,7 +39,11 @@ package lpu_isa_pkg;
     ERR_ADDR_RANGE = 8'd2,
     ERR_STREAM_RANGE = 8'd3,
     ERR_BAD_OPERAND = 8'd4,
-    ERR_SYNC_DEADLOCK = 8'd5
+    ERR_SYNC_DEADLOCK = 8'd5,
+    ERR_QUEUE_OVERFLOW = 8'd7,
+    ERR_QUEUE_UNDERFLOW = 8'd8,
+    ERR_ECC_UNCORRECTABLE = 8'd9,
+    ERR_BANK_CONFLICT = 8'd11
   } err_e;
 
   // Instruction formats
@@ -72,6 +79,16 @@ package lpu_isa_pkg;
     logic [0:0] dir;
   } instr_addr_t;
 
+  typedef struct packed {  // Base address, index stream and data stream (GATHER, SCATTER).
+    opcode_e op;
+    logic [12:0] addr;
+    logic [4:0] istream;
+    logic [0:0] idir;
+    logic [0:0] rsvd0;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_gather_t;
+
   // Queue kind that may issue each op (ICU ops issue from any queue).
   function automatic logic op_legal(logic [5:0] op, unit_e unit);
     unique case (op)
@@ -79,8 +96,11 @@ package lpu_isa_pkg;
       OP_REPEAT: return 1'b1;
       OP_SYNC: return 1'b1;
       OP_NOTIFY: return 1'b1;
+      OP_IFETCH: return 1'b1;
       OP_READ: return unit == UNIT_MEM;
       OP_WRITE: return unit == UNIT_MEM;
+      OP_GATHER: return unit == UNIT_MEM;
+      OP_SCATTER: return unit == UNIT_MEM;
       OP_LW: return unit == UNIT_MXMW;
       OP_IW: return unit == UNIT_MXMW;
       OP_ABC: return unit == UNIT_MXMA;
@@ -100,11 +120,23 @@ package lpu_isa_pkg;
     endcase
   endfunction
 
+  // Ops with a second (index) stream operand, istream: always a group of one.
+  function automatic logic op_has_istream(logic [5:0] op);
+    unique case (op)
+      OP_GATHER: return 1'b1;
+      OP_SCATTER: return 1'b1;
+      default: return 1'b0;
+    endcase
+  endfunction
+
   // Stream group size of each op with a stream operand (0 = none).
   function automatic int unsigned op_group(logic [5:0] op);
     unique case (op)
+      OP_IFETCH: return 1;
       OP_READ: return 1;
       OP_WRITE: return 1;
+      OP_GATHER: return 1;
+      OP_SCATTER: return 1;
       OP_LW: return 1;
       OP_ABC: return 1;
       OP_ACC: return 4;
@@ -113,8 +145,12 @@ package lpu_isa_pkg;
   endfunction
 
   // Latencies, in cycles after the issue cycle
+  localparam int unsigned LatIfetchStreamIn = 1;
   localparam int unsigned LatReadStreamOut = 2;
   localparam int unsigned LatWriteStreamIn = 1;
+  localparam int unsigned LatGatherStreamIn = 1;
+  localparam int unsigned LatGatherStreamOut = 3;
+  localparam int unsigned LatScatterStreamIn = 1;
   localparam int unsigned LatLwStreamIn = 1;
   localparam int unsigned LatIwWeightsLive = 2;
   localparam int unsigned LatAbcStreamIn = 1;
@@ -137,6 +173,8 @@ package lpu_isa_pkg;
   localparam logic [7:0] HOST_REG_CONFIG0 = 8'h06;
   localparam logic [7:0] HOST_REG_CONFIG1 = 8'h07;
   localparam logic [7:0] HOST_REG_CONFIG2 = 8'h08;
+  localparam logic [7:0] HOST_REG_ECC_CORRECTED = 8'h09;
+  localparam logic [7:0] HOST_REG_ECC_INJECT = 8'h0a;
   localparam logic [7:0] HOST_REG_QLEN = 8'h40;
   localparam logic [31:0] HostId = 32'h4c505531;
 

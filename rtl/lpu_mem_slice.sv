@@ -1,33 +1,56 @@
-// MEM slice: one single-port SRAM of MemDepth vectors, read onto and written from the streams.
+// MEM slice: MemDepth words of NumLanes bytes in two banks, SECDED on every lane byte, read onto
+// and written from the streams, with per-lane addressed GATHER and SCATTER.
+//
+// Organisation. Every lane is its own SRAM column (one lpu_ram_1rw per lane and bank, 13-bit
+// codewords: the lane byte and 5 check bits from lpu_secded_enc), so each lane can address a
+// different word in the same cycle. Bank 0 holds the low half of the addresses, bank 1 the high
+// half (bank = top address bit): a compiler keeps a gather table or scatter target in one half
+// and the words it streams with READ and WRITE in the other, and the two never meet.
 //
 // The slice acts on the instruction in its queue's dispatch register (issued in cycle t, seen
 // here in t+1):
 //
-//   READ  a, <dir><s>   t+1: SRAM read of word a (registered read port);
-//                       t+2: the word is driven onto stream s in direction dir here.
-//   WRITE a, <dir><s>   t+1: samples present[dir][s] at this position and stores it in word a
-//                       at the end of the cycle.
+//   READ  a          t+1: read word a from its bank;  t+2: drive it (decoded) onto the stream.
+//   WRITE a          t+1: sample the stream, encode, store word a at the end of t+1.
+//   GATHER a, I, D   t+1: sample idx on I; lane l addresses word a + idx[l] (ADDR_RANGE here if
+//                          any lane is beyond MemDepth: the op is dropped);
+//                    t+2: every lane reads its word from that word's bank;
+//                    t+3: drive lane l's decoded byte onto D.
+//   SCATTER a, I, D  t+1: sample idx on I and the data on D (ADDR_RANGE as for GATHER);
+//                    t+2: lane l stores its encoded byte into word a + idx[l].
 //
-// One queue issues at most one instruction per cycle, so the single SRAM port suffices. The
-// host reads and writes words as NumLanes/4 32-bit chunks (lane 4c+j in byte j of chunk c)
-// through the same port while the core is idle; the control block gates `host_req_i`. An
-// instruction still in the dispatch register after a run stopped on an error keeps the port in
-// that cycle (a host access in that same cycle is dropped). `flush_i` (the start of a run)
-// drops a READ whose word would otherwise be driven into the new run.
+// So a GATHER or SCATTER issued at t and a READ or WRITE issued at t+1 both use the banks in
+// t+2; in every lane they must use different banks, otherwise the slice raises BANK_CONFLICT
+// and neither access happens. A READ and a GATHER that drive in the same cycle onto the same
+// stream: the READ's word is driven (the compiler avoids it).
+//
+// ECC. Every byte read (READ, GATHER, host read) goes through lpu_secded_dec when it is used:
+// a single flipped bit is corrected and counted (`corrected_o`, summed into ECC_CORRECTED), two
+// flipped bits raise ECC_UNCORRECTABLE in the drive cycle (the stored byte is driven as is).
+// Host writes store the chunk's four lanes, XORed with `inject_mask_i` for the lanes selected
+// by `inject_lanes_i` (the ECC_INJECT test register).
+//
+// The host has the banks only in cycles in which the slice makes no access (it is locked out
+// while the core runs; an instruction still in flight after a run stopped on an error wins and
+// the host access of that cycle is dropped). `flush_i` (the start of a run) drops reads, gathers
+// and scatters that would otherwise act inside the new run.
 
 module lpu_mem_slice
   import lpu_isa_pkg::*;
+  import lpu_secded_pkg::*;
 #(
   parameter int unsigned NumLanes   = 16,
   parameter int unsigned NumStreams = 16,
-  parameter int unsigned MemDepth   = 1024,
-  localparam int unsigned AddrWidth  = (MemDepth > 1) ? $clog2(MemDepth) : 1,
+  parameter int unsigned MemDepth   = 1024,  // a power of two, at least 4
+  localparam int unsigned AddrWidth  = $clog2(MemDepth),
   localparam int unsigned NumChunks  = NumLanes / 4,
-  localparam int unsigned ChunkWidth = (NumChunks > 1) ? $clog2(NumChunks) : 1
+  localparam int unsigned ChunkWidth = (NumChunks > 1) ? $clog2(NumChunks) : 1,
+  localparam int unsigned CodeWidth  = 8 + lpu_secded_hamming_width(8) + 1,
+  localparam int unsigned CorrWidth  = $clog2(2 * NumLanes + 1)
 ) (
   input  logic                       clk_i,
   input  logic                       rst_ni,
-  input  logic                       flush_i,  // a run starts: drop reads still in flight
+  input  logic                       flush_i,  // a run starts: drop work still in flight
 
   // Dispatch register of this slice's queue
   input  logic                       dispatch_valid_i,
@@ -40,135 +63,363 @@ module lpu_mem_slice
   input  logic [ChunkWidth-1:0]      host_chunk_i,
   input  logic [31:0]                host_wdata_i,
   output logic [31:0]                host_rdata_o,  // valid the cycle after a read request
+  input  logic [CodeWidth-1:0]       inject_mask_i,
+  input  logic [3:0]                 inject_lanes_i,
 
   // Streams at this position
   input  logic [NumLanes-1:0][7:0]   present_i [2][NumStreams],
   output logic [1:0][NumStreams-1:0] drive_o,
-  output logic [NumLanes-1:0][7:0]   data_o    [2][NumStreams]
+  output logic [NumLanes-1:0][7:0]   data_o    [2][NumStreams],
+
+  // Errors of this cycle (lowest code first) and lane bytes corrected in this cycle
+  output err_e                       err_o,
+  output logic [CorrWidth-1:0]       corrected_o
+`ifndef SYNTHESIS
+  ,
+  // Simulation only, for lpu_tracer: the stores at the end of this cycle.
+  output logic                       tr_write_o,
+  output logic [AddrWidth-1:0]       tr_write_addr_o,
+  output logic [NumLanes-1:0][7:0]   tr_write_data_o,
+  output logic                       tr_scatter_o,
+  output logic [AddrWidth-1:0]       tr_scatter_addr_o [NumLanes],
+  output logic [NumLanes-1:0][7:0]   tr_scatter_data_o
+`endif
 );
 
-  // Index into this configuration's streams; the queue guarantees stream < NumStreams.
   localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
+  localparam int unsigned RowWidth       = AddrWidth - 1;
+  localparam int unsigned BankDepth      = MemDepth / 2;
+  localparam int unsigned LaneAddrWidth  = 14;  // 13-bit base + 8-bit index, without wrapping
 
   //////////////
   // Decoding //
   //////////////
 
-  instr_addr_t instr;
-  logic        do_read, do_write;
+  instr_addr_t   instr;
+  instr_gather_t ginstr;
+  logic          do_read, do_write, do_gather, do_scatter, a_access;
+  logic          a_bank;
+  logic [RowWidth-1:0] a_row;
 
-  assign instr    = instr_addr_t'(dispatch_instr_i);
-  assign do_read  = dispatch_valid_i && (instr.op == OP_READ);
-  assign do_write = dispatch_valid_i && (instr.op == OP_WRITE);
+  assign instr      = instr_addr_t'(dispatch_instr_i);
+  assign ginstr     = instr_gather_t'(dispatch_instr_i);
+  assign do_read    = dispatch_valid_i && (instr.op == OP_READ);
+  assign do_write   = dispatch_valid_i && (instr.op == OP_WRITE);
+  assign do_gather  = dispatch_valid_i && (instr.op == OP_GATHER);
+  assign do_scatter = dispatch_valid_i && (instr.op == OP_SCATTER);
+  assign a_access   = do_read || do_write;
+  assign a_bank     = instr.addr[AddrWidth-1];
+  assign a_row      = instr.addr[RowWidth-1:0];
 
-  //////////
-  // SRAM //
-  //////////
+  ////////////////////////////////////////////
+  // GATHER / SCATTER stage 1: lane addresses //
+  ////////////////////////////////////////////
 
-  logic                     ram_req, ram_we;
-  logic [AddrWidth-1:0]     ram_addr;
-  logic [NumChunks-1:0]     ram_be;
-  logic [NumLanes-1:0][7:0] ram_wdata, ram_rdata;
-  logic                     host_en;
+  logic [NumLanes-1:0][7:0]     idx, sdata;
+  logic [LaneAddrWidth-1:0]     lane_addr [NumLanes];
+  logic [NumLanes-1:0]          lane_bad;
+  logic                         range_err;
 
-  // The slice's own instructions have the port; the host gets it otherwise.
-  assign host_en = host_req_i && !(do_read || do_write);
+  assign idx   = present_i[ginstr.idir][StreamIdxWidth'(ginstr.istream)];
+  assign sdata = present_i[ginstr.dir][StreamIdxWidth'(ginstr.stream)];
 
   always_comb begin
-    if (do_read || do_write) begin
-      ram_req   = 1'b1;
-      ram_we    = do_write;
-      ram_addr  = AddrWidth'(instr.addr);
-      ram_be    = '1;
-      ram_wdata = present_i[instr.dir][StreamIdxWidth'(instr.stream)];
-    end else begin
-      ram_req   = host_en;
-      ram_we    = host_we_i;
-      ram_addr  = host_word_i;
-      ram_be    = NumChunks'(1) << host_chunk_i;
-      ram_wdata = {NumChunks{host_wdata_i}};
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      lane_addr[l] = LaneAddrWidth'(ginstr.addr) + LaneAddrWidth'(idx[l]);
+      lane_bad[l]  = int'(lane_addr[l]) >= MemDepth;
     end
   end
 
-  lpu_sram #(
-    .Depth (MemDepth),
-    .Width (NumLanes * 8)
-  ) u_sram (
-    .clk_i,
-    .req_i   (ram_req),
-    .we_i    (ram_we),
-    .addr_i  (ram_addr),
-    .be_i    (ram_be),
-    .wdata_i (ram_wdata),
-    .rdata_o (ram_rdata)
-  );
+  assign range_err = (do_gather || do_scatter) && (|lane_bad);
 
-  /////////////////////////
-  // READ drive and host //
-  /////////////////////////
+  // Stage 2 registers
+  logic                     b_gather_d, b_gather_q;
+  logic                     b_scatter_d, b_scatter_q;
+  logic [AddrWidth-1:0]     b_addr_d [NumLanes];
+  logic [AddrWidth-1:0]     b_addr_q [NumLanes];
+  logic [NumLanes-1:0][7:0] b_data_d, b_data_q;
+  logic                     b_dir_d, b_dir_q;
+  logic [StreamIdxWidth-1:0] b_stream_d, b_stream_q;
+
+  assign b_gather_d  = do_gather && !range_err && !flush_i;
+  assign b_scatter_d = do_scatter && !range_err && !flush_i;
+  always_comb begin
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      b_addr_d[l] = (do_gather || do_scatter) ? AddrWidth'(lane_addr[l]) : b_addr_q[l];
+    end
+  end
+  assign b_data_d   = do_scatter ? sdata : b_data_q;
+  assign b_dir_d    = do_gather ? ginstr.dir : b_dir_q;
+  assign b_stream_d = do_gather ? StreamIdxWidth'(ginstr.stream) : b_stream_q;
+
+  //////////////////////
+  // Bank arbitration //
+  //////////////////////
+
+  logic                b_any;
+  logic [NumLanes-1:0] b_bank;
+  logic [RowWidth-1:0] b_row [NumLanes];
+  logic                conflict, a_go, b_go, host_en, host_bank;
+  logic [RowWidth-1:0] host_row;
+
+  assign b_any = b_gather_q || b_scatter_q;
+  always_comb begin
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      b_bank[l] = b_addr_q[l][AddrWidth-1];
+      b_row[l]  = b_addr_q[l][RowWidth-1:0];
+    end
+  end
+
+  // Per lane, the stage-2 access and a READ or WRITE want the same bank.
+  assign conflict  = a_access && b_any && (b_bank != {NumLanes{!a_bank}});
+  assign a_go      = a_access && !conflict;
+  assign b_go      = b_any && !conflict;
+  assign host_en   = host_req_i && !a_access && !b_any;
+  assign host_bank = host_word_i[AddrWidth-1];
+  assign host_row  = host_word_i[RowWidth-1:0];
+
+  ///////////////////
+  // Lane columns  //
+  ///////////////////
+
+  logic [CodeWidth-1:0] ram_rdata [NumLanes][2];
+  logic [7:0]           dec_data  [NumLanes][2];
+  logic                 dec_single[NumLanes][2];
+  logic                 dec_double[NumLanes][2];
+
+  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane
+    // The byte a READ-stage write stores (WRITE, or the host), and the SCATTER byte.
+    logic [7:0]           a_wbyte;
+    logic [CodeWidth-1:0] a_code, b_code, host_code;
+    logic                 host_lane;
+
+    assign host_lane = (l / 4) == int'(host_chunk_i);
+    assign a_wbyte   = a_access ? present_i[instr.dir][StreamIdxWidth'(instr.stream)][l]
+                                : host_wdata_i[8 * (l % 4) +: 8];
+
+    lpu_secded_enc #(.DataWidth (8)) u_enc_a (
+      .data_i (a_wbyte),
+      .code_o (a_code)
+    );
+    lpu_secded_enc #(.DataWidth (8)) u_enc_b (
+      .data_i (b_data_q[l]),
+      .code_o (b_code)
+    );
+    assign host_code = a_code ^ (inject_lanes_i[l % 4] ? inject_mask_i : '0);
+
+    for (genvar b = 0; b < 2; b++) begin : gen_bank
+      logic                 req, we;
+      logic [RowWidth-1:0]  addr;
+      logic [CodeWidth-1:0] wdata;
+
+      always_comb begin
+        req   = 1'b0;
+        we    = 1'b0;
+        addr  = a_row;
+        wdata = a_code;
+        if (a_go && a_bank == b[0]) begin
+          req = 1'b1;
+          we  = do_write;
+        end else if (b_go && b_bank[l] == b[0]) begin
+          req   = 1'b1;
+          we    = b_scatter_q;
+          addr  = b_row[l];
+          wdata = b_code;
+        end else if (host_en && host_bank == b[0] && (!host_we_i || host_lane)) begin
+          req   = 1'b1;
+          we    = host_we_i;
+          addr  = host_row;
+          wdata = host_code;
+        end
+      end
+
+      lpu_ram_1rw #(
+        .Depth (BankDepth),
+        .Width (CodeWidth)
+      ) u_ram (
+        .clk_i,
+        .req_i   (req),
+        .we_i    (we),
+        .addr_i  (addr),
+        .wdata_i (wdata),
+        .rdata_o (ram_rdata[l][b])
+      );
+
+      lpu_secded_dec #(.DataWidth (8)) u_dec (
+        .code_i   (ram_rdata[l][b]),
+        .data_o   (dec_data[l][b]),
+        .single_o (dec_single[l][b]),
+        .double_o (dec_double[l][b])
+      );
+    end
+  end
+
+  ////////////////////////////
+  // Drive and host read    //
+  ////////////////////////////
 
   logic                      rd_valid_d, rd_valid_q;
+  logic                      rd_bank_d, rd_bank_q;
   logic                      rd_dir_d, rd_dir_q;
   logic [StreamIdxWidth-1:0] rd_stream_d, rd_stream_q;
+  logic                      gd_valid_d, gd_valid_q;
+  logic [NumLanes-1:0]       gd_bank_d, gd_bank_q;
+  logic                      gd_dir_d, gd_dir_q;
+  logic [StreamIdxWidth-1:0] gd_stream_d, gd_stream_q;
+  logic                      host_rd_d, host_rd_q;
+  logic                      host_bank_d, host_bank_q;
   logic [ChunkWidth-1:0]     host_chunk_d, host_chunk_q;
 
-  assign rd_valid_d   = do_read && !flush_i;
+  assign rd_valid_d   = do_read && a_go && !flush_i;
+  assign rd_bank_d    = do_read ? a_bank : rd_bank_q;
   assign rd_dir_d     = do_read ? instr.dir : rd_dir_q;
   assign rd_stream_d  = do_read ? StreamIdxWidth'(instr.stream) : rd_stream_q;
-  assign host_chunk_d = (host_en && !host_we_i) ? host_chunk_i : host_chunk_q;
+  assign gd_valid_d   = b_gather_q && b_go && !flush_i;
+  assign gd_bank_d    = b_gather_q ? b_bank : gd_bank_q;
+  assign gd_dir_d     = b_gather_q ? b_dir_q : gd_dir_q;
+  assign gd_stream_d  = b_gather_q ? b_stream_q : gd_stream_q;
+  assign host_rd_d    = host_en && !host_we_i;
+  assign host_bank_d  = host_rd_d ? host_bank : host_bank_q;
+  assign host_chunk_d = host_rd_d ? host_chunk_i : host_chunk_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      b_gather_q   <= 1'b0;
+      b_scatter_q  <= 1'b0;
+      b_addr_q     <= '{default: '0};
+      b_data_q     <= '0;
+      b_dir_q      <= 1'b0;
+      b_stream_q   <= '0;
       rd_valid_q   <= 1'b0;
+      rd_bank_q    <= 1'b0;
       rd_dir_q     <= 1'b0;
       rd_stream_q  <= '0;
+      gd_valid_q   <= 1'b0;
+      gd_bank_q    <= '0;
+      gd_dir_q     <= 1'b0;
+      gd_stream_q  <= '0;
+      host_rd_q    <= 1'b0;
+      host_bank_q  <= 1'b0;
       host_chunk_q <= '0;
     end else begin
+      b_gather_q   <= b_gather_d;
+      b_scatter_q  <= b_scatter_d;
+      b_addr_q     <= b_addr_d;
+      b_data_q     <= b_data_d;
+      b_dir_q      <= b_dir_d;
+      b_stream_q   <= b_stream_d;
       rd_valid_q   <= rd_valid_d;
+      rd_bank_q    <= rd_bank_d;
       rd_dir_q     <= rd_dir_d;
       rd_stream_q  <= rd_stream_d;
+      gd_valid_q   <= gd_valid_d;
+      gd_bank_q    <= gd_bank_d;
+      gd_dir_q     <= gd_dir_d;
+      gd_stream_q  <= gd_stream_d;
+      host_rd_q    <= host_rd_d;
+      host_bank_q  <= host_bank_d;
       host_chunk_q <= host_chunk_d;
     end
   end
 
-  // The word read in t+1 leaves the SRAM output register onto one stream in t+2.
+  // The decoded bytes each use takes, and their ECC flags.
+  logic [NumLanes-1:0][7:0] rd_data, g_data;
+  logic [NumLanes-1:0]      rd_single, rd_double, g_single, g_double, h_single;
+
+  always_comb begin
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      rd_data[l]   = dec_data[l][rd_bank_q];
+      rd_single[l] = rd_valid_q && dec_single[l][rd_bank_q];
+      rd_double[l] = rd_valid_q && dec_double[l][rd_bank_q];
+      g_data[l]    = dec_data[l][gd_bank_q[l]];
+      g_single[l]  = gd_valid_q && dec_single[l][gd_bank_q[l]];
+      g_double[l]  = gd_valid_q && dec_double[l][gd_bank_q[l]];
+      h_single[l]  = host_rd_q && ((l / 4) == int'(host_chunk_q)) && dec_single[l][host_bank_q];
+    end
+  end
+
   always_comb begin
     for (int unsigned d = 0; d < 2; d++) begin
       for (int unsigned s = 0; s < NumStreams; s++) begin
-        drive_o[d][s] = rd_valid_q && (rd_dir_q == d[0]) && (int'(rd_stream_q) == s);
-        data_o[d][s]  = ram_rdata;
+        logic rd_hit, g_hit;
+        rd_hit        = rd_valid_q && (rd_dir_q == d[0]) && (int'(rd_stream_q) == s);
+        g_hit         = gd_valid_q && (gd_dir_q == d[0]) && (int'(gd_stream_q) == s);
+        drive_o[d][s] = rd_hit || g_hit;
+        data_o[d][s]  = rd_hit ? rd_data : g_data;
       end
     end
   end
 
   // Chunk c holds lanes 4c..4c+3, lane 4c+j in byte j.
-  assign host_rdata_o = ram_rdata[4*host_chunk_q +: 4];
+  always_comb begin
+    host_rdata_o = '0;
+    for (int unsigned j = 0; j < 4; j++) begin
+      host_rdata_o[8 * j +: 8] = dec_data[4 * int'(host_chunk_q) + j][host_bank_q];
+    end
+  end
+
+  always_comb begin
+    corrected_o = '0;
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      corrected_o = corrected_o + CorrWidth'(rd_single[l]) + CorrWidth'(g_single[l])
+                                + CorrWidth'(h_single[l]);
+    end
+  end
+
+  always_comb begin
+    if (range_err) begin
+      err_o = ERR_ADDR_RANGE;
+    end else if ((|rd_double) || (|g_double)) begin
+      err_o = ERR_ECC_UNCORRECTABLE;
+    end else if (conflict) begin
+      err_o = ERR_BANK_CONFLICT;
+    end else begin
+      err_o = ERR_NONE;
+    end
+  end
 
   // Operand fields this slice does not use.
   logic unused_instr;
-  assign unused_instr = ^{instr.stride, instr.flag};
+  assign unused_instr = ^{instr.stride, instr.flag, ginstr.op, ginstr.rsvd0};
 
   ////////////////
   // Assertions //
   ////////////////
 
 `ifndef SYNTHESIS
+  assign tr_write_o        = a_go && do_write;
+  assign tr_write_addr_o   = AddrWidth'(instr.addr);
+  assign tr_write_data_o   = present_i[instr.dir][StreamIdxWidth'(instr.stream)];
+  assign tr_scatter_o      = b_go && b_scatter_q;
+  assign tr_scatter_addr_o = b_addr_q;
+  assign tr_scatter_data_o = b_data_q;
+
   // The pipeline above implements these generated latencies.
   initial begin
-    assert (LatReadStreamOut == 2 && LatWriteStreamIn == 1)
+    assert (LatReadStreamOut == 2 && LatWriteStreamIn == 1 && LatGatherStreamIn == 1
+            && LatGatherStreamOut == 3 && LatScatterStreamIn == 1)
       else $fatal(1, "lpu_mem_slice: latencies in lpu_isa_pkg differ from the RTL");
     assert (NumLanes % 4 == 0) else $fatal(1, "lpu_mem_slice: NumLanes must be a multiple of 4");
+    assert (MemDepth >= 4 && (MemDepth & (MemDepth - 1)) == 0 && MemDepth <= 8192)
+      else $fatal(1, "lpu_mem_slice: MemDepth must be a power of two in 4..8192");
   end
 
   // Only MEM ops reach a MEM slice, always in range (the queue checks them).
   assert property (@(posedge clk_i) disable iff (!rst_ni)
-                   dispatch_valid_i |-> (do_read || do_write) && int'(instr.addr) < MemDepth
-                                        && int'(instr.stream) < NumStreams)
+                   dispatch_valid_i |-> (a_access || do_gather || do_scatter)
+                                        && (!a_access || int'(instr.addr) < MemDepth)
+                                        && int'(instr.stream) < NumStreams
+                                        && (a_access || int'(ginstr.istream) < NumStreams))
     else $error("lpu_mem_slice: bad dispatch %h", dispatch_instr_i);
 
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    host_req_i |-> int'(host_chunk_i) < NumChunks)
     else $error("lpu_mem_slice: chunk out of range");
+
+  // A bank serves at most one access per cycle: stage 2 and READ/WRITE never meet in a bank.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   a_go && b_go |-> b_bank == {NumLanes{!a_bank}})
+    else $error("lpu_mem_slice: two accesses to one bank");
 `endif
 
 endmodule

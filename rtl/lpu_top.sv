@@ -43,6 +43,8 @@ module lpu_top
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
   localparam int unsigned NumChunks    = NumLanes / 4;
   localparam int unsigned ChunkWidth   = (NumChunks > 1) ? $clog2(NumChunks) : 1;
+  localparam int unsigned CodeWidth    = 13;  // SECDED codeword of one MEM lane byte
+  localparam int unsigned CorrWidth    = $clog2(2 * NumLanes + 1);
 
   /////////////
   // Control //
@@ -64,7 +66,12 @@ module lpu_top
   logic [NumQueues-1:0]    finished;
   logic [NumQueues-1:0]    notify, parked;
   logic                    sync_release, sync_deadlock;
-  err_e                    queue_err [NumQueues];
+  err_e                    queue_err [NumQueues];  // queue and slice errors merged
+  err_e                    seq_err   [NumQueues];  // raised by the queues themselves
+  err_e                    slice_err [NumMemSlices];
+  logic [CodeWidth-1:0]    inject_mask;
+  logic [3:0]              inject_lanes;
+  logic [CorrWidth-1:0]    corrected [NumMemSlices];
 
   lpu_ctrl #(
     .NumLanes     (NumLanes),
@@ -94,6 +101,9 @@ module lpu_top
     .mem_chunk_o   (mem_chunk),
     .mem_wdata_o   (mem_wdata),
     .mem_rdata_i   (mem_rdata),
+    .inject_mask_o (inject_mask),
+    .inject_lanes_o(inject_lanes),
+    .corrected_i   (corrected),
     .start_o       (start),
     .run_o         (run),
     .qlen_o        (qlen),
@@ -114,19 +124,29 @@ module lpu_top
   logic        dispatch_valid [NumQueues];
   logic [31:0] dispatch_instr [NumQueues];
 `ifndef SYNTHESIS
-  logic        issue_valid    [NumQueues];  // for the tracer
-  logic [31:0] issue_instr    [NumQueues];
+  logic                     issue_valid    [NumQueues];  // for the tracer
+  logic [31:0]              issue_instr    [NumQueues];
+  logic                     append         [NumQueues];
+  logic [EntryWidth-1:0]    append_entry   [NumQueues];
+  logic [NumLanes-1:0][7:0] append_words   [NumQueues];
 `endif
+
+  // The stream fabric's view at every position (declared here: the queues sample it too).
+  logic [NumLanes-1:0][7:0]   present   [NumPos][2][NumStreams];
 
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
                              (q == QueueMxma) ? UNIT_MXMA : UNIT_MEM;
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
+    // IFETCH samples the streams at the position of the queue's slice.
+    localparam int unsigned Pos = (q == QueueMxmw || q == QueueMxma) ? PosMxm
+                                                                     : PosMem0 + q - QueueMem0;
 
     lpu_icu_queue #(
       .Kind       (Kind),
       .AddrLimit  (AddrLimit),
       .NumStreams (NumStreams),
+      .NumLanes   (NumLanes),
       .QueueDepth (QueueDepth)
     ) u_queue (
       .clk_i,
@@ -139,19 +159,34 @@ module lpu_top
       .host_entry_i     (queue_entry),
       .host_wdata_i     (queue_wdata),
       .host_rdata_o     (queue_rdata[q]),
+      .present_i        (present[Pos]),
       .dispatch_valid_o (dispatch_valid[q]),
       .dispatch_instr_o (dispatch_instr[q]),
 `ifndef SYNTHESIS
       .issue_valid_o    (issue_valid[q]),
       .issue_instr_o    (issue_instr[q]),
+      .append_o         (append[q]),
+      .append_entry_o   (append_entry[q]),
+      .append_words_o   (append_words[q]),
 `endif
       .release_i        (sync_release),
       .deadlock_i       (sync_deadlock),
       .notify_o         (notify[q]),
       .parked_o         (parked[q]),
       .finished_o       (finished[q]),
-      .err_o            (queue_err[q])
+      .err_o            (seq_err[q])
     );
+  end
+
+  // A MEM queue reports its slice's errors too (in run cycles); the lower code wins.
+  always_comb begin
+    for (int unsigned q = 0; q < NumQueues; q++) begin
+      queue_err[q] = seq_err[q];
+      if (q >= QueueMem0 && run && !start && slice_err[q - QueueMem0] != ERR_NONE
+          && (seq_err[q] == ERR_NONE || slice_err[q - QueueMem0] < seq_err[q])) begin
+        queue_err[q] = slice_err[q - QueueMem0];
+      end
+    end
   end
 
   ///////////////////
@@ -160,7 +195,6 @@ module lpu_top
 
   logic [1:0][NumStreams-1:0] drive     [NumPos];
   logic [NumLanes-1:0][7:0]   drive_data[NumPos][2][NumStreams];
-  logic [NumLanes-1:0][7:0]   present   [NumPos][2][NumStreams];
 
   lpu_stream_fabric #(
     .NumPos     (NumPos),
@@ -215,6 +249,16 @@ module lpu_top
   // MEM slices //
   ////////////////
 
+`ifndef SYNTHESIS
+  // The slices' stores, for the tracer.
+  logic                     mem_tr_write        [NumMemSlices];
+  logic [MemAddrWidth-1:0]  mem_tr_write_addr   [NumMemSlices];
+  logic [NumLanes-1:0][7:0] mem_tr_write_data   [NumMemSlices];
+  logic                     mem_tr_scatter      [NumMemSlices];
+  logic [MemAddrWidth-1:0]  mem_tr_scatter_addr [NumMemSlices][NumLanes];
+  logic [NumLanes-1:0][7:0] mem_tr_scatter_data [NumMemSlices];
+`endif
+
   for (genvar i = 0; i < NumMemSlices; i++) begin : gen_mem
     lpu_mem_slice #(
       .NumLanes   (NumLanes),
@@ -232,9 +276,22 @@ module lpu_top
       .host_chunk_i     (mem_chunk),
       .host_wdata_i     (mem_wdata),
       .host_rdata_o     (mem_rdata[i]),
+      .inject_mask_i    (inject_mask),
+      .inject_lanes_i   (inject_lanes),
       .present_i        (present[PosMem0 + i]),
       .drive_o          (drive[PosMem0 + i]),
-      .data_o           (drive_data[PosMem0 + i])
+      .data_o           (drive_data[PosMem0 + i]),
+      .err_o            (slice_err[i]),
+      .corrected_o      (corrected[i])
+`ifndef SYNTHESIS
+      ,
+      .tr_write_o        (mem_tr_write[i]),
+      .tr_write_addr_o   (mem_tr_write_addr[i]),
+      .tr_write_data_o   (mem_tr_write_data[i]),
+      .tr_scatter_o      (mem_tr_scatter[i]),
+      .tr_scatter_addr_o (mem_tr_scatter_addr[i]),
+      .tr_scatter_data_o (mem_tr_scatter_data[i])
+`endif
     );
   end
 
@@ -251,7 +308,9 @@ module lpu_top
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
     .MxmDim       (MxmDim),
-    .AccDepth     (AccDepth)
+    .AccDepth     (AccDepth),
+    .MemDepth     (MemDepth),
+    .QueueDepth   (QueueDepth)
   ) u_tracer (
     .clk_i,
     .rst_ni,
@@ -259,12 +318,19 @@ module lpu_top
     .run_i            (run),
     .issue_valid_i    (issue_valid),
     .issue_instr_i    (issue_instr),
-    .dispatch_valid_i (dispatch_valid),
-    .dispatch_instr_i (dispatch_instr),
+    .append_i         (append),
+    .append_entry_i   (append_entry),
+    .append_words_i   (append_words),
     .err_i            (queue_err),
     .drive_i          (drive),
     .drive_data_i     (drive_data),
-    .present_i        (present),
+    .mem_write_i      (mem_tr_write),
+    .mem_write_addr_i (mem_tr_write_addr),
+    .mem_write_data_i (mem_tr_write_data),
+    .scatter_i        (mem_tr_scatter),
+    .scatter_addr_i   (mem_tr_scatter_addr),
+    .scatter_data_i   (mem_tr_scatter_data),
+    .corrected_i      (corrected),
     .acc_we_i         (acc_we),
     .acc_waddr_i      (acc_waddr),
     .acc_wdata_i      (acc_wdata)
@@ -284,12 +350,13 @@ module lpu_top
     assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
     assert (NumMemSlices >= 1 && NumQueues <= 64)
       else $fatal(1, "lpu_top: NumMemSlices must be in 1..62");
-    assert (MemDepth >= 1 && MemDepth <= 8192)
-      else $fatal(1, "lpu_top: MemDepth must be in 1..8192 (13-bit addr field)");
+    assert (MemDepth >= 4 && MemDepth <= 8192 && (MemDepth & (MemDepth - 1)) == 0)
+      else $fatal(1, "lpu_top: MemDepth must be a power of two in 4..8192 (13-bit addr field)");
     assert (AccDepth >= 1 && AccDepth <= 8192)
       else $fatal(1, "lpu_top: AccDepth must be in 1..8192 (13-bit addr field)");
-    assert (QueueDepth >= 1 && QueueDepth <= 65536)
-      else $fatal(1, "lpu_top: QueueDepth must be in 1..65536 (16-bit entry field)");
+    assert (QueueDepth >= 2 && QueueDepth <= 65536 && (QueueDepth & (QueueDepth - 1)) == 0
+            && QueueDepth >= NumLanes / 4)
+      else $fatal(1, "lpu_top: QueueDepth must be a power of two in max(2, NumLanes/4)..65536");
   end
 
   // The core is never busy and done at once.

@@ -9,9 +9,13 @@
 //                        (re-issues carry the strided addr), by queue;
 //   lpu_trace_drive      each stream a slice drives, by (position, direction, stream):
 //                        out[dir][pos][stream] = lanes;
-//   lpu_trace_mem_write  each MEM slice WRITE stored at the end of the cycle, by slice: the
-//                        WRITE in the slice's dispatch register stores the vector present on
-//                        its stream at the slice's position;
+//   lpu_trace_append     each queue into which an IFETCH appends at the end of the cycle: the
+//                        first entry's slot and the sampled vector (NumLanes/4 words);
+//   lpu_trace_mem_write  each MEM slice WRITE stored at the end of the cycle, by slice (the
+//                        slice reports what it stores; a BANK_CONFLICT stores nothing);
+//   lpu_trace_scatter    each MEM slice SCATTER stored at the end of the cycle: per lane the
+//                        word address and the byte;
+//   lpu_trace_ecc        the lane bytes SECDED corrected in the cycle (when any);
 //   lpu_trace_acc_write  the MXM accumulator write at the end of the cycle (MxmDim int32
 //                        values, after forwarding);
 //   lpu_trace_error      the error raised in the cycle, by the lowest-numbered failing queue;
@@ -29,9 +33,14 @@ module lpu_tracer
   parameter int unsigned NumMemSlices = 8,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
+  parameter int unsigned MemDepth     = 1024,
+  parameter int unsigned QueueDepth   = 512,
   localparam int unsigned NumQueues    = 2 + NumMemSlices,
   localparam int unsigned NumPos       = 1 + NumMemSlices,
-  localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1
+  localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1,
+  localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
+  localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
+  localparam int unsigned CorrWidth    = $clog2(2 * NumLanes + 1)
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -40,17 +49,26 @@ module lpu_tracer
   input  logic                         start_i,  // the cycle before run cycle 0
   input  logic                         run_i,    // a run cycle
 
-  // Queues: the word entering each dispatch register, the dispatch registers and the errors
+  // Queues: the word entering each dispatch register, IFETCH appends and the errors
   input  logic                         issue_valid_i    [NumQueues],
   input  logic [31:0]                  issue_instr_i    [NumQueues],
-  input  logic                         dispatch_valid_i [NumQueues],
-  input  logic [31:0]                  dispatch_instr_i [NumQueues],
+  input  logic                         append_i         [NumQueues],
+  input  logic [EntryWidth-1:0]        append_entry_i   [NumQueues],
+  input  logic [NumLanes-1:0][7:0]     append_words_i   [NumQueues],
   input  err_e                         err_i            [NumQueues],
 
-  // Stream fabric: what each position drives and what is present there
+  // Stream fabric: what each position drives
   input  logic [1:0][NumStreams-1:0]   drive_i      [NumPos],
   input  logic [NumLanes-1:0][7:0]     drive_data_i [NumPos][2][NumStreams],
-  input  logic [NumLanes-1:0][7:0]     present_i    [NumPos][2][NumStreams],
+
+  // MEM slices: WRITE and SCATTER stores and ECC corrections
+  input  logic                         mem_write_i      [NumMemSlices],
+  input  logic [MemAddrWidth-1:0]      mem_write_addr_i [NumMemSlices],
+  input  logic [NumLanes-1:0][7:0]     mem_write_data_i [NumMemSlices],
+  input  logic                         scatter_i        [NumMemSlices],
+  input  logic [MemAddrWidth-1:0]      scatter_addr_i   [NumMemSlices][NumLanes],
+  input  logic [NumLanes-1:0][7:0]     scatter_data_i   [NumMemSlices],
+  input  logic [CorrWidth-1:0]         corrected_i      [NumMemSlices],
 
   // MXM accumulator write port
   input  logic                         acc_we_i,
@@ -58,9 +76,6 @@ module lpu_tracer
   input  logic [MxmDim-1:0][31:0]      acc_wdata_i
 );
 
-  localparam int unsigned QueueMem0      = 2;
-  localparam int unsigned PosMem0        = 1;
-  localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
 
   /////////
   // DPI //
@@ -75,6 +90,11 @@ module lpu_tracer
   import "DPI-C" function void lpu_trace_mem_write(input int slice, input int addr,
                                                    input byte unsigned lanes[]);
   import "DPI-C" function void lpu_trace_acc_write(input int addr, input int values[]);
+  import "DPI-C" function void lpu_trace_append(input int queue_idx, input int entry,
+                                                input int unsigned words[]);
+  import "DPI-C" function void lpu_trace_scatter(input int slice, input int addrs[],
+                                                 input byte unsigned lanes[]);
+  import "DPI-C" function void lpu_trace_ecc(input int corrected);
   import "DPI-C" function void lpu_trace_error(input int code, input int queue_idx);
   import "DPI-C" function void lpu_trace_cycle(input longint cycle);
 
@@ -103,6 +123,26 @@ module lpu_tracer
     lpu_trace_acc_write(addr, values);
   endfunction
 
+  function automatic void report_append(int queue_idx, int entry,
+                                        logic [NumLanes-1:0][7:0] data);
+    int unsigned words [NumLanes / 4];
+    for (int unsigned j = 0; j < NumLanes / 4; j++) begin
+      words[j] = data[4 * j +: 4];
+    end
+    lpu_trace_append(queue_idx, entry, words);
+  endfunction
+
+  function automatic void report_scatter(int slice, logic [MemAddrWidth-1:0] addr [NumLanes],
+                                         logic [NumLanes-1:0][7:0] data);
+    int           addrs [NumLanes];
+    byte unsigned lanes [NumLanes];
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      addrs[l] = int'(addr[l]);
+      lanes[l] = data[l];
+    end
+    lpu_trace_scatter(slice, addrs, lanes);
+  endfunction
+
   ///////////
   // Cycle //
   ///////////
@@ -124,14 +164,11 @@ module lpu_tracer
   // Report //
   ////////////
 
-  // MEM slice i writes in this cycle when a WRITE is in its queue's dispatch register.
-  instr_addr_t mem_instr [NumMemSlices];
-  logic        mem_write [NumMemSlices];
-
+  int corrected;
   always_comb begin
+    corrected = 0;
     for (int unsigned i = 0; i < NumMemSlices; i++) begin
-      mem_instr[i] = instr_addr_t'(dispatch_instr_i[QueueMem0 + i]);
-      mem_write[i] = dispatch_valid_i[QueueMem0 + i] && (mem_instr[i].op == OP_WRITE);
+      corrected += int'(corrected_i[i]);
     end
   end
 
@@ -141,6 +178,11 @@ module lpu_tracer
       for (int q = 0; q < int'(NumQueues); q++) begin
         if (issue_valid_i[q]) begin
           lpu_trace_issue(q, issue_instr_i[q]);
+        end
+      end
+      for (int q = 0; q < int'(NumQueues); q++) begin
+        if (append_i[q]) begin
+          report_append(q, int'(append_entry_i[q]), append_words_i[q]);
         end
       end
       for (int p = 0; p < int'(NumPos); p++) begin
@@ -153,14 +195,18 @@ module lpu_tracer
         end
       end
       for (int i = 0; i < int'(NumMemSlices); i++) begin
-        if (mem_write[i]) begin
-          report_mem_write(i, int'(mem_instr[i].addr),
-                           present_i[PosMem0 + i][mem_instr[i].dir]
-                                    [StreamIdxWidth'(mem_instr[i].stream)]);
+        if (mem_write_i[i]) begin
+          report_mem_write(i, int'(mem_write_addr_i[i]), mem_write_data_i[i]);
+        end
+        if (scatter_i[i]) begin
+          report_scatter(i, scatter_addr_i[i], scatter_data_i[i]);
         end
       end
       if (acc_we_i) begin
         report_acc_write(int'(acc_waddr_i), acc_wdata_i);
+      end
+      if (corrected != 0) begin
+        lpu_trace_ecc(corrected);
       end
       for (int q = 0; q < int'(NumQueues); q++) begin
         if (err_i[q] != ERR_NONE) begin
@@ -169,17 +215,6 @@ module lpu_tracer
         end
       end
       lpu_trace_cycle(cycle_q);
-    end
-  end
-
-  // The observed mxmw and mxma dispatch registers, and the MEM operand fields that do not
-  // take part in a write.
-  logic unused_dispatch;
-  always_comb begin
-    unused_dispatch = dispatch_valid_i[0] ^ dispatch_valid_i[1]
-                      ^ (^dispatch_instr_i[0]) ^ (^dispatch_instr_i[1]);
-    for (int unsigned i = 0; i < NumMemSlices; i++) begin
-      unused_dispatch ^= ^{mem_instr[i].stride, mem_instr[i].flag};
     end
   end
 

@@ -145,6 +145,47 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
         "MEM write on slice {}: {}\n  {}", s, what,
         Responsible(config, history, ref, CoreConfig::MemQueue(s), c - isa::kLatWriteStreamIn));
   }
+  // SCATTER stores, by slice.
+  if (dut.scatters != ref.scatters) {
+    int slice = -1;
+    std::string what;
+    for (size_t i = 0; i < std::max(dut.scatters.size(), ref.scatters.size()); ++i) {
+      const ScatterEvent* d = i < dut.scatters.size() ? &dut.scatters[i] : nullptr;
+      const ScatterEvent* r = i < ref.scatters.size() ? &ref.scatters[i] : nullptr;
+      if (d && r && *d == *r) continue;
+      slice = r ? r->slice : d->slice;
+      if (d && r && d->slice == r->slice) {
+        what = d->addrs != r->addrs ? fmt::format("addresses {}", LaneDiff(d->addrs, r->addrs, 4))
+                                    : fmt::format("bytes {}", LaneDiff(d->lanes, r->lanes, 2));
+      } else {
+        what = fmt::format("stored by the {} only", d ? "DUT" : "reference");
+      }
+      break;
+    }
+    return fmt::format("SCATTER on slice {}: {}\n  {}", slice, what,
+                       Responsible(config, history, ref, CoreConfig::MemQueue(slice), c - 2));
+  }
+  // IFETCH appends, by queue.
+  if (dut.appends != ref.appends) {
+    for (size_t i = 0; i < std::max(dut.appends.size(), ref.appends.size()); ++i) {
+      const AppendEvent* d = i < dut.appends.size() ? &dut.appends[i] : nullptr;
+      const AppendEvent* r = i < ref.appends.size() ? &ref.appends[i] : nullptr;
+      if (d && r && *d == *r) continue;
+      const int queue = r ? r->queue : d->queue;
+      std::string what =
+          !(d && r && d->queue == r->queue)
+              ? fmt::format("appended by the {} only", d ? "DUT" : "reference")
+          : d->entry != r->entry
+              ? fmt::format("DUT appended at entry {}, reference at {}", d->entry, r->entry)
+              : fmt::format("entry {}, {}", d->entry, LaneDiff(d->words, r->words, 8));
+      return fmt::format("IFETCH into queue {}: {} (the IFETCH was fetched in cycle {})",
+                         config.QueueName(queue), what, c - 1);
+    }
+  }
+  if (dut.ecc_corrected != ref.ecc_corrected) {
+    return fmt::format("SECDED corrected {} lane bytes on the DUT, {} on the reference",
+                       dut.ecc_corrected, ref.ecc_corrected);
+  }
   // Accumulator writes.
   if (dut.acc_writes != ref.acc_writes) {
     std::string what;

@@ -50,6 +50,10 @@ void RtlTraceCollector::EndCycle(int64_t cycle) {
             });
   std::sort(current_.mem_writes.begin(), current_.mem_writes.end(),
             [](const MemWriteEvent& a, const MemWriteEvent& b) { return a.slice < b.slice; });
+  std::sort(current_.scatters.begin(), current_.scatters.end(),
+            [](const ScatterEvent& a, const ScatterEvent& b) { return a.slice < b.slice; });
+  std::sort(current_.appends.begin(), current_.appends.end(),
+            [](const AppendEvent& a, const AppendEvent& b) { return a.queue < b.queue; });
   finished_.push_back(std::move(current_));
   current_ = CycleTrace{};
 }
@@ -101,6 +105,25 @@ void lpu_trace_acc_write(int addr, const svOpenArrayHandle values) {
   if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
     c->current().acc_writes.push_back({.addr = addr, .values = tinylpu::Elements<int32_t>(values)});
   }
+}
+
+void lpu_trace_append(int queue_idx, int entry, const svOpenArrayHandle words) {
+  if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
+    c->current().appends.push_back(
+        {.queue = queue_idx, .entry = entry, .words = tinylpu::Elements<uint32_t>(words)});
+  }
+}
+
+void lpu_trace_scatter(int slice, const svOpenArrayHandle addrs, const svOpenArrayHandle lanes) {
+  if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
+    c->current().scatters.push_back({.slice = slice,
+                                     .addrs = tinylpu::Elements<int>(addrs),
+                                     .lanes = tinylpu::Elements<uint8_t>(lanes)});
+  }
+}
+
+void lpu_trace_ecc(int corrected) {
+  if (RtlTraceCollector* c = RtlTraceCollector::Active()) c->current().ecc_corrected = corrected;
 }
 
 void lpu_trace_error(int code, int queue_idx) {

@@ -16,7 +16,8 @@ OUTPUTS = {
 }
 CONFIG_KEYS = ["lanes", "streams", "mem_slices", "mem_depth", "mxm_dim", "acc_depth", "queue_depth"]
 LATENCY_KEYS = ["stream_in", "stream_out", "weights_live", "acc_write", "acc_read"]
-SYNTAX_OPERANDS = {"addr", "stream", "n", "d"}
+SYNTAX_OPERANDS = {"addr", "istream", "stream", "n", "d"}
+MAX_SYNTAX = 3
 
 
 class IsaError(Exception):
@@ -85,6 +86,8 @@ def validate(isa):
                 raise IsaError(f"op {name}: unknown operand {operand}")
             if operand not in fields:
                 raise IsaError(f"op {name}: operand {operand} is not a field of format {op['format']}")
+        if len(op["syntax"]) > MAX_SYNTAX:
+            raise IsaError(f"op {name}: more than {MAX_SYNTAX} operands")
         if "flag" in op and "flag" not in fields:
             raise IsaError(f"op {name}: has a flag keyword but format {op['format']} has no flag field")
     codes = set()
@@ -176,6 +179,13 @@ def gen_sv(isa) -> str:
     for op in addr_ops:
         out.append(f"      OP_{op['name']}: return 1'b1;\n")
     out.append("      default: return 1'b0;\n    endcase\n  endfunction\n\n")
+    out.append("  // Ops with a second (index) stream operand, istream: always a group of one.\n")
+    out.append("  function automatic logic op_has_istream(logic [%d:0] op);\n" % (opw - 1))
+    out.append("    unique case (op)\n")
+    for op in ops:
+        if "istream" in {f["name"] for f in isa["formats"][op["format"]]["fields"]}:
+            out.append(f"      OP_{op['name']}: return 1'b1;\n")
+    out.append("      default: return 1'b0;\n    endcase\n  endfunction\n\n")
     out.append("  // Stream group size of each op with a stream operand (0 = none).\n")
     out.append("  function automatic int unsigned op_group(logic [%d:0] op);\n" % (opw - 1))
     out.append("    unique case (op)\n")
@@ -241,11 +251,11 @@ def gen_cpp(isa) -> str:
         out.append(f"    {{\"{fname}\", {{{{{', '.join(items)}}}}}, {len(fmt['fields'])}}},\n")
     out.append("}};\n\n")
     out.append("struct OpInfo {\n  Op op;\n  std::string_view name;\n  Format format;\n  Unit unit;\n"
-               "  std::array<std::string_view, 2> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
+               f"  std::array<std::string_view, {MAX_SYNTAX}> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
                "  int group;\n  int stream_in;\n  int stream_out;\n};\n\n")
     out.append("inline constexpr std::array<OpInfo, %d> kOps = {{\n" % len(isa["ops"]))
     for op in isa["ops"]:
-        syn = list(op["syntax"]) + [""] * (2 - len(op["syntax"]))
+        syn = list(op["syntax"]) + [""] * (MAX_SYNTAX - len(op["syntax"]))
         syn_s = ", ".join(f'"{s}"' for s in syn)
         out.append(f"    {{Op::k{camel(op['name'])}, \"{op['name']}\", Format::k{camel(op['format'])}, "
                    f"Unit::k{camel(op['unit'])}, {{{{{syn_s}}}}}, {len(op['syntax'])}, \"{op.get('flag', '')}\", "
@@ -306,7 +316,8 @@ def gen_md(isa) -> str:
     out.append("## Operations\n\n| op | opcode | queue kind | format | assembly | latency | semantics |\n"
                "|---|---|---|---|---|---|---|\n")
     for op in isa["ops"]:
-        syn = ", ".join("E&lt;s&gt;/W&lt;s&gt;" if s == "stream" else s for s in op["syntax"])
+        shown = {"stream": "E&lt;s&gt;/W&lt;s&gt;", "istream": "E&lt;i&gt;/W&lt;i&gt;"}
+        syn = ", ".join(shown.get(s, s) for s in op["syntax"])
         fields = {f["name"] for f in isa["formats"][op["format"]]["fields"]}
         extras = []
         if "stride" in fields:

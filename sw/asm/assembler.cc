@@ -103,8 +103,8 @@ class LineParser {
     for (int i = 0; i < info->num_syntax; ++i) {
       const Token& tok = operands[i];
       std::string_view kind = info->syntax[i];
-      if (kind == "stream") {
-        ParseStream(*info, tok, instr);
+      if (kind == "stream" || kind == "istream") {
+        ParseStream(*info, tok, instr, kind == "istream");
       } else {
         int64_t value = Integer(tok);
         CheckRange(*info, tok, kind, value);
@@ -131,19 +131,27 @@ class LineParser {
     return instr;
   }
 
-  void ParseStream(const isa::OpInfo& info, const Token& tok, Instr& instr) const {
+  // A data stream (`index` false) or the index stream of GATHER / SCATTER (a group of one).
+  void ParseStream(const isa::OpInfo& info, const Token& tok, Instr& instr, bool index) const {
     std::string_view s = tok.text;
     if (s.size() < 2 || (s[0] != 'E' && s[0] != 'W' && s[0] != 'e' && s[0] != 'w')) {
       Fail(tok.col, fmt::format("expected a stream such as E3 or W0, found '{}'", s));
     }
     Token num{s.substr(1), tok.col + 1};
     int64_t stream = Integer(num);
-    if (stream < 0 || stream + info.group > config_.streams) {
+    const int group = index ? 1 : info.group;
+    if (stream < 0 || stream + group > config_.streams) {
       Fail(num.col, fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
-                                stream, info.group, config_.streams));
+                                stream, group, config_.streams));
     }
-    instr.stream = static_cast<uint32_t>(stream);
-    instr.dir = (s[0] == 'W' || s[0] == 'w') ? Dir::kWest : Dir::kEast;
+    const Dir dir = (s[0] == 'W' || s[0] == 'w') ? Dir::kWest : Dir::kEast;
+    if (index) {
+      instr.istream = static_cast<uint32_t>(stream);
+      instr.idir = dir;
+    } else {
+      instr.stream = static_cast<uint32_t>(stream);
+      instr.dir = dir;
+    }
   }
 
   int ParseDirective(std::string_view line) const {
@@ -213,6 +221,8 @@ std::string FormatInstr(const Instr& instr) {
     out += i == 0 ? " " : ", ";
     if (info->syntax[i] == "stream") {
       out += fmt::format("{}{}", instr.dir == Dir::kWest ? 'W' : 'E', instr.stream);
+    } else if (info->syntax[i] == "istream") {
+      out += fmt::format("{}{}", instr.idir == Dir::kWest ? 'W' : 'E', instr.istream);
     } else {
       out += fmt::format("{}", FieldValue(instr, info->syntax[i]));
     }

@@ -52,13 +52,17 @@ void CoreConfig::Validate() const {
   auto check = [&](bool ok, std::string_view what) {
     if (!ok) throw Error(fmt::format("config '{}': {}", name, what));
   };
-  check(lanes >= 4 && lanes % 4 == 0 && lanes <= 128, "lanes must be a multiple of 4 in 4..128");
+  auto pow2 = [](int v) { return v > 0 && (v & (v - 1)) == 0; };
+  check(lanes >= 4 && lanes % 4 == 0 && lanes <= 128 && pow2(lanes / 4),
+        "lanes must be 4 times a power of two in 4..128 (IFETCH banks)");
   check(streams >= 4 && streams <= 32, "streams must be in 4..32");
   check(mem_slices >= 1 && mem_slices <= 62, "mem_slices must be in 1..62");
-  check(mem_depth >= 1 && mem_depth <= 8192, "mem_depth must be in 1..8192");
+  check(mem_depth >= 4 && mem_depth <= 8192 && pow2(mem_depth),
+        "mem_depth must be a power of two in 4..8192 (two banks)");
   check(mxm_dim >= 1 && mxm_dim <= lanes, "mxm_dim must be in 1..lanes");
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");
-  check(queue_depth >= 1 && queue_depth <= 65536, "queue_depth must be in 1..65536");
+  check(queue_depth >= 2 && queue_depth >= lanes / 4 && queue_depth <= 65536 && pow2(queue_depth),
+        "queue_depth must be a power of two in max(2, lanes/4)..65536 (circular queue)");
 }
 
 std::vector<std::string> ConfigNames() {

@@ -42,6 +42,23 @@ struct MemWriteEvent {
   friend bool operator==(const MemWriteEvent&, const MemWriteEvent&) = default;
 };
 
+// A MEM slice SCATTER stored lane l's byte into byte l of word addrs[l] at the end of this cycle.
+struct ScatterEvent {
+  int slice = 0;
+  std::vector<int> addrs;
+  std::vector<uint8_t> lanes;
+  friend bool operator==(const ScatterEvent&, const ScatterEvent&) = default;
+};
+
+// An IFETCH appended NumLanes/4 instruction words to queue `queue` at the end of this cycle,
+// the first into slot `entry` (the following ones into the next slots, wrapping).
+struct AppendEvent {
+  int queue = 0;
+  int entry = 0;
+  std::vector<uint32_t> words;
+  friend bool operator==(const AppendEvent&, const AppendEvent&) = default;
+};
+
 // The MXM wrote accumulator `addr` at the end of this cycle (MxmDim int32 values).
 struct AccWriteEvent {
   int addr = 0;
@@ -50,13 +67,17 @@ struct AccWriteEvent {
 };
 
 // Everything observable in one run cycle. Events in each list are sorted: issues by queue,
-// drives by (pos, dir, stream), MEM writes by slice.
+// drives by (pos, dir, stream), MEM writes and scatters by slice, appends by queue.
 struct CycleTrace {
   int64_t cycle = 0;
   std::vector<IssueEvent> issues;
+  std::vector<AppendEvent> appends;
   std::vector<DriveEvent> drives;
   std::vector<MemWriteEvent> mem_writes;
+  std::vector<ScatterEvent> scatters;
   std::vector<AccWriteEvent> acc_writes;
+  // Lane bytes SECDED corrected in this cycle (READ and GATHER drives, host MEM reads).
+  int ecc_corrected = 0;
   // The error raised in this cycle (kNone when none) and the queue that raised it; when several
   // queues fail in one cycle, the lowest queue (as ERR_QUEUE reports it).
   isa::Err err = isa::Err::kNone;

@@ -63,6 +63,8 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "flag") return instr.flag ? 1 : 0;
   if (name == "stream") return instr.stream;
   if (name == "dir") return static_cast<int64_t>(instr.dir);
+  if (name == "istream") return instr.istream;
+  if (name == "idir") return static_cast<int64_t>(instr.idir);
   if (name == "n") return instr.n;
   if (name == "d") return instr.d;
   throw Error(fmt::format("unknown instruction field '{}'", name));
@@ -79,6 +81,10 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.stream = static_cast<uint32_t>(value);
   } else if (name == "dir") {
     instr.dir = value != 0 ? Dir::kWest : Dir::kEast;
+  } else if (name == "istream") {
+    instr.istream = static_cast<uint32_t>(value);
+  } else if (name == "idir") {
+    instr.idir = value != 0 ? Dir::kWest : Dir::kEast;
   } else if (name == "n") {
     instr.n = static_cast<uint32_t>(value);
   } else if (name == "d") {
@@ -139,7 +145,7 @@ int64_t Duration(const Instr& instr) {
 
 bool IsControl(isa::Op op) {
   return op == isa::Op::kNop || op == isa::Op::kRepeat || op == isa::Op::kSync ||
-         op == isa::Op::kNotify;
+         op == isa::Op::kNotify || op == isa::Op::kIfetch;
 }
 
 }  // namespace tinylpu

@@ -19,6 +19,8 @@ struct Instr {
   bool flag = false;
   uint32_t stream = 0;
   Dir dir = Dir::kEast;
+  uint32_t istream = 0;  // index stream of GATHER and SCATTER
+  Dir idir = Dir::kEast;
   uint32_t n = 0;
   uint32_t d = 0;
 
@@ -37,6 +39,13 @@ struct Instr {
   static Instr Stream(isa::Op op, uint32_t stream, Dir dir) {
     return Instr{.op = op, .stream = stream, .dir = dir};
   }
+  static Instr Ifetch(uint32_t stream, Dir dir) { return Stream(isa::Op::kIfetch, stream, dir); }
+  // GATHER or SCATTER: base address, index stream, data stream.
+  static Instr Gather(isa::Op op, uint32_t addr, uint32_t istream, Dir idir, uint32_t stream,
+                      Dir dir) {
+    return Instr{
+        .op = op, .addr = addr, .stream = stream, .dir = dir, .istream = istream, .idir = idir};
+  }
 };
 
 // ISA table lookups; nullptr when not found.
@@ -47,7 +56,8 @@ const isa::FormatInfo& FormatOf(const isa::OpInfo& info);
 const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view name);
 bool HasField(isa::Op op, std::string_view name);
 
-// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d").
+// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "istream",
+// "idir", "n", "d").
 int64_t FieldValue(const Instr& instr, std::string_view name);
 void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
 
@@ -60,7 +70,7 @@ std::optional<Instr> Decode(uint32_t word);
 // The cycles a queue spends on `instr`: n for NOP, n*d for REPEAT, 1 otherwise. A SYNC's true
 // duration depends on its NOTIFY (Program::QueueFinishCycles); here it counts its fetch cycle.
 int64_t Duration(const Instr& instr);
-// True for the ICU control ops (NOP, REPEAT, SYNC, NOTIFY), which issue nothing to a slice.
+// True for the ICU ops (NOP, REPEAT, SYNC, NOTIFY, IFETCH), which issue nothing to a slice.
 bool IsControl(isa::Op op);
 
 }  // namespace tinylpu

@@ -20,8 +20,11 @@ enum class Op : uint8_t {
   kRepeat = 0x01,
   kSync = 0x02,
   kNotify = 0x03,
+  kIfetch = 0x04,
   kRead = 0x10,
   kWrite = 0x11,
+  kGather = 0x12,
+  kScatter = 0x13,
   kLw = 0x20,
   kIw = 0x21,
   kAbc = 0x22,
@@ -41,6 +44,7 @@ enum class Format : uint8_t {
   kRepeat,
   kStream,
   kAddr,
+  kGather,
 };
 
 enum class Err : uint8_t {
@@ -50,6 +54,10 @@ enum class Err : uint8_t {
   kStreamRange = 3,
   kBadOperand = 4,
   kSyncDeadlock = 5,
+  kQueueOverflow = 7,
+  kQueueUnderflow = 8,
+  kEccUncorrectable = 9,
+  kBankConflict = 11,
 };
 
 struct FieldInfo {
@@ -67,12 +75,13 @@ struct FormatInfo {
   int num_fields;
 };
 
-inline constexpr std::array<FormatInfo, 5> kFormats = {{
+inline constexpr std::array<FormatInfo, 6> kFormats = {{
     {"none", {{}}, 0},
     {"count", {{FieldInfo{"n", 25, 0, false, 1, 67108863}}}, 1},
     {"repeat", {{FieldInfo{"n", 25, 13, false, 1, 8191}, FieldInfo{"d", 12, 0, false, 1, 8191}}}, 2},
     {"stream", {{FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 2},
     {"addr", {{FieldInfo{"addr", 25, 13, false, 0, 8191}, FieldInfo{"stride", 12, 7, true, -32, 31}, FieldInfo{"flag", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
+    {"gather", {{FieldInfo{"addr", 25, 13, false, 0, 8191}, FieldInfo{"istream", 12, 8, false, 0, 31}, FieldInfo{"idir", 7, 7, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
 }};
 
 struct OpInfo {
@@ -80,7 +89,7 @@ struct OpInfo {
   std::string_view name;
   Format format;
   Unit unit;
-  std::array<std::string_view, 2> syntax;
+  std::array<std::string_view, 3> syntax;
   int num_syntax;
   std::string_view flag;
   int group;
@@ -88,22 +97,29 @@ struct OpInfo {
   int stream_out;
 };
 
-inline constexpr std::array<OpInfo, 10> kOps = {{
-    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", ""}}, 1, "", 0, 0, 0},
-    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d"}}, 2, "", 0, 0, 0},
-    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 0, 2},
-    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 1, 0},
-    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", ""}}, 1, "", 1, 1, 0},
-    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", ""}}, 0, "", 1, 0, 0},
-    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "acc", 1, 1, 0},
-    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "", 4, 0, 2},
+inline constexpr std::array<OpInfo, 13> kOps = {{
+    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", "", ""}}, 1, "", 0, 0, 0},
+    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d", ""}}, 2, "", 0, 0, 0},
+    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kIfetch, "IFETCH", Format::kStream, Unit::kIcu, {{"stream", "", ""}}, 1, "", 1, 1, 0},
+    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream", ""}}, 2, "", 1, 0, 2},
+    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream", ""}}, 2, "", 1, 1, 0},
+    {Op::kGather, "GATHER", Format::kGather, Unit::kMem, {{"addr", "istream", "stream"}}, 3, "", 1, 1, 3},
+    {Op::kScatter, "SCATTER", Format::kGather, Unit::kMem, {{"addr", "istream", "stream"}}, 3, "", 1, 1, 0},
+    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", "", ""}}, 1, "", 1, 1, 0},
+    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", "", ""}}, 0, "", 1, 0, 0},
+    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream", ""}}, 2, "acc", 1, 1, 0},
+    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream", ""}}, 2, "", 4, 0, 2},
 }};
 
 // Latencies, in cycles after the issue cycle.
+inline constexpr int kLatIfetchStreamIn = 1;
 inline constexpr int kLatReadStreamOut = 2;
 inline constexpr int kLatWriteStreamIn = 1;
+inline constexpr int kLatGatherStreamIn = 1;
+inline constexpr int kLatGatherStreamOut = 3;
+inline constexpr int kLatScatterStreamIn = 1;
 inline constexpr int kLatLwStreamIn = 1;
 inline constexpr int kLatIwWeightsLive = 2;
 inline constexpr int kLatAbcStreamIn = 1;
@@ -117,13 +133,17 @@ struct ErrInfo {
   std::string_view doc;
 };
 
-inline constexpr std::array<ErrInfo, 6> kErrors = {{
+inline constexpr std::array<ErrInfo, 10> kErrors = {{
     {Err::kNone, "NONE", "No error."},
     {Err::kIllegalOpcode, "ILLEGAL_OPCODE", "A queue fetched an opcode that is undefined or not legal for its queue kind."},
     {Err::kAddrRange, "ADDR_RANGE", "An addr operand (including a strided re-issue) is beyond the unit's memory depth."},
     {Err::kStreamRange, "STREAM_RANGE", "A stream operand plus its group size exceeds the streams per direction."},
     {Err::kBadOperand, "BAD_OPERAND", "A count operand is out of its range (NOP 0, REPEAT with n or d of 0)."},
     {Err::kSyncDeadlock, "SYNC_DEADLOCK", "Every unfinished queue is parked by a SYNC, so no NOTIFY can come. Raised in the first such cycle (a SYNC fetched in cycle a counts as parked from a+1); ERR_QUEUE is the lowest parked queue."},
+    {Err::kQueueOverflow, "QUEUE_OVERFLOW", "An IFETCH would append entries that overwrite entries not yet fetched: after the cycle t+1 in which it lands, more than QueueDepth entries would be loaded and unfetched. Raised in t+1 by the fetching queue; nothing is appended."},
+    {Err::kQueueUnderflow, "QUEUE_UNDERFLOW", "A queue had to fetch while every loaded entry had been fetched and an IFETCH issued in the previous cycle had not landed yet (its entries are announced, not loaded). Raised in the cycle of that fetch."},
+    {Err::kEccUncorrectable, "ECC_UNCORRECTABLE", "A READ or GATHER found a lane byte with two flipped bits (SECDED detects, cannot correct). Raised in the cycle the word is driven, by the slice's queue."},
+    {Err::kBankConflict, "BANK_CONFLICT", "In one lane, a GATHER or SCATTER (bank access in t+2) and the READ or WRITE issued one cycle after it (bank access in t+1) need the same bank in the same cycle. Raised in that cycle by the slice's queue; neither access happens."},
 }};
 
 // Host port map.
@@ -140,6 +160,8 @@ inline constexpr uint32_t kHostRegErrQueue = 0x05;
 inline constexpr uint32_t kHostRegConfig0 = 0x06;
 inline constexpr uint32_t kHostRegConfig1 = 0x07;
 inline constexpr uint32_t kHostRegConfig2 = 0x08;
+inline constexpr uint32_t kHostRegEccCorrected = 0x09;
+inline constexpr uint32_t kHostRegEccInject = 0x0a;
 inline constexpr uint32_t kHostRegQlen = 0x40;
 inline constexpr uint32_t kHostId = 0x4c505531;
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <tuple>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -13,6 +14,7 @@
 
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
+#include "sw/core/secded.h"
 
 namespace tinylpu {
 namespace {
@@ -62,6 +64,15 @@ constexpr BitField kAddrStride = FieldOf(isa::Format::kAddr, "stride");
 constexpr BitField kAddrFlag = FieldOf(isa::Format::kAddr, "flag");
 constexpr BitField kAddrStream = FieldOf(isa::Format::kAddr, "stream");
 constexpr BitField kAddrDir = FieldOf(isa::Format::kAddr, "dir");
+constexpr BitField kGatherAddr = FieldOf(isa::Format::kGather, "addr");
+constexpr BitField kGatherIstream = FieldOf(isa::Format::kGather, "istream");
+constexpr BitField kGatherIdir = FieldOf(isa::Format::kGather, "idir");
+constexpr BitField kGatherStream = FieldOf(isa::Format::kGather, "stream");
+constexpr BitField kGatherDir = FieldOf(isa::Format::kGather, "dir");
+static_assert(kGatherAddr.mask != 0 && kGatherIstream.mask != 0 && kGatherIdir.mask != 0 &&
+                  kGatherStream.lsb == kAddrStream.lsb && kGatherDir.lsb == kAddrDir.lsb,
+              "the gather format must carry addr, istream and idir, and place stream and dir as "
+              "the addr format does");
 static_assert(kCountN.mask != 0 && kRepeatN.mask != 0 && kRepeatD.mask != 0 &&
                   kStreamStream.mask != 0 && kStreamDir.mask != 0 && kAddrAddr.mask != 0 &&
                   kAddrStride.mask != 0 && kAddrFlag.mask != 0 && kAddrStream.mask != 0 &&
@@ -79,6 +90,9 @@ constexpr uint32_t kNotify = static_cast<uint32_t>(isa::Op::kNotify);
 constexpr uint32_t kRepeat = static_cast<uint32_t>(isa::Op::kRepeat);
 constexpr uint32_t kRead = static_cast<uint32_t>(isa::Op::kRead);
 constexpr uint32_t kWrite = static_cast<uint32_t>(isa::Op::kWrite);
+constexpr uint32_t kGather = static_cast<uint32_t>(isa::Op::kGather);
+constexpr uint32_t kScatter = static_cast<uint32_t>(isa::Op::kScatter);
+constexpr uint32_t kIfetch = static_cast<uint32_t>(isa::Op::kIfetch);
 constexpr uint32_t kLw = static_cast<uint32_t>(isa::Op::kLw);
 constexpr uint32_t kIw = static_cast<uint32_t>(isa::Op::kIw);
 constexpr uint32_t kAbc = static_cast<uint32_t>(isa::Op::kAbc);
@@ -97,6 +111,7 @@ struct OpProps {
   bool defined = false;
   isa::Unit unit = isa::Unit::kIcu;
   bool has_addr = false;
+  bool has_istream = false;
   uint32_t group = 0;
 };
 
@@ -109,9 +124,11 @@ constexpr std::array<OpProps, kNumOpcodes> MakeOpProps() {
     p.defined = true;
     p.unit = info.unit;
     p.has_addr = info.format == isa::Format::kAddr;
-    const bool has_stream =
-        info.format == isa::Format::kAddr || info.format == isa::Format::kStream;
+    const bool has_stream = info.format == isa::Format::kAddr ||
+                            info.format == isa::Format::kStream ||
+                            info.format == isa::Format::kGather;
     p.group = has_stream ? static_cast<uint32_t>(info.group) : 0;
+    p.has_istream = info.format == isa::Format::kGather;
   }
   return props;
 }
@@ -186,11 +203,23 @@ CycleModel::CycleModel(const CoreConfig& config)
     queue.kind = config.QueueUnit(q);
     queue.addr_limit =
         static_cast<uint32_t>(q == CoreConfig::kQueueMxma ? config.acc_depth : config.mem_depth);
+    queue.pos = config.QueuePosition(q);
     queue.imem = &imem_[static_cast<size_t>(q) * config.queue_depth];
   }
+  fetched_.assign(static_cast<size_t>(num_queues_) * lanes_, 0);
+  landed_.assign(num_queues_, false);
+  lane_addr_.assign(lanes_, 0);
+  sampled_.assign(lanes_, 0);
+  queue_errs_.assign(num_queues_, isa::Err::kNone);
+  // Codeword 0 is the code of byte 0: the zeroed arrays are valid, as the RTL's are.
   mem_.assign(static_cast<size_t>(config.mem_slices) * config.mem_depth * lanes_, 0);
-  rdata_.assign(static_cast<size_t>(config.mem_slices) * lanes_, 0);
+  rdata_.assign(static_cast<size_t>(config.mem_slices) * lanes_ * 2, 0);
   slices_.resize(config.mem_slices);
+  for (MemSlice& s : slices_) {
+    s.b_addr.assign(lanes_, 0);
+    s.b_data.assign(lanes_, 0);
+    s.gd_bank.assign(lanes_, 0);
+  }
 
   const size_t dim2 = static_cast<size_t>(dim_) * dim_;
   mxm_.shadow.assign(dim2, 0);
@@ -275,6 +304,10 @@ uint32_t CycleModel::ReadRegister(uint32_t reg) const {
              static_cast<uint32_t>(config_.mem_depth & 0xffff);
     case isa::kHostRegConfig2:
       return static_cast<uint32_t>(config_.acc_depth & 0xffff);
+    case isa::kHostRegEccCorrected:
+      return ecc_corrected_;
+    case isa::kHostRegEccInject:
+      return uint32_t{inject_mask_} | uint32_t{inject_lanes_} << 16;
     default:
       if (reg >= isa::kHostRegQlen &&
           reg - isa::kHostRegQlen < static_cast<uint32_t>(num_queues_)) {
@@ -296,9 +329,12 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     trace = &trace_;
     trace->cycle = now_cycle;
     trace->issues.clear();
+    trace->appends.clear();
     trace->drives.clear();
     trace->mem_writes.clear();
+    trace->scatters.clear();
     trace->acc_writes.clear();
+    trace->ecc_corrected = 0;
     trace->err = isa::Err::kNone;
     trace->err_queue = 0;
   }
@@ -309,6 +345,9 @@ uint32_t CycleModel::Step(const HostRequest* host) {
   ReadSel sel = ReadSel::kZero;
   uint32_t sel_data = 0;
   MemAccess mem_access;
+  // A host queue write lands at the end of the cycle unless an IFETCH appends to that queue.
+  int queue_write = -1;
+  uint32_t queue_write_entry = 0;
   if (host != nullptr) {
     const uint32_t addr = host->addr;
     const uint32_t region = addr >> isa::kHostRegionLsb;
@@ -316,6 +355,10 @@ uint32_t CycleModel::Step(const HostRequest* host) {
       const uint32_t reg = addr & 0xff;
       sel = ReadSel::kReg;
       sel_data = ReadRegister(reg);
+      if (host->we && reg == isa::kHostRegEccInject) {
+        inject_mask_ = static_cast<uint16_t>(host->wdata & ((1u << kLaneCodeBits) - 1));
+        inject_lanes_ = static_cast<uint8_t>((host->wdata >> 16) & 0xf);
+      }
       if (host->we && !running) {
         if (reg == isa::kHostRegCtrl) {
           start = (host->wdata & 1) != 0;
@@ -330,12 +373,12 @@ uint32_t CycleModel::Step(const HostRequest* host) {
       const uint32_t entry = addr & 0xffff;
       if (q < static_cast<uint32_t>(num_queues_) &&
           entry < static_cast<uint32_t>(config_.queue_depth)) {
-        uint32_t& word = imem_[static_cast<size_t>(q) * config_.queue_depth + entry];
         if (host->we) {
-          word = host->wdata;
+          queue_write = static_cast<int>(q);
+          queue_write_entry = entry;
         } else {
           sel = ReadSel::kQueue;
-          sel_data = word;
+          sel_data = imem_[static_cast<size_t>(q) * config_.queue_depth + entry];
         }
       }
     } else if (region == isa::kHostRegionMem && !running) {
@@ -355,6 +398,15 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     }
   }
 
+  // IFETCHes sample the streams at their queues' positions before any slice drives there.
+  for (int qi = 0; qi < num_queues_; ++qi) {
+    const Queue& q = queues_[qi];
+    if (q.ifetch) {
+      std::memcpy(&fetched_[static_cast<size_t>(qi) * lanes_],
+                  Present(q.pos, q.ifetch_dir, q.ifetch_stream), lanes_);
+    }
+  }
+
   // Slices act on the dispatch registers (issued last cycle) before the queues refill them.
   // A start flushes what would otherwise reach into the new run.
   const Mxm& m = mxm_;
@@ -363,27 +415,52 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     StepMxm(start, trace);
   }
   bool reading = false;
+  int corrected = 0;
   for (int i = 0; i < config_.mem_slices; ++i) {
-    if (slices_[i].rd_valid || queues_[CoreConfig::MemQueue(i)].dispatch_valid ||
-        mem_access.slice == i) {
-      StepMem(i, start, mem_access, trace);
-      reading |= slices_[i].rd_valid;
+    MemSlice& s = slices_[i];
+    s.err = isa::Err::kNone;
+    if (s.rd_valid || s.b_gather || s.b_scatter || s.gd_valid || s.host_rd ||
+        queues_[CoreConfig::MemQueue(i)].dispatch_valid || mem_access.slice == i) {
+      corrected += StepMem(i, start, mem_access, trace);
+      reading |= s.rd_valid || s.b_gather || s.b_scatter || s.gd_valid || s.host_rd;
     }
   }
+  ecc_corrected_ = start ? 0 : ecc_corrected_ + static_cast<uint32_t>(corrected);
+  if (trace != nullptr) trace->ecc_corrected = corrected;
 
   // Queues.
   isa::Err err = isa::Err::kNone;
   int err_queue = -1;
   bool all_finished = false;
   bool issued = false;
+  bool fetching = false;
   skippable_ = 0;
+  std::fill(landed_.begin(), landed_.end(), false);
   if (running) {
-    issued = StepQueues(trace, &err, &err_queue, &all_finished);
+    std::fill(queue_errs_.begin(), queue_errs_.end(), isa::Err::kNone);
+    issued = StepQueues(trace, queue_errs_, &all_finished);
+    // A MEM queue reports its slice's error too; the lower code wins, the lowest queue first.
+    for (int i = 0; i < config_.mem_slices; ++i) {
+      isa::Err& e = queue_errs_[CoreConfig::MemQueue(i)];
+      const isa::Err se = slices_[i].err;
+      if (se != isa::Err::kNone && (e == isa::Err::kNone || se < e)) e = se;
+    }
+    for (int qi = 0; qi < num_queues_; ++qi) {
+      if (queue_errs_[qi] != isa::Err::kNone) {
+        err = queue_errs_[qi];
+        err_queue = qi;
+        break;
+      }
+    }
   } else {
-    for (Queue& q : queues_) {
+    for (int qi = 0; qi < num_queues_; ++qi) {
+      Queue& q = queues_[qi];
       q.dispatch_valid = false;
+      if (q.ifetch && !start) LandIfetch(qi, nullptr);
+      q.ifetch = false;
       if (start) {
         q.pc = 0;
+        q.end = q.qlen;
         q.wait = 0;
         q.rep_left = 0;
         q.rep_dist = 0;
@@ -391,6 +468,15 @@ uint32_t CycleModel::Step(const HostRequest* host) {
         q.last = 0;
         q.parked = false;
       }
+    }
+  }
+  for (const Queue& q : queues_) fetching |= q.ifetch;
+  if (queue_write >= 0) {
+    // lpu_icu_queue drops a host write in a cycle in which an IFETCH lands in that queue; such
+    // a landing leaves end past the entry it appended, which the queue remembers below.
+    if (!landed_[queue_write]) {
+      imem_[static_cast<size_t>(queue_write) * config_.queue_depth + queue_write_entry] =
+          host->wdata;
     }
   }
 
@@ -423,13 +509,18 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     }
   }
 
-  in_flight_ = issued || reading || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid;
+  in_flight_ = issued || reading || fetching || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid;
   ++time_;
   if (trace != nullptr) {
     if (err_queue >= 0) {
       trace->err = err;
       trace->err_queue = err_queue;
     }
+    // A slice driving a READ and a GATHER in one cycle may report them out of stream order.
+    std::sort(trace->drives.begin(), trace->drives.end(),
+              [](const DriveEvent& a, const DriveEvent& b) {
+                return std::tie(a.pos, a.dir, a.stream) < std::tie(b.pos, b.dir, b.stream);
+              });
     sink_->OnCycle(*trace);
   }
 
@@ -439,9 +530,15 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     case ReadSel::kQueue:
       return sel_data;
     case ReadSel::kMem: {
-      const uint8_t* r = &rdata_[static_cast<size_t>(mem_access.slice) * lanes_ +
-                                 4 * slices_[mem_access.slice].host_chunk];
-      return uint32_t{r[0]} | uint32_t{r[1]} << 8 | uint32_t{r[2]} << 16 | uint32_t{r[3]} << 24;
+      const MemSlice& s = slices_[mem_access.slice];
+      uint32_t data = 0;
+      for (int j = 0; j < 4; ++j) {
+        const int lane = 4 * s.host_chunk + j;
+        const uint16_t code =
+            rdata_[(static_cast<size_t>(mem_access.slice) * lanes_ + lane) * 2 + s.host_bank];
+        data |= static_cast<uint32_t>(DecodeLaneByte(code).data) << (8 * j);
+      }
+      return data;
     }
     default:
       return 0;
@@ -465,12 +562,12 @@ isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) con
   return isa::Err::kNone;
 }
 
-bool CycleModel::StepQueues(CycleTrace* trace, isa::Err* first_err, int* first_err_queue,
-                            bool* all_finished) {
+bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool* all_finished) {
   bool finished = true;
   bool issued = false;
   bool blocked = true;  // after this cycle, every unfinished queue has a wait to count down
   uint32_t min_wait = std::numeric_limits<uint32_t>::max();
+  const uint64_t slot_mask = static_cast<uint64_t>(config_.queue_depth) - 1;
 
   // SYNC / NOTIFY (lpu_ctrl): a NOTIFY fetched in this cycle releases every parked queue;
   // with at least one queue parked and every other one finished, no NOTIFY can come.
@@ -478,106 +575,123 @@ bool CycleModel::StepQueues(CycleTrace* trace, isa::Err* first_err, int* first_e
   bool any_parked = false;
   bool all_idle = true;  // every queue parked or finished
   for (const Queue& q : queues_) {
-    const bool fetching = !q.parked && q.wait == 0 && q.rep_left == 0 && q.pc < q.qlen;
-    if (fetching && OpcodeOf(q.imem[q.pc]) == kNotify) release = true;
+    const bool avail = q.pc != q.end;
+    const bool fetching = !q.parked && q.wait == 0 && q.rep_left == 0 && avail;
+    if (fetching && OpcodeOf(q.imem[q.pc & slot_mask]) == kNotify) release = true;
     any_parked |= q.parked;
-    if (!q.parked && !(q.wait == 0 && q.rep_left == 0 && q.pc >= q.qlen)) all_idle = false;
+    if (!q.parked && !(q.wait == 0 && q.rep_left == 0 && !avail && !q.ifetch)) all_idle = false;
   }
   const bool deadlock = any_parked && all_idle;
 
   for (int qi = 0; qi < num_queues_; ++qi) {
     Queue& q = queues_[qi];
     q.dispatch_valid = false;
+    const bool landing = q.ifetch;  // an IFETCH fetched last cycle samples its stream now
+    q.ifetch = false;
+    isa::Err err = isa::Err::kNone;
+    bool issue = false;
+    uint32_t issue_word = 0;
+    bool ifetch = false;
+    uint32_t ifetch_word = 0;
+    bool parked_branch = false;
     if (q.parked) {
       // 0. parked: released by a NOTIFY in this cycle, fetch again in the next
+      parked_branch = true;
       finished = false;
       if (release) {
         q.parked = false;
         blocked = false;
-      } else if (deadlock && *first_err_queue < 0) {
-        *first_err = isa::Err::kSyncDeadlock;
-        *first_err_queue = qi;
+      } else if (deadlock) {
+        err = isa::Err::kSyncDeadlock;
       }
-      continue;
-    }
-    if (q.wait != 0) {
+    } else if (q.wait != 0) {
       // 1. wait
       finished = false;
-      if (--q.wait != 0) {
-        min_wait = std::min(min_wait, q.wait);
-      } else if (q.rep_left != 0 || q.pc < q.qlen) {
-        blocked = false;
+      --q.wait;
+    } else if (q.rep_left == 0 && q.pc == q.end) {
+      // Finished, unless an IFETCH lands now: then the queue runs dry before it.
+      if (landing) {
+        finished = false;
+        err = isa::Err::kQueueUnderflow;
       }
-      continue;
-    }
-    if (q.rep_left == 0 && q.pc >= q.qlen) continue;  // finished
-    finished = false;
-
-    isa::Err err = isa::Err::kNone;
-    bool issue = false;
-    uint32_t issue_word = 0;
-    bool reissue = false;
-    uint32_t reissue_left = q.rep_left;
-    uint32_t reissue_dist = q.rep_dist;
-    if (q.rep_left != 0) {
-      // 2. re-issue
-      reissue = true;
     } else {
-      // 3. fetch
-      const uint32_t word = q.imem[q.pc];
-      ++q.pc;
-      const uint32_t op = OpcodeOf(word);
-      if (op == kNop) {
-        const uint32_t n = kCountN.Get(word);
-        if (n == 0) {
-          err = isa::Err::kBadOperand;
-        } else {
-          q.wait = n - 1;
-        }
-      } else if (op == kRepeat) {
-        const uint32_t n = kRepeatN.Get(word);
-        const uint32_t d = kRepeatD.Get(word);
-        if (n == 0 || d == 0) {
-          err = isa::Err::kBadOperand;
-        } else {
-          q.rep_dist = d;
-          if (d == 1) {
-            // The first re-issue happens in the fetch cycle itself.
-            reissue = true;
-            reissue_left = n;
-            reissue_dist = d;
-          } else {
-            q.rep_left = n;
-            q.wait = d - 2;
-          }
-        }
-      } else if (op == kSync) {
-        q.parked = !release;
-      } else if (op == kNotify) {
-        // The release was computed above; nothing is issued.
+      finished = false;
+      bool reissue = false;
+      uint32_t reissue_left = q.rep_left;
+      uint32_t reissue_dist = q.rep_dist;
+      if (q.rep_left != 0) {
+        // 2. re-issue
+        reissue = true;
       } else {
-        err = CheckIssue(q, word, kAddrAddr.Get(word) < q.addr_limit);
-        issue = err == isa::Err::kNone;
-        issue_word = word;
+        // 3. fetch
+        const uint32_t word = q.imem[q.pc & slot_mask];
+        ++q.pc;
+        const uint32_t op = OpcodeOf(word);
+        if (op == kNop) {
+          const uint32_t n = kCountN.Get(word);
+          if (n == 0) {
+            err = isa::Err::kBadOperand;
+          } else {
+            q.wait = n - 1;
+          }
+        } else if (op == kRepeat) {
+          const uint32_t n = kRepeatN.Get(word);
+          const uint32_t d = kRepeatD.Get(word);
+          if (n == 0 || d == 0) {
+            err = isa::Err::kBadOperand;
+          } else {
+            q.rep_dist = d;
+            if (d == 1) {
+              // The first re-issue happens in the fetch cycle itself.
+              reissue = true;
+              reissue_left = n;
+              reissue_dist = d;
+            } else {
+              q.rep_left = n;
+              q.wait = d - 2;
+            }
+          }
+        } else if (op == kSync) {
+          q.parked = !release;
+        } else if (op == kNotify) {
+          // The release was computed above; nothing is issued.
+        } else if (op == kIfetch) {
+          err = CheckIssue(q, word, true);
+          ifetch = err == isa::Err::kNone;
+          ifetch_word = word;
+        } else {
+          err = CheckIssue(q, word, kAddrAddr.Get(word) < q.addr_limit);
+          issue = err == isa::Err::kNone;
+          issue_word = word;
+        }
+      }
+      if (reissue) {
+        q.rep_left = reissue_left - 1;
+        q.wait = q.rep_left != 0 ? reissue_dist - 1 : 0;
+        // A REPEAT before anything was issued in this run re-issues nothing.
+        if (q.last_valid) {
+          uint32_t word = q.last;
+          bool addr_ok = true;
+          if (kOpProps[OpcodeOf(word)].has_addr) {
+            // Formed wide: a strided address neither wraps nor overflows.
+            const int32_t strided = static_cast<int32_t>(kAddrAddr.Get(word)) + StrideOf(word);
+            addr_ok = strided >= 0 && strided < static_cast<int32_t>(q.addr_limit);
+            word = kAddrAddr.Put(word, static_cast<uint32_t>(strided));
+          }
+          err = CheckIssue(q, q.last, addr_ok);
+          issue = err == isa::Err::kNone;
+          issue_word = word;
+        }
       }
     }
-    if (reissue) {
-      q.rep_left = reissue_left - 1;
-      q.wait = q.rep_left != 0 ? reissue_dist - 1 : 0;
-      // A REPEAT before anything was issued in this run re-issues nothing.
-      if (q.last_valid) {
-        uint32_t word = q.last;
-        bool addr_ok = true;
-        if (kOpProps[OpcodeOf(word)].has_addr) {
-          // Formed wide: a strided address neither wraps nor overflows.
-          const int32_t strided = static_cast<int32_t>(kAddrAddr.Get(word)) + StrideOf(word);
-          addr_ok = strided >= 0 && strided < static_cast<int32_t>(q.addr_limit);
-          word = kAddrAddr.Put(word, static_cast<uint32_t>(strided));
-        }
-        err = CheckIssue(q, q.last, addr_ok);
-        issue = err == isa::Err::kNone;
-        issue_word = word;
-      }
+    // The IFETCH of last cycle lands (or overflows) after this cycle's fetch.
+    if (landing && LandIfetch(qi, trace)) {
+      if (err == isa::Err::kNone || isa::Err::kQueueOverflow < err) err = isa::Err::kQueueOverflow;
+    }
+    if (err != isa::Err::kNone) {
+      issue = false;
+      ifetch = false;
+      errs[qi] = err;
     }
     if (issue) {
       issued = true;
@@ -587,19 +701,45 @@ bool CycleModel::StepQueues(CycleTrace* trace, isa::Err* first_err, int* first_e
       q.last = issue_word;
       if (trace != nullptr) trace->issues.push_back(IssueEvent{.queue = qi, .word = issue_word});
     }
-    if (err != isa::Err::kNone && *first_err_queue < 0) {
-      *first_err = err;
-      *first_err_queue = qi;
+    if (ifetch) {
+      q.ifetch = true;
+      q.ifetch_dir = static_cast<uint8_t>(kStreamDir.Get(ifetch_word));
+      q.ifetch_stream = static_cast<uint8_t>(kStreamStream.Get(ifetch_word));
+      blocked = false;
     }
+    if (parked_branch) continue;
     if (q.wait != 0) {
       min_wait = std::min(min_wait, q.wait);
-    } else if (q.rep_left != 0 || q.pc < q.qlen) {
+    } else if (q.rep_left != 0 || q.pc != q.end) {
       blocked = false;
     }
   }
   *all_finished = finished;
   if (blocked && min_wait != std::numeric_limits<uint32_t>::max()) skippable_ = min_wait;
   return issued;
+}
+
+bool CycleModel::LandIfetch(int qi, CycleTrace* trace) {
+  Queue& q = queues_[qi];
+  const uint64_t words = static_cast<uint64_t>(lanes_ / 4);
+  const uint64_t depth = static_cast<uint64_t>(config_.queue_depth);
+  if (q.end - q.pc + words > depth) return true;
+  const uint8_t* v = &fetched_[static_cast<size_t>(qi) * lanes_];
+  AppendEvent* event = nullptr;
+  if (trace != nullptr) {
+    event = &trace->appends.emplace_back(
+        AppendEvent{.queue = qi, .entry = static_cast<int>(q.end & (depth - 1)), .words = {}});
+  }
+  for (uint64_t j = 0; j < words; ++j) {
+    const uint8_t* b = v + 4 * j;
+    const uint32_t word = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 |
+                          uint32_t{b[3]} << 24;
+    q.imem[(q.end + j) & (depth - 1)] = word;
+    if (event != nullptr) event->words.push_back(word);
+  }
+  q.end += words;
+  landed_[qi] = true;
+  return false;
 }
 
 ////////////////////
@@ -725,54 +865,159 @@ void CycleModel::StepMxm(bool flush, CycleTrace* trace) {
 // MEM slices //
 ////////////////
 
-void CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace) {
+int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace) {
   MemSlice& s = slices_[slice];
   const Queue& q = queues_[CoreConfig::MemQueue(slice)];
   const int pos = CoreConfig::MemPosition(slice);
-  uint8_t* rdata = &rdata_[static_cast<size_t>(slice) * lanes_];
-  uint8_t* words = &mem_[static_cast<size_t>(slice) * config_.mem_depth * lanes_];
+  const int half = config_.mem_depth / 2;
+  uint16_t* words = &mem_[static_cast<size_t>(slice) * config_.mem_depth * lanes_];
+  uint16_t* rdata = &rdata_[static_cast<size_t>(slice) * lanes_ * 2];
+  auto cell = [&](int addr, int lane) -> uint16_t& {
+    return words[static_cast<size_t>(addr) * lanes_ + lane];
+  };
+  auto out = [&](int lane, int bank) -> uint16_t& { return rdata[lane * 2 + bank]; };
   const uint32_t op = q.dispatch_valid ? OpcodeOf(q.dispatch) : kNop;
+  const uint32_t word = q.dispatch;
+  const bool a_access = op == kRead || op == kWrite;
+  const int a_addr = static_cast<int>(kAddrAddr.Get(word));
+  const int a_bank = a_addr >= half ? 1 : 0;
+  const bool stage1 = op == kGather || op == kScatter;
+  int corrected = 0;
+  bool uncorrectable = false;
 
-  // WRITE samples the stream here and stores it at the end of the cycle.
-  if (op == kWrite) {
-    const uint32_t addr = kAddrAddr.Get(q.dispatch);
-    uint8_t* word = &words[static_cast<size_t>(addr) * lanes_];
-    std::memcpy(word,
-                Present(pos, static_cast<int>(kAddrDir.Get(q.dispatch)),
-                        static_cast<int>(kAddrStream.Get(q.dispatch))),
+  // What this cycle samples at this position, before the slice drives here.
+  bool range_err = false;
+  if (stage1) {
+    const uint8_t* idx = Present(pos, static_cast<int>(kGatherIdir.Get(word)),
+                                 static_cast<int>(kGatherIstream.Get(word)));
+    const int base = static_cast<int>(kGatherAddr.Get(word));
+    for (int l = 0; l < lanes_; ++l) {
+      const int a = base + idx[l];
+      lane_addr_[l] = static_cast<uint16_t>(a);
+      range_err |= a >= config_.mem_depth;
+    }
+  }
+  if (op == kWrite || op == kScatter) {
+    std::memcpy(sampled_.data(),
+                Present(pos, static_cast<int>(kAddrDir.Get(word)),
+                        static_cast<int>(kAddrStream.Get(word))),
                 lanes_);
+  }
+
+  // Drives: the word READ last cycle and the bytes GATHERed last cycle, decoded. A READ and a
+  // GATHER on the same stream: the READ's word goes out.
+  if (s.rd_valid) {
+    uint8_t* o = Drive(pos, s.rd_dir, s.rd_stream, trace);
+    for (int l = 0; l < lanes_; ++l) {
+      const Secded::Decoded d = DecodeLaneByte(out(l, s.rd_bank));
+      o[l] = static_cast<uint8_t>(d.data);
+      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
+      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+    }
+    if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
+  }
+  if (s.gd_valid) {
+    const bool shadowed = s.rd_valid && s.rd_dir == s.gd_dir && s.rd_stream == s.gd_stream;
+    uint8_t* o = shadowed ? nullptr : Drive(pos, s.gd_dir, s.gd_stream, trace);
+    for (int l = 0; l < lanes_; ++l) {
+      const Secded::Decoded d = DecodeLaneByte(out(l, s.gd_bank[l]));
+      if (o != nullptr) o[l] = static_cast<uint8_t>(d.data);
+      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
+      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+    }
+    if (trace != nullptr && o != nullptr) {
+      std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
+    }
+  }
+  // The host read of last cycle is decoded now (Step returns its chunk).
+  if (s.host_rd) {
+    for (int j = 0; j < 4; ++j) {
+      const int lane = 4 * s.host_chunk + j;
+      corrected += DecodeLaneByte(out(lane, s.host_bank)).status == Secded::Status::kCorrected;
+    }
+  }
+
+  // Banks: a READ or WRITE and the GATHER or SCATTER of the cycle before it must use different
+  // banks in every lane.
+  const bool b_any = s.b_gather || s.b_scatter;
+  bool conflict = false;
+  if (a_access && b_any) {
+    for (int l = 0; l < lanes_; ++l) conflict |= (s.b_addr[l] >= half ? 1 : 0) == a_bank;
+  }
+  s.err = range_err       ? isa::Err::kAddrRange
+          : uncorrectable ? isa::Err::kEccUncorrectable
+          : conflict      ? isa::Err::kBankConflict
+                          : isa::Err::kNone;
+  const bool a_go = a_access && !conflict;
+  const bool b_go = b_any && !conflict;
+
+  if (a_go && op == kWrite) {
+    for (int l = 0; l < lanes_; ++l) cell(a_addr, l) = EncodeLaneByte(sampled_[l]);
     if (trace != nullptr) {
       trace->mem_writes.push_back(
           MemWriteEvent{.slice = slice,
-                        .addr = static_cast<int>(addr),
-                        .lanes = std::vector<uint8_t>(word, word + lanes_)});
+                        .addr = a_addr,
+                        .lanes = std::vector<uint8_t>(sampled_.begin(), sampled_.end())});
+    }
+  } else if (a_go) {
+    for (int l = 0; l < lanes_; ++l) out(l, a_bank) = cell(a_addr, l);
+  }
+  if (b_go) {
+    for (int l = 0; l < lanes_; ++l) {
+      const int a = s.b_addr[l];
+      if (s.b_scatter) {
+        cell(a, l) = EncodeLaneByte(s.b_data[l]);
+      } else {
+        out(l, a >= half ? 1 : 0) = cell(a, l);
+      }
+    }
+    if (trace != nullptr && s.b_scatter) {
+      trace->scatters.push_back(ScatterEvent{.slice = slice,
+                                             .addrs = std::vector<int>(s.b_addr.begin(),
+                                                                       s.b_addr.end()),
+                                             .lanes = s.b_data});
     }
   }
-
-  // The word read last cycle leaves the SRAM output register.
-  if (s.rd_valid) {
-    uint8_t* out = Drive(pos, s.rd_dir, s.rd_stream, trace);
-    std::memcpy(out, rdata, lanes_);
-    if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), rdata, lanes_);
-  }
-  s.rd_valid = false;
-
-  if (op == kRead) {
-    std::memcpy(rdata, &words[static_cast<size_t>(kAddrAddr.Get(q.dispatch)) * lanes_], lanes_);
-    s.rd_valid = !flush;
-    s.rd_dir = static_cast<uint8_t>(kAddrDir.Get(q.dispatch));
-    s.rd_stream = static_cast<uint8_t>(kAddrStream.Get(q.dispatch));
-  } else if (op != kWrite && access.slice == slice) {
-    // The host has the port only when the slice's own instruction does not.
-    uint8_t* word = &words[static_cast<size_t>(access.word) * lanes_];
+  // The host has the banks only when the slice makes no access.
+  s.host_rd = false;
+  if (access.slice == slice && !a_access && !b_any) {
+    const int bank = access.word >= half ? 1 : 0;
     if (access.we) {
-      for (int j = 0; j < 4; ++j)
-        word[4 * access.chunk + j] = static_cast<uint8_t>(access.wdata >> (8 * j));
+      for (int j = 0; j < 4; ++j) {
+        const uint16_t flip = (inject_lanes_ >> j) & 1 ? inject_mask_ : 0;
+        cell(access.word, 4 * access.chunk + j) =
+            EncodeLaneByte(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
+      }
     } else {
-      std::memcpy(rdata, word, lanes_);
+      for (int l = 0; l < lanes_; ++l) out(l, bank) = cell(access.word, l);
+      s.host_rd = true;
+      s.host_bank = static_cast<uint8_t>(bank);
       s.host_chunk = access.chunk;
     }
   }
+
+  // Pipeline registers.
+  s.rd_valid = op == kRead && a_go && !flush;
+  if (op == kRead) {
+    s.rd_bank = static_cast<uint8_t>(a_bank);
+    s.rd_dir = static_cast<uint8_t>(kAddrDir.Get(word));
+    s.rd_stream = static_cast<uint8_t>(kAddrStream.Get(word));
+  }
+  s.gd_valid = s.b_gather && b_go && !flush;
+  if (s.b_gather) {
+    for (int l = 0; l < lanes_; ++l) s.gd_bank[l] = s.b_addr[l] >= half ? 1 : 0;
+    s.gd_dir = s.b_dir;
+    s.gd_stream = s.b_stream;
+  }
+  s.b_gather = op == kGather && !range_err && !flush;
+  s.b_scatter = op == kScatter && !range_err && !flush;
+  if (stage1) std::copy(lane_addr_.begin(), lane_addr_.end(), s.b_addr.begin());
+  if (op == kScatter) std::copy(sampled_.begin(), sampled_.end(), s.b_data.begin());
+  if (op == kGather) {
+    s.b_dir = static_cast<uint8_t>(kGatherDir.Get(word));
+    s.b_stream = static_cast<uint8_t>(kGatherStream.Get(word));
+  }
+  return corrected;
 }
 
 std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config) {

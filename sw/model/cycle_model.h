@@ -28,7 +28,8 @@ namespace tinylpu {
 //    trace sink is set;
 //  - the MXM multiplies two weight rows per SSE2 pmaddwd (weights kept packed in pairs);
 //  - all state lives in flat arrays sized at construction: nothing is allocated per cycle
-//    unless a trace sink is set.
+//    unless a trace sink is set;
+//  - SECDED codewords of lane bytes are encoded and decoded by table (sw/core/secded.h).
 class CycleModel final : public HostBus {
  public:
   // `config` must be valid (CoreConfig::Validate); MakeCycleModel checks it.
@@ -66,9 +67,14 @@ class CycleModel final : public HostBus {
   struct Queue {
     isa::Unit kind = isa::Unit::kMem;
     uint32_t addr_limit = 0;
-    const uint32_t* imem = nullptr;  // QueueDepth words inside imem_
-    uint32_t qlen = 0;               // the QLEN register
-    uint32_t pc = 0;
+    int pos = 0;               // position of its slice (IFETCH samples the streams there)
+    uint32_t* imem = nullptr;  // QueueDepth words inside imem_, a circular buffer
+    uint32_t qlen = 0;         // the QLEN register
+    uint64_t pc = 0;           // entries fetched; slot pc mod QueueDepth
+    uint64_t end = 0;          // entries loaded (QLEN at start, + NumLanes/4 per IFETCH)
+    bool ifetch = false;       // an IFETCH fetched last cycle samples its stream now
+    uint8_t ifetch_dir = 0;
+    uint8_t ifetch_stream = 0;
     uint32_t wait = 0;
     uint32_t rep_left = 0;
     uint32_t rep_dist = 0;
@@ -79,12 +85,27 @@ class CycleModel final : public HostBus {
     uint32_t dispatch = 0;
   };
 
-  // One MEM slice's pipeline registers (its SRAM words live in mem_).
+  // One MEM slice's pipeline registers (its SRAM codewords live in mem_, the lane columns'
+  // output registers in rdata_).
   struct MemSlice {
-    bool rd_valid = false;  // drive rdata in this cycle
+    bool rd_valid = false;  // drive the word READ last cycle in this cycle
+    uint8_t rd_bank = 0;
     uint8_t rd_dir = 0;
     uint8_t rd_stream = 0;
+    bool b_gather = false;  // GATHER / SCATTER stage 2: bank access in this cycle
+    bool b_scatter = false;
+    std::vector<uint16_t> b_addr;  // per lane
+    std::vector<uint8_t> b_data;   // SCATTER bytes
+    uint8_t b_dir = 0;
+    uint8_t b_stream = 0;
+    bool gd_valid = false;  // drive the GATHER bytes read last cycle
+    std::vector<uint8_t> gd_bank;
+    uint8_t gd_dir = 0;
+    uint8_t gd_stream = 0;
+    bool host_rd = false;  // a host read last cycle: its data is decoded (and counted) now
+    uint8_t host_bank = 0;
     int host_chunk = 0;  // chunk of the last host read (host_chunk_q)
+    isa::Err err = isa::Err::kNone;  // raised in this cycle
   };
 
   // The MXM: weights, the three ABC stages and the ACC drive register.
@@ -116,10 +137,14 @@ class CycleModel final : public HostBus {
   void SkipWaits(int64_t cycles);
 
   uint32_t ReadRegister(uint32_t reg) const;
-  // Returns whether any queue issued.
-  bool StepQueues(CycleTrace* trace, isa::Err* err, int* err_queue, bool* all_finished);
+  // Returns whether any queue issued; errs[q] is queue q's own error of this cycle.
+  bool StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool* all_finished);
+  // The IFETCH landing of queue q (running or not): appends the sampled words unless they
+  // overflow the queue; returns whether it overflowed.
+  bool LandIfetch(int qi, CycleTrace* trace);
   void StepMxm(bool flush, CycleTrace* trace);
-  void StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
+  // Returns the lane bytes SECDED corrected in this cycle.
+  int StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
 
   // Stream fabric, stored by diagonal (see the class comment).
@@ -144,6 +169,9 @@ class CycleModel final : public HostBus {
   isa::Err err_code_ = isa::Err::kNone;
   int64_t err_cycle_ = 0;
   int err_queue_ = 0;
+  uint32_t ecc_corrected_ = 0;  // ECC_CORRECTED
+  uint16_t inject_mask_ = 0;    // ECC_INJECT
+  uint8_t inject_lanes_ = 0;
 
   // Fast-forward hints, valid after each Step: something still acts in a later cycle without
   // a queue issuing it (dispatch registers, READ/ABC/ACC pipelines), and how many cycles every
@@ -153,8 +181,13 @@ class CycleModel final : public HostBus {
 
   std::vector<uint32_t> imem_;  // [queue][QueueDepth]
   std::vector<Queue> queues_;
-  std::vector<uint8_t> mem_;    // [slice][MemDepth][lanes]
-  std::vector<uint8_t> rdata_;  // [slice][lanes]: SRAM output registers
+  std::vector<uint8_t> fetched_;  // [queue][lanes]: the vector each IFETCH samples this cycle
+  std::vector<isa::Err> queue_errs_;
+  std::vector<bool> landed_;        // [queue]: an IFETCH appended in this cycle
+  std::vector<uint16_t> lane_addr_;  // scratch: GATHER / SCATTER lane addresses
+  std::vector<uint8_t> sampled_;     // scratch: WRITE / SCATTER data
+  std::vector<uint16_t> mem_;    // [slice][MemDepth][lanes]: SECDED codewords
+  std::vector<uint16_t> rdata_;  // [slice][lanes][2 banks]: lane column output registers
   std::vector<MemSlice> slices_;
   Mxm mxm_;
 
