@@ -5,12 +5,14 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 #include <tuple>
 
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
+#include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -372,6 +374,8 @@ class Twin {
   }
   bool Done() const { return rtl_.Done(); }
   int64_t traces_compared() const { return compared_; }
+  // How often each kind of event and error occurred in the compared traces.
+  const std::map<std::string, int64_t>& counts() const { return counts_; }
   bool ok() const { return !testing::Test::HasFailure(); }
 
  private:
@@ -380,14 +384,30 @@ class Twin {
     std::vector<CycleTrace> traces;
   };
   void Compare(const std::string& what) {
+    for (size_t i = 0; i < std::min(rtl_rec_.traces.size(), model_rec_.traces.size()); ++i) {
+      ASSERT_TRUE(rtl_rec_.traces[i] == model_rec_.traces[i])
+          << what << ", run cycle " << rtl_rec_.traces[i].cycle << ": "
+          << DescribeDifference(rtl_.config(), rtl_rec_.traces[i], model_rec_.traces[i], {});
+    }
     ASSERT_EQ(rtl_.Done(), model_.Done()) << what;
     ASSERT_EQ(rtl_.Time(), model_.Time()) << what;
     ASSERT_EQ(rtl_.Done(), fast_.Done()) << what << " (model without trace sink)";
     ASSERT_EQ(rtl_.Time(), fast_.Time()) << what << " (model without trace sink)";
     ASSERT_EQ(rtl_rec_.traces.size(), model_rec_.traces.size()) << what;
     for (size_t i = 0; i < rtl_rec_.traces.size(); ++i) {
-      ASSERT_EQ(rtl_rec_.traces[i], model_rec_.traces[i])
-          << what << ", run cycle " << rtl_rec_.traces[i].cycle;
+      ASSERT_TRUE(rtl_rec_.traces[i] == model_rec_.traces[i])
+          << what << ", run cycle " << rtl_rec_.traces[i].cycle << ": "
+          << DescribeDifference(rtl_.config(), rtl_rec_.traces[i], model_rec_.traces[i], {});
+    }
+    for (const CycleTrace& t : rtl_rec_.traces) {
+      ++counts_[fmt::format("error {}", ErrName(t.err))];
+      counts_["IFETCH appends"] += static_cast<int64_t>(t.appends.size());
+      counts_["SCATTER stores"] += static_cast<int64_t>(t.scatters.size());
+      counts_["ECC corrections"] += t.ecc_corrected;
+      for (const IssueEvent& e : t.issues) {
+        const uint32_t op = e.word >> isa::kOpcodeLsb;
+        if (op == static_cast<uint32_t>(isa::Op::kGather)) ++counts_["GATHER issues"];
+      }
     }
     compared_ += static_cast<int64_t>(rtl_rec_.traces.size());
     rtl_rec_.traces.clear();
@@ -399,6 +419,7 @@ class Twin {
   Recorder rtl_rec_;
   Recorder model_rec_;
   int64_t compared_ = 0;
+  std::map<std::string, int64_t> counts_;
 };
 
 class RtlModelDiffTest : public testing::TestWithParam<std::string> {};
@@ -442,13 +463,34 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
       if (group == 4) return static_cast<uint32_t>(4 * uniform(0, c.streams / 4 - 1));
       return static_cast<uint32_t>(uniform(0, 1));
     };
+    // A fifth of the programs refill queues with IFETCH; then some MEM words hold plausible
+    // instructions (NOP and NOTIFY fit every queue), and now and then a queue starts full so
+    // that an early IFETCH overflows it.
+    const bool ifetch = chance(0.2);
+    // A fifth of the programs store some words with flipped codeword bits (ECC_INJECT).
+    const bool inject = chance(0.2);
     for (int i = 0; i < 6; ++i) {
       const int slice = uniform(0, c.mem_slices - 1);
       const int word = chance(0.8) ? uniform(0, 7) : c.mem_depth - 1 - uniform(0, 2);
-      for (int ch = 0; ch < chunks; ++ch) twin.Write(MemAddr(slice, word, ch), rng());
+      if (inject && chance(0.5)) {
+        const uint32_t mask = (1u << uniform(0, 12)) | (chance(0.3) ? 1u << uniform(0, 12) : 0);
+        twin.Write(RegAddr(isa::kHostRegEccInject), mask | static_cast<uint32_t>(uniform(0, 15))
+                                                                << 16);
+      }
+      for (int ch = 0; ch < chunks; ++ch) {
+        uint32_t data = static_cast<uint32_t>(rng());
+        if (ifetch && chance(0.6)) {
+          data = chance(0.8) ? Op(isa::Op::kNop) | static_cast<uint32_t>(uniform(1, 3))
+                             : Op(isa::Op::kNotify);
+        }
+        twin.Write(MemAddr(slice, word, ch), data);
+      }
+      if (inject) twin.Write(RegAddr(isa::kHostRegEccInject), 0);
     }
     for (int q = 0; q < nq; ++q) {
       const int len = chance(0.3) ? 0 : uniform(1, 14);
+      // A full queue (stale entries beyond len) whose first entry is an IFETCH overflows.
+      const bool full = ifetch && len > 0 && chance(0.15);
       for (int i = 0; i < len; ++i) {
         const int pick =
             dense_mxm && q < CoreConfig::kFirstMemQueue ? uniform(20, 99) : uniform(0, 99);
@@ -463,14 +505,29 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
           word = Op(isa::Op::kSync);
         } else if (sync && pick < 35) {
           word = Op(isa::Op::kNotify);
+        } else if (ifetch && pick < 40) {
+          word = Op(isa::Op::kIfetch) | stream(1) << 1 | static_cast<uint32_t>(chance(0.75));
         } else {
           const int stride = chance(0.5) ? 0 : uniform(-3, 3);
           const uint32_t dir = chance(0.75) ? 1 : 0;
           const uint32_t common = (static_cast<uint32_t>(stride) & 0x3f) << 7 | dir;
           switch (c.QueueUnit(q)) {
             case isa::Unit::kMem:
-              word = Op(chance(0.5) ? isa::Op::kRead : isa::Op::kWrite) | addr(c.mem_depth) << 13 |
-                     stream(1) << 1 | common;
+              if (chance(0.12)) {
+                // GATHER / SCATTER: the indices are whatever bytes the streams carry; the base
+                // sits low or in the high bank, rarely near the end (ADDR_RANGE).
+                const int half = c.mem_depth / 2;
+                const uint32_t base =
+                    chance(0.05)   ? static_cast<uint32_t>(c.mem_depth - uniform(1, 300))
+                    : chance(0.3) ? static_cast<uint32_t>(uniform(0, 7))
+                                  : static_cast<uint32_t>(half + uniform(0, 7));
+                word = Op(chance(0.5) ? isa::Op::kGather : isa::Op::kScatter) | base << 13 |
+                       stream(1) << 8 | static_cast<uint32_t>(chance(0.75)) << 7 |
+                       stream(1) << 1 | dir;
+              } else {
+                word = Op(chance(0.5) ? isa::Op::kRead : isa::Op::kWrite) |
+                       addr(c.mem_depth) << 13 | stream(1) << 1 | common;
+              }
               break;
             case isa::Unit::kMxmw:
               word = chance(0.2) ? Op(isa::Op::kIw) : Op(isa::Op::kLw) | stream(1) << 1 | dir;
@@ -485,9 +542,11 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
           }
           if (chance(p_err)) word = 0x3fu << isa::kOpcodeLsb;  // undefined
         }
+        if (full && i == 0) word = Op(isa::Op::kIfetch) | stream(1) << 1 | 1;
         twin.Write(QueueAddr(q, i), word);
       }
-      twin.Write(RegAddr(isa::kHostRegQlen + q), static_cast<uint32_t>(len));
+      twin.Write(RegAddr(isa::kHostRegQlen + q),
+                 full ? static_cast<uint32_t>(c.queue_depth) : static_cast<uint32_t>(len));
     }
     // One to three runs, some restarted in the cycle right after the last one stopped, with
     // host traffic (mostly ignored while running) in between.
@@ -527,13 +586,13 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
                        rng());
             break;
           default:
-            twin.Read(RegAddr(uniform(0, 8)));
+            twin.Read(RegAddr(uniform(0, 10)));
         }
       }
     }
     // Everything has landed: registers and the words in use agree.
     twin.Tick(6);
-    for (uint32_t reg = 0; reg <= isa::kHostRegConfig2; ++reg) twin.Read(RegAddr(reg));
+    for (uint32_t reg = 0; reg <= isa::kHostRegEccInject; ++reg) twin.Read(RegAddr(reg));
     for (int slice = 0; slice < c.mem_slices; ++slice) {
       for (int word : {0, 1, 2, 3, 4, 5, 6, 7, c.mem_depth - 3, c.mem_depth - 2, c.mem_depth - 1}) {
         for (int ch = 0; ch < chunks; ++ch) twin.Read(MemAddr(slice, word, ch));
@@ -541,6 +600,14 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
     }
   }
   EXPECT_GT(twin.traces_compared(), 1000);
+  for (const auto& [what, n] : twin.counts()) std::cout << fmt::format("  {}: {}\n", what, n);
+  // The mix reaches the MEM and ICU features (true for the default seed and most others).
+  for (const char* what :
+       {"IFETCH appends", "SCATTER stores", "GATHER issues", "ECC corrections",
+        "error ECC_UNCORRECTABLE", "error BANK_CONFLICT", "error QUEUE_OVERFLOW",
+        "error QUEUE_UNDERFLOW", "error ADDR_RANGE"}) {
+    EXPECT_GT(twin.counts().count(what) ? twin.counts().at(what) : 0, 0) << what;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, RtlModelDiffTest, testing::ValuesIn(RtlConfigNames()),

@@ -555,8 +555,9 @@ isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) con
     return isa::Err::kIllegalOpcode;
   }
   if (op.has_addr && !addr_ok) return isa::Err::kAddrRange;
-  if (op.group != 0 &&
-      kStreamStream.Get(word) + op.group > static_cast<uint32_t>(config_.streams)) {
+  if ((op.group != 0 &&
+       kStreamStream.Get(word) + op.group > static_cast<uint32_t>(config_.streams)) ||
+      (op.has_istream && kGatherIstream.Get(word) >= static_cast<uint32_t>(config_.streams))) {
     return isa::Err::kStreamRange;
   }
   return isa::Err::kNone;
