@@ -29,8 +29,6 @@ class Recorder final : public TraceSink {
   std::vector<CycleTrace> traces;
 };
 
-uint32_t Op(isa::Op op) { return static_cast<uint32_t>(op) << isa::kOpcodeLsb; }
-
 class MemFeatureTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <tuple>
 #include <vector>
 
 #include "sw/core/error.h"
@@ -180,9 +182,28 @@ class LineParser {
 
 }  // namespace
 
+namespace {
+
+bool IsLabelStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsLabelChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+}
+
+// Length of a `name:` label at the start of `s` (0 when there is none).
+size_t LabelLength(std::string_view s) {
+  if (s.empty() || !IsLabelStart(s[0])) return 0;
+  size_t i = 1;
+  while (i < s.size() && IsLabelChar(s[i])) ++i;
+  return i < s.size() && s[i] == ':' ? i : 0;
+}
+
+}  // namespace
+
 Program Assemble(std::string_view text, std::string_view filename, const CoreConfig& config) {
   Program program;
   program.queues.resize(config.num_queues());
+  // Where each label was defined, for the duplicate message.
+  std::vector<std::pair<int, int>> label_at;
   int queue = -1;
   int line_no = 0;
   while (!text.empty()) {
@@ -198,6 +219,32 @@ Program Assemble(std::string_view text, std::string_view filename, const CoreCon
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) continue;
     LineParser parser(filename, line_no, config);
+    // `name:` labels the next entry of the current queue; an instruction may follow it.
+    while (const size_t len = LabelLength(line.substr(first))) {
+      const std::string name(line.substr(first, len));
+      const int col = static_cast<int>(first) + 1;
+      if (queue < 0) parser.Fail(col, fmt::format("label '{}' before any .queue", name));
+      if (FindOpByName(name) != nullptr) {
+        parser.Fail(col, fmt::format("label '{}' is an instruction name", name));
+      }
+      for (size_t i = 0; i < program.labels.size(); ++i) {
+        if (program.labels[i].name == name) {
+          parser.Fail(col, fmt::format("duplicate label '{}' (first defined at {}:{}:{})", name,
+                                       filename, label_at[i].first, label_at[i].second));
+        }
+      }
+      program.labels.push_back(
+          Label{.queue = queue, .entry = static_cast<int>(program.queues[queue].size()),
+                .name = name});
+      label_at.emplace_back(line_no, col);
+      first = line.find_first_not_of(" \t\r", first + len + 1);
+      if (first == std::string_view::npos) break;
+    }
+    if (first == std::string_view::npos) continue;
+    // The instruction after labels, parsed with the labels blanked so columns stay true.
+    std::string rest(line);
+    std::fill(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(first), ' ');
+    line = rest;
     if (line[first] == '.') {
       queue = parser.ParseDirective(line);
       continue;
@@ -210,6 +257,10 @@ Program Assemble(std::string_view text, std::string_view filename, const CoreCon
                               config.queue_depth));
     }
   }
+  std::stable_sort(program.labels.begin(), program.labels.end(),
+                   [](const Label& x, const Label& y) {
+                     return std::tie(x.queue, x.entry) < std::tie(y.queue, y.entry);
+                   });
   return program;
 }
 
@@ -237,9 +288,17 @@ std::string FormatInstr(const Instr& instr) {
 std::string Disassemble(const Program& program, const CoreConfig& config) {
   std::string out = fmt::format("; tinylpu program for config '{}'\n", config.name);
   for (int q = 0; q < static_cast<int>(program.queues.size()); ++q) {
-    if (program.queues[q].empty()) continue;
+    const bool labelled = std::any_of(program.labels.begin(), program.labels.end(),
+                                      [&](const Label& l) { return l.queue == q; });
+    if (program.queues[q].empty() && !labelled) continue;
     out += fmt::format(".queue {}\n", config.QueueName(q));
-    for (const Instr& instr : program.queues[q]) out += "    " + FormatInstr(instr) + "\n";
+    const int n = static_cast<int>(program.queues[q].size());
+    for (int i = 0; i <= n; ++i) {
+      for (const Label& l : program.labels) {
+        if (l.queue == q && l.entry == i) out += l.name + ":\n";
+      }
+      if (i < n) out += "    " + FormatInstr(program.queues[q][i]) + "\n";
+    }
   }
   return out;
 }

@@ -12,6 +12,9 @@ namespace tinylpu {
 // Parses assembly text:
 //   ; comment (also #)
 //   .queue mem0            selects the queue the following instructions go to
+//   loop:                  labels the next entry of the queue (names are unique; an
+//                          instruction may follow on the same line); no operand takes a
+//                          label: they name entries in disassembly and error reports
 //   READ 12, W3, stride=1  op, operands in the op's syntax order, then stride=/flag keywords
 // Throws Error "file:line:col: message" for the first problem found.
 Program Assemble(std::string_view text, std::string_view filename, const CoreConfig& config);

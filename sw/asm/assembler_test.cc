@@ -115,5 +115,59 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{".queue mem0\n  NOP 0\n", "bad.asm:2:7:", "outside 1.."},
         BadCase{".queue mem0\n  LW W0\n", "bad.asm:2:3:", "cannot be issued from queue mem0"}));
 
+// Labels name queue entries: they survive disassembly and reassembly, and an instruction may
+// follow a label on its line.
+TEST(AssemblerTest, LabelsAttachToEntriesAndRoundTrip) {
+  constexpr const char* kLabels = R"(.queue mem0
+start:
+    NOP 2
+loop: READ 1, E0, stride=1
+    REPEAT 3, 1
+    IFETCH W5
+    GATHER 7, W2, E1
+    SCATTER 8, E3, W0
+done:
+.queue mem1
+top: again: NOP 1
+)";
+  Program p = Assemble(kLabels, "l.asm", Default());
+  const int mem0 = CoreConfig::MemQueue(0);
+  const int mem1 = CoreConfig::MemQueue(1);
+  ASSERT_EQ(p.labels.size(), 5u);
+  EXPECT_EQ(p.labels[0], (Label{mem0, 0, "start"}));
+  EXPECT_EQ(p.labels[1], (Label{mem0, 1, "loop"}));
+  EXPECT_EQ(p.labels[2], (Label{mem0, 6, "done"}));
+  EXPECT_EQ(p.labels[3], (Label{mem1, 0, "top"}));
+  EXPECT_EQ(p.labels[4], (Label{mem1, 0, "again"}));
+  EXPECT_EQ(p.queues[mem0][3], Instr::Ifetch(5, Dir::kWest));
+  EXPECT_EQ(p.queues[mem0][4], Instr::Gather(isa::Op::kGather, 7, 2, Dir::kWest, 1, Dir::kEast));
+  EXPECT_EQ(p.queues[mem0][5], Instr::Gather(isa::Op::kScatter, 8, 3, Dir::kEast, 0, Dir::kWest));
+  EXPECT_EQ(p.EntryName(mem0, 3), "loop+2");
+  EXPECT_EQ(p.EntryName(mem0, 1), "loop");
+  EXPECT_EQ(p.EntryName(CoreConfig::MemQueue(2), 0), "");
+  const std::string text = Disassemble(p, Default());
+  EXPECT_NE(text.find("loop:\n    READ 1, E0, stride=1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    GATHER 7, W2, E1\n"), std::string::npos) << text;
+  EXPECT_EQ(Assemble(text, "dis.asm", Default()), p);
+  EXPECT_EQ(FromBinary(ToBinary(p), "l.bin"), p);
+}
+
+TEST(AssemblerTest, LabelErrorsNameFileLineAndColumn) {
+  auto error = [](const char* text) {
+    try {
+      Assemble(text, "e.asm", Default());
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error(".queue mem0\nx: NOP 1\n.queue mem1\n  x:\n"),
+            "e.asm:4:3: error: duplicate label 'x' (first defined at e.asm:2:1)");
+  EXPECT_EQ(error("x:\n"), "e.asm:1:1: error: label 'x' before any .queue");
+  EXPECT_EQ(error(".queue mem0\nnop: NOP 1\n"), "e.asm:2:1: error: label 'nop' is an instruction name");
+  EXPECT_EQ(error(".queue mem0\nGATHER 1, W99, E0\n"),
+            "e.asm:2:12: error: stream 99 with a group of 1 exceeds the 16 streams per direction");
+}
+
 }  // namespace
 }  // namespace tinylpu

@@ -111,4 +111,16 @@ std::string RunResult::Describe(const CoreConfig& config) const {
                      err_cycle);
 }
 
+std::string RunResult::Describe(const CoreConfig& config, const Program& program) const {
+  std::string text = Describe(config);
+  if (err == isa::Err::kNone || timed_out) return text;
+  const int entry = program.EntryAt(err_queue, err_cycle);
+  if (entry < 0) return text;
+  const std::string name = program.EntryName(err_queue, entry);
+  const Instr& instr = program.queues[err_queue][entry];
+  std::string op(FindOp(instr.op) ? FindOp(instr.op)->name : "?");
+  return fmt::format("{}, last fetched at {}: {}", text,
+                     name.empty() ? fmt::format("entry {}", entry) : "label " + name, op);
+}
+
 }  // namespace tinylpu

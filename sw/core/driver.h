@@ -34,6 +34,10 @@ struct RunResult {
   bool ok() const { return err == isa::Err::kNone && !timed_out; }
   // "ok", or e.g. "error ADDR_RANGE in queue mem2 (cycle 17)".
   std::string Describe(const CoreConfig& config) const;
+  // As above, naming the last instruction the failing queue fetched by the error cycle, by
+  // label when `program` has one before it: "... (cycle 17), last fetched at label loop+3:
+  // `READ 5, E1`".
+  std::string Describe(const CoreConfig& config, const Program& program) const;
 };
 
 // Starts a run and waits for done, at most `max_cycles` cycles.

@@ -11,7 +11,8 @@ namespace tinylpu {
 namespace {
 
 constexpr uint32_t kMagic = 0x4250554c;  // "LPUB" little-endian
-constexpr uint32_t kImageVersion = 1;
+constexpr uint32_t kImageVersion = 1;        // no labels
+constexpr uint32_t kImageVersionLabels = 2;  // with a label table
 
 void Put32(std::vector<uint8_t>& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -82,6 +83,30 @@ Program::Timing Program::QueueTiming() const {
   return timing;
 }
 
+std::string Program::EntryName(int q, int entry) const {
+  const Label* best = nullptr;
+  for (const Label& l : labels) {
+    if (l.queue == q && l.entry <= entry && (best == nullptr || l.entry > best->entry)) best = &l;
+  }
+  if (best == nullptr) return "";
+  return best->entry == entry ? best->name : fmt::format("{}+{}", best->name, entry - best->entry);
+}
+
+int Program::EntryAt(int q, int64_t cycle) const {
+  if (q < 0 || q >= static_cast<int>(queues.size())) return -1;
+  Timing timing;
+  try {
+    timing = QueueTiming();
+  } catch (const Error&) {
+    return -1;
+  }
+  int found = -1;
+  for (size_t i = 0; i < timing.fetch[q].size(); ++i) {
+    if (timing.fetch[q][i] <= cycle) found = static_cast<int>(i);
+  }
+  return found;
+}
+
 int64_t Program::QueueFinishCycle(int q) const { return QueueFinishCycles()[q]; }
 
 int64_t Program::FinishCycle() const {
@@ -108,11 +133,22 @@ void Program::CheckFits(const CoreConfig& config) const {
 std::vector<uint8_t> ToBinary(const Program& program) {
   std::vector<uint8_t> out;
   Put32(out, kMagic);
-  Put32(out, kImageVersion);
+  Put32(out, program.labels.empty() ? kImageVersion : kImageVersionLabels);
   Put32(out, static_cast<uint32_t>(program.queues.size()));
   for (const auto& queue : program.queues) {
     Put32(out, static_cast<uint32_t>(queue.size()));
     for (const Instr& instr : queue) Put32(out, Encode(instr));
+  }
+  if (!program.labels.empty()) {
+    Put32(out, static_cast<uint32_t>(program.labels.size()));
+    for (const Label& l : program.labels) {
+      Put32(out, static_cast<uint32_t>(l.queue));
+      Put32(out, static_cast<uint32_t>(l.entry));
+      Put32(out, static_cast<uint32_t>(l.name.size()));
+      for (size_t i = 0; i < (l.name.size() + 3) / 4 * 4; ++i) {
+        out.push_back(i < l.name.size() ? static_cast<uint8_t>(l.name[i]) : 0);
+      }
+    }
   }
   return out;
 }
@@ -131,9 +167,9 @@ Program FromBinary(const std::vector<uint8_t>& bytes, std::string_view filename)
   };
   if (get("magic") != kMagic) throw Error(fmt::format("{}: not a tinylpu binary image", filename));
   uint32_t version = get("version");
-  if (version != kImageVersion) {
-    throw Error(fmt::format("{}: image version {} is not supported (expected {})", filename,
-                            version, kImageVersion));
+  if (version != kImageVersion && version != kImageVersionLabels) {
+    throw Error(fmt::format("{}: image version {} is not supported (expected {} or {})", filename,
+                            version, kImageVersion, kImageVersionLabels));
   }
   uint32_t num_queues = get("queue count");
   if (num_queues > 64) throw Error(fmt::format("{}: {} queues is too many", filename, num_queues));
@@ -154,6 +190,31 @@ Program FromBinary(const std::vector<uint8_t>& bytes, std::string_view filename)
                                 at, word));
       }
       program.queues[q].push_back(*instr);
+    }
+  }
+  if (version == kImageVersionLabels) {
+    const uint32_t count = get("label count");
+    if (count > (bytes.size() - pos) / 12) {
+      throw Error(fmt::format("{}: {} labels do not fit the rest of the file", filename, count));
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      Label l;
+      l.queue = static_cast<int>(get("label queue"));
+      l.entry = static_cast<int>(get("label entry"));
+      const uint32_t len = get("label length");
+      if (l.queue < 0 || l.queue >= static_cast<int>(num_queues) || l.entry < 0 ||
+          l.entry > static_cast<int>(program.queues[l.queue].size()) || len == 0 || len > 256 ||
+          (len + 3) / 4 * 4 > bytes.size() - pos) {
+        throw Error(fmt::format("{}: label {} is malformed", filename, i));
+      }
+      l.name.assign(reinterpret_cast<const char*>(&bytes[pos]), len);
+      pos += (len + 3) / 4 * 4;
+      for (const Label& other : program.labels) {
+        if (other.name == l.name) {
+          throw Error(fmt::format("{}: label '{}' is defined twice", filename, l.name));
+        }
+      }
+      program.labels.push_back(std::move(l));
     }
   }
   if (pos != bytes.size()) {

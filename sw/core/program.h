@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -10,9 +11,27 @@
 
 namespace tinylpu {
 
+// A name the assembler attached to a queue entry (`name:`); entry == the queue's length marks
+// its end.
+struct Label {
+  int queue = 0;
+  int entry = 0;
+  std::string name;
+  friend bool operator==(const Label&, const Label&) = default;
+};
+
 struct Program {
   // queues[q] is the instruction list of queue q (see CoreConfig for the queue order).
   std::vector<std::vector<Instr>> queues;
+  // Labels, sorted by (queue, entry, order of definition); names are unique.
+  std::vector<Label> labels;
+
+  // "loop+3" for entry 3 after label `loop` of queue q (the nearest label at or before the
+  // entry), "loop" on the label itself, "" when no label precedes it.
+  std::string EntryName(int q, int entry) const;
+  // The entry of queue q fetched last at or before `cycle` (by QueueTiming), or -1 when none
+  // is (or the timing cannot be predicted: a SYNC never released).
+  int EntryAt(int q, int64_t cycle) const;
 
   // Cycle in which queue q has finished: the sum of its instructions' durations, where a SYNC
   // fetched in cycle a and released by the first NOTIFY fetched in a cycle b >= a (by any
@@ -42,7 +61,8 @@ struct Program {
 };
 
 // Binary image: "LPUB", format version, queue count, then per queue a count and the words,
-// all little-endian 32-bit.
+// all little-endian 32-bit. Version 2 (written only when there are labels) appends the label
+// count and per label queue, entry, name length and the name's bytes padded to 4.
 std::vector<uint8_t> ToBinary(const Program& program);
 // Throws Error naming `filename` when the image is malformed.
 Program FromBinary(const std::vector<uint8_t>& bytes, std::string_view filename);

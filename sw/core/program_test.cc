@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sw/core/driver.h"
 #include "sw/core/error.h"
 
 namespace tinylpu {
@@ -85,6 +86,26 @@ TEST(ProgramTest, CheckFitsNamesTheLimit) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("queue mxma holds"), std::string::npos) << e.what();
   }
+}
+
+// A run error is located at the last entry its queue fetched, named by the nearest label.
+TEST(ProgramTest, ErrorsAreLocatedByLabel) {
+  const CoreConfig config = NamedConfig("small");
+  const int mem0 = CoreConfig::MemQueue(0);
+  Program p;
+  p.queues.resize(config.num_queues());
+  const Instr read = Instr::Addr(isa::Op::kRead, 1, 0, Dir::kEast);
+  p.queues[mem0] = {Instr::Nop(3), read, read, read};
+  p.labels = {Label{mem0, 1, "loop"}};
+  EXPECT_EQ(p.EntryAt(mem0, 0), 0);
+  EXPECT_EQ(p.EntryAt(mem0, 4), 2);
+  EXPECT_EQ(p.EntryAt(CoreConfig::MemQueue(1), 4), -1);
+  RunResult r{.cycles = 5, .err = isa::Err::kAddrRange, .err_cycle = 4, .err_queue = mem0};
+  EXPECT_EQ(r.Describe(config, p),
+            "error ADDR_RANGE in queue mem0 (cycle 4), last fetched at label loop+1: READ");
+  p.labels.clear();
+  EXPECT_EQ(r.Describe(config, p),
+            "error ADDR_RANGE in queue mem0 (cycle 4), last fetched at entry 2: READ");
 }
 
 }  // namespace

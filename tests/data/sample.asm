@@ -1,12 +1,17 @@
 ; a small hand-written program: mem0 feeds a word to mem1 twice, with a stride
 .queue mem0
     NOP 3
-    READ 0, E2, stride=1
+feed: READ 0, E2, stride=1
     REPEAT 1, 4
 .queue mem1
     NOP 5
+store:
     WRITE 20, E2, stride=1
     REPEAT 1, 4
+    GATHER 4, W1, E6
+    SCATTER 8, E3, W0
+    IFETCH W5
+    NOP 2
 .queue mxmw
     LW W0
     IW
