@@ -420,6 +420,71 @@ TEST_P(MemFeatureTest, IfetchOverflowNamesCycleAndQueue) {
   EXPECT_EQ(r.err_cycle, first + 1);
 }
 
+// The trace shows each new event in the cycle the timing rules give. One word, NOP 1 in every
+// 32-bit chunk (bytes 1 0 0 0 ...), stored with one flipped bit in lane 0 of every chunk, is
+// READ by mem0 at 0 onto E3 (corrected: W lane bytes counted in cycle 2) and serves as GATHER indices on mem1, as SCATTER
+// indices and data on mem2, and as instructions for an IFETCH on mem3.
+TEST_P(MemFeatureTest, TraceShowsEachEventInItsCycle) {
+  const int w = config_.lanes / 4;
+  std::vector<uint8_t> word(config_.lanes, 0);
+  for (int j = 0; j < w; ++j) word[4 * j] = 1;  // NOP 1, little-endian
+  ASSERT_EQ(Encode(Instr::Nop(1)), 1u);
+  WriteCorrupted(*bus_, 0, 7, word, 1u << 3, 0b0001);
+  for (int a = 40; a < 42; ++a) WriteMemWord(*bus_, 1, a, Pattern(a));
+  const int h01 = Hops(0, 1);
+  const int h02 = Hops(0, 2);
+  const int h03 = Hops(0, 3);
+  Program p = Empty();
+  p.queues[mem(0)] = {Instr::Addr(isa::Op::kRead, 7, 3, Dir::kEast)};
+  const uint32_t g = static_cast<uint32_t>(1 + h01);
+  const uint32_t sc = static_cast<uint32_t>(1 + h02);
+  const uint32_t f = static_cast<uint32_t>(1 + h03);
+  p.queues[mem(1)] = {Instr::Nop(g),
+                      Instr::Gather(isa::Op::kGather, 40, 3, Dir::kEast, 1, Dir::kWest)};
+  p.queues[mem(2)] = {Instr::Nop(sc),
+                      Instr::Gather(isa::Op::kScatter, 50, 3, Dir::kEast, 3, Dir::kEast)};
+  p.queues[mem(3)] = {Instr::Nop(f), Instr::Ifetch(3, Dir::kEast), Instr::Nop(1)};
+  LoadProgram(*bus_, p);
+  Recorder rec;
+  bus_->SetTraceSink(&rec);
+  RunResult r = RunCore(*bus_, 1000);
+  bus_->SetTraceSink(nullptr);
+  ASSERT_TRUE(r.ok()) << r.Describe(config_);
+  EXPECT_EQ(r.cycles, f + 2 + w + isa::kDrainCycles);
+  auto at = [&](int64_t c) -> const CycleTrace& { return rec.traces.at(static_cast<size_t>(c)); };
+
+  ASSERT_EQ(at(2).drives.size(), 1u);
+  EXPECT_EQ(at(2).drives[0].lanes, word);
+  EXPECT_EQ(at(2).ecc_corrected, w);
+  int corrections = 0;
+  for (const CycleTrace& t : rec.traces) corrections += t.ecc_corrected;
+  EXPECT_EQ(corrections, w);
+
+  std::vector<uint8_t> gathered(config_.lanes);
+  for (int l = 0; l < config_.lanes; ++l) gathered[l] = Pattern(40 + word[l])[l];
+  const DriveEvent gather_drive{.pos = CoreConfig::MemPosition(1),
+                                .dir = Dir::kWest,
+                                .stream = 1,
+                                .lanes = gathered};
+  EXPECT_EQ(at(g + 3).drives, std::vector<DriveEvent>{gather_drive});
+
+  std::vector<int> addrs(config_.lanes);
+  for (int l = 0; l < config_.lanes; ++l) addrs[l] = 50 + word[l];
+  const ScatterEvent scatter{.slice = 2, .addrs = addrs, .lanes = word};
+  EXPECT_EQ(at(sc + 2).scatters, std::vector<ScatterEvent>{scatter});
+
+  const AppendEvent append{.queue = mem(3), .entry = 3, .words = std::vector<uint32_t>(w, 1)};
+  EXPECT_EQ(at(f + 1).appends, std::vector<AppendEvent>{append});
+  for (const CycleTrace& t : rec.traces) {
+    if (t.cycle != static_cast<int64_t>(sc + 2)) {
+      EXPECT_TRUE(t.scatters.empty()) << t.cycle;
+    }
+    if (t.cycle != static_cast<int64_t>(f + 1)) {
+      EXPECT_TRUE(t.appends.empty()) << t.cycle;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, MemFeatureTest, testing::ValuesIn(EngineConfigs()),
                          [](const testing::TestParamInfo<EngineConfig>& info) {
                            return std::get<0>(info.param) + "_" + std::get<1>(info.param);
