@@ -73,8 +73,11 @@ module lpu_icu_queue
   input  logic [31:0]           host_wdata_i,
   output logic [31:0]           host_rdata_o,  // valid the cycle after a read request
 
-  // Streams at this queue's slice (IFETCH)
-  input  logic [NumLanes-1:0][7:0] present_i [2][NumStreams],
+  // IFETCH: the stream to sample at this queue's slice (from state only), and what is present
+  // there; lpu_top does the selection.
+  output logic                  ifetch_dir_o,
+  output logic [4:0]            ifetch_stream_o,
+  input  logic [NumLanes-1:0][7:0] fetched_i,
 
   // Issue
   output logic                  dispatch_valid_o,
@@ -182,7 +185,9 @@ module lpu_icu_queue
   // the last entry has been fetched; the slot is pc_d mod QueueDepth.
   assign rd_entry = host_req_i ? host_entry_i : EntryWidth'(pc_d);
   assign rbank_d  = BankIdxWidth'(int'(rd_entry) % FetchWords);
-  assign fetched  = present_i[ifetch_dir_q][ifetch_stream_q];
+  assign fetched         = fetched_i;
+  assign ifetch_dir_o    = ifetch_dir_q;
+  assign ifetch_stream_o = 5'(ifetch_stream_q);
 
   for (genvar b = 0; b < FetchWords; b++) begin : gen_bank
     // The appended entry that lands in this bank: word j of the vector, entry end + j.

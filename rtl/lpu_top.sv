@@ -134,6 +134,12 @@ module lpu_top
   // The stream fabric's view at every position (declared here: the queues sample it too).
   logic [NumLanes-1:0][7:0]   present   [NumPos][2][NumStreams];
 
+  // IFETCH: each queue samples the stream it names at the position of its slice.
+  logic                     ifetch_dir    [NumQueues];
+  logic [4:0]               ifetch_stream [NumQueues];
+  logic [NumLanes-1:0][7:0] fetched       [NumQueues];
+  localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
+
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
                              (q == QueueMxma) ? UNIT_MXMA : UNIT_MEM;
@@ -141,6 +147,8 @@ module lpu_top
     // IFETCH samples the streams at the position of the queue's slice.
     localparam int unsigned Pos = (q == QueueMxmw || q == QueueMxma) ? PosMxm
                                                                      : PosMem0 + q - QueueMem0;
+
+    assign fetched[q] = present[Pos][ifetch_dir[q]][StreamIdxWidth'(ifetch_stream[q])];
 
     lpu_icu_queue #(
       .Kind       (Kind),
@@ -159,7 +167,9 @@ module lpu_top
       .host_entry_i     (queue_entry),
       .host_wdata_i     (queue_wdata),
       .host_rdata_o     (queue_rdata[q]),
-      .present_i        (present[Pos]),
+      .ifetch_dir_o     (ifetch_dir[q]),
+      .ifetch_stream_o  (ifetch_stream[q]),
+      .fetched_i        (fetched[q]),
       .dispatch_valid_o (dispatch_valid[q]),
       .dispatch_instr_o (dispatch_instr[q]),
 `ifndef SYNTHESIS
