@@ -189,7 +189,8 @@ TEST_P(RtlCoreTest, NotifyReleasesEveryParkedQueue) {
   // mem0: READ word 0 at 0 (lost at the east edge), SYNC at 1, REPEAT at b+1 re-issues READ 1.
   p.queues[mem0] = {read0, Instr::Sync(), Instr::Repeat(1, 1)};
   // mem1: SYNC at 2, READ word 2 at b+1 on E1.
-  p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(), Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
+  p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(),
+                        Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
   // Both drive at b+3 (positions 1 and 2) and arrive two hops east in b+5: WRITEs at b+4.
   p.queues[mem0 + 2] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 8, 0, Dir::kEast)};
   p.queues[mem0 + 3] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 9, 1, Dir::kEast)};
@@ -475,7 +476,7 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
       if (inject && chance(0.5)) {
         const uint32_t mask = (1u << uniform(0, 12)) | (chance(0.3) ? 1u << uniform(0, 12) : 0);
         twin.Write(RegAddr(isa::kHostRegEccInject), mask | static_cast<uint32_t>(uniform(0, 15))
-                                                                << 16);
+                                                               << 16);
       }
       for (int ch = 0; ch < chunks; ++ch) {
         uint32_t data = static_cast<uint32_t>(rng());
@@ -517,13 +518,13 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
                 // GATHER / SCATTER: the indices are whatever bytes the streams carry; the base
                 // sits low or in the high bank, rarely near the end (ADDR_RANGE).
                 const int half = c.mem_depth / 2;
-                const uint32_t base =
-                    chance(0.05)   ? static_cast<uint32_t>(c.mem_depth - uniform(1, 300))
-                    : chance(0.3) ? static_cast<uint32_t>(uniform(0, 7))
-                                  : static_cast<uint32_t>(half + uniform(0, 7));
+                const uint32_t base = chance(0.05)
+                                          ? static_cast<uint32_t>(c.mem_depth - uniform(1, 300))
+                                      : chance(0.3) ? static_cast<uint32_t>(uniform(0, 7))
+                                                    : static_cast<uint32_t>(half + uniform(0, 7));
                 word = Op(chance(0.5) ? isa::Op::kGather : isa::Op::kScatter) | base << 13 |
-                       stream(1) << 8 | static_cast<uint32_t>(chance(0.75)) << 7 |
-                       stream(1) << 1 | dir;
+                       stream(1) << 8 | static_cast<uint32_t>(chance(0.75)) << 7 | stream(1) << 1 |
+                       dir;
               } else {
                 word = Op(chance(0.5) ? isa::Op::kRead : isa::Op::kWrite) |
                        addr(c.mem_depth) << 13 | stream(1) << 1 | common;
@@ -602,10 +603,9 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   EXPECT_GT(twin.traces_compared(), 1000);
   for (const auto& [what, n] : twin.counts()) std::cout << fmt::format("  {}: {}\n", what, n);
   // The mix reaches the MEM and ICU features (true for the default seed and most others).
-  for (const char* what :
-       {"IFETCH appends", "SCATTER stores", "GATHER issues", "ECC corrections",
-        "error ECC_UNCORRECTABLE", "error BANK_CONFLICT", "error QUEUE_OVERFLOW",
-        "error QUEUE_UNDERFLOW", "error ADDR_RANGE"}) {
+  for (const char* what : {"IFETCH appends", "SCATTER stores", "GATHER issues", "ECC corrections",
+                           "error ECC_UNCORRECTABLE", "error BANK_CONFLICT", "error QUEUE_OVERFLOW",
+                           "error QUEUE_UNDERFLOW", "error ADDR_RANGE"}) {
     EXPECT_GT(twin.counts().count(what) ? twin.counts().at(what) : 0, 0) << what;
   }
 }

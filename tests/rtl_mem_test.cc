@@ -119,8 +119,8 @@ TEST_P(MemFeatureTest, EccDoubleBitErrorStopsTheRun) {
       const uint32_t t = static_cast<uint32_t>(3 + hops);
       if (gather) {
         p.queues[mem(2)] = {Instr::Nop(2), Instr::Addr(isa::Op::kRead, 0, 2, Dir::kWest)};
-        p.queues[mem(1)] = {Instr::Nop(t), Instr::Gather(isa::Op::kGather, 6, 2, Dir::kWest, 0,
-                                                         Dir::kEast)};
+        p.queues[mem(1)] = {Instr::Nop(t),
+                            Instr::Gather(isa::Op::kGather, 6, 2, Dir::kWest, 0, Dir::kEast)};
       } else {
         p.queues[mem(1)] = {Instr::Nop(t), Instr::Addr(isa::Op::kRead, 6, 0, Dir::kEast)};
       }
@@ -170,8 +170,8 @@ TEST_P(MemFeatureTest, ScatterWritesOneWordPerLaneAndChecksRange) {
   const int half = config_.mem_depth / 2;
   for (const bool beyond : {false, true}) {
     SCOPED_TRACE(beyond ? "a lane beyond MemDepth" : "in range");
-    const uint32_t base = beyond ? static_cast<uint32_t>(config_.mem_depth - 2)
-                                 : static_cast<uint32_t>(half - 2);
+    const uint32_t base =
+        beyond ? static_cast<uint32_t>(config_.mem_depth - 2) : static_cast<uint32_t>(half - 2);
     std::vector<uint8_t> idx(config_.lanes);
     for (int l = 0; l < config_.lanes; ++l) idx[l] = static_cast<uint8_t>(l % 4);
     for (int w = 0; w < 4; ++w) {
@@ -332,9 +332,9 @@ TEST_P(MemFeatureTest, IfetchRunsAProgramLongerThanTheQueue) {
   const uint32_t first_read = static_cast<uint32_t>(4 - 2 - hops);
   Instr fetch_read = Instr::Addr(isa::Op::kRead, 0, 5, Dir::kWest);
   fetch_read.stride = 1;
-  loaded_program.queues[mem(1)] = {Instr::Nop(first_read), fetch_read,
-                                   Instr::Repeat(static_cast<uint32_t>(groups - 1),
-                                                 static_cast<uint32_t>(w))};
+  loaded_program.queues[mem(1)] = {
+      Instr::Nop(first_read), fetch_read,
+      Instr::Repeat(static_cast<uint32_t>(groups - 1), static_cast<uint32_t>(w))};
   Program logical = loaded_program;
   logical.queues[mem(0)] = prog;
   const Program::Timing timing = logical.QueueTiming();
@@ -422,8 +422,8 @@ TEST_P(MemFeatureTest, IfetchOverflowNamesCycleAndQueue) {
 
 // The trace shows each new event in the cycle the timing rules give. One word, NOP 1 in every
 // 32-bit chunk (bytes 1 0 0 0 ...), stored with one flipped bit in lane 0 of every chunk, is
-// READ by mem0 at 0 onto E3 (corrected: W lane bytes counted in cycle 2) and serves as GATHER indices on mem1, as SCATTER
-// indices and data on mem2, and as instructions for an IFETCH on mem3.
+// READ by mem0 at 0 onto E3 (corrected: W lane bytes counted in cycle 2) and serves as GATHER
+// indices on mem1, as SCATTER indices and data on mem2, and as instructions for an IFETCH on mem3.
 TEST_P(MemFeatureTest, TraceShowsEachEventInItsCycle) {
   const int w = config_.lanes / 4;
   std::vector<uint8_t> word(config_.lanes, 0);
@@ -462,10 +462,8 @@ TEST_P(MemFeatureTest, TraceShowsEachEventInItsCycle) {
 
   std::vector<uint8_t> gathered(config_.lanes);
   for (int l = 0; l < config_.lanes; ++l) gathered[l] = Pattern(40 + word[l])[l];
-  const DriveEvent gather_drive{.pos = CoreConfig::MemPosition(1),
-                                .dir = Dir::kWest,
-                                .stream = 1,
-                                .lanes = gathered};
+  const DriveEvent gather_drive{
+      .pos = CoreConfig::MemPosition(1), .dir = Dir::kWest, .stream = 1, .lanes = gathered};
   EXPECT_EQ(at(g + 3).drives, std::vector<DriveEvent>{gather_drive});
 
   std::vector<int> addrs(config_.lanes);

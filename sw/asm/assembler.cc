@@ -233,9 +233,8 @@ Program Assemble(std::string_view text, std::string_view filename, const CoreCon
                                        filename, label_at[i].first, label_at[i].second));
         }
       }
-      program.labels.push_back(
-          Label{.queue = queue, .entry = static_cast<int>(program.queues[queue].size()),
-                .name = name});
+      program.labels.push_back(Label{
+          .queue = queue, .entry = static_cast<int>(program.queues[queue].size()), .name = name});
       label_at.emplace_back(line_no, col);
       first = line.find_first_not_of(" \t\r", first + len + 1);
       if (first == std::string_view::npos) break;

@@ -164,7 +164,8 @@ TEST(AssemblerTest, LabelErrorsNameFileLineAndColumn) {
   EXPECT_EQ(error(".queue mem0\nx: NOP 1\n.queue mem1\n  x:\n"),
             "e.asm:4:3: error: duplicate label 'x' (first defined at e.asm:2:1)");
   EXPECT_EQ(error("x:\n"), "e.asm:1:1: error: label 'x' before any .queue");
-  EXPECT_EQ(error(".queue mem0\nnop: NOP 1\n"), "e.asm:2:1: error: label 'nop' is an instruction name");
+  EXPECT_EQ(error(".queue mem0\nnop: NOP 1\n"),
+            "e.asm:2:1: error: label 'nop' is an instruction name");
   EXPECT_EQ(error(".queue mem0\nGATHER 1, W99, E0\n"),
             "e.asm:2:12: error: stream 99 with a group of 1 exceeds the 16 streams per direction");
 }

@@ -10,7 +10,7 @@
 namespace tinylpu {
 namespace {
 
-constexpr uint32_t kMagic = 0x4250554c;  // "LPUB" little-endian
+constexpr uint32_t kMagic = 0x4250554c;      // "LPUB" little-endian
 constexpr uint32_t kImageVersion = 1;        // no labels
 constexpr uint32_t kImageVersionLabels = 2;  // with a label table
 

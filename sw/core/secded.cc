@@ -40,8 +40,7 @@ Secded::Code Secded::Encode(uint64_t data) const {
 }
 
 Secded::Decoded Secded::Decode(const Code& code) const {
-  const uint64_t data =
-      data_bits_ < 64 ? code.data & ((uint64_t{1} << data_bits_) - 1) : code.data;
+  const uint64_t data = data_bits_ < 64 ? code.data & ((uint64_t{1} << data_bits_) - 1) : code.data;
   const uint32_t check = code.check & ((1u << (hamming_bits_ + 1)) - 1);
   const uint32_t syndrome = (check ^ Hamming(data)) & ((1u << hamming_bits_) - 1);
   const bool odd = ((std::popcount(data) + std::popcount(check)) & 1) != 0;

@@ -52,8 +52,7 @@ TEST(SecdedTest, LaneByteExhaustive) {
       ASSERT_EQ(one.status, Secded::Status::kCorrected) << b << " bit " << i;
       ASSERT_EQ(one.data, static_cast<uint64_t>(b)) << b << " bit " << i;
       for (int j = i + 1; j < kLaneCodeBits; ++j) {
-        Secded::Decoded two =
-            DecodeLaneByte(static_cast<uint16_t>(code ^ (1u << i) ^ (1u << j)));
+        Secded::Decoded two = DecodeLaneByte(static_cast<uint16_t>(code ^ (1u << i) ^ (1u << j)));
         ASSERT_EQ(two.status, Secded::Status::kUncorrectable) << b << " bits " << i << "," << j;
       }
     }

@@ -733,8 +733,8 @@ bool CycleModel::LandIfetch(int qi, CycleTrace* trace) {
   }
   for (uint64_t j = 0; j < words; ++j) {
     const uint8_t* b = v + 4 * j;
-    const uint32_t word = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 |
-                          uint32_t{b[3]} << 24;
+    const uint32_t word =
+        uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
     q.imem[(q.end + j) & (depth - 1)] = word;
     if (event != nullptr) event->words.push_back(word);
   }
@@ -899,10 +899,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     }
   }
   if (op == kWrite || op == kScatter) {
-    std::memcpy(sampled_.data(),
-                Present(pos, static_cast<int>(kAddrDir.Get(word)),
-                        static_cast<int>(kAddrStream.Get(word))),
-                lanes_);
+    std::memcpy(
+        sampled_.data(),
+        Present(pos, static_cast<int>(kAddrDir.Get(word)), static_cast<int>(kAddrStream.Get(word))),
+        lanes_);
   }
 
   // Drives: the word READ last cycle and the bytes GATHERed last cycle, decoded. A READ and a
@@ -973,10 +973,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
       }
     }
     if (trace != nullptr && s.b_scatter) {
-      trace->scatters.push_back(ScatterEvent{.slice = slice,
-                                             .addrs = std::vector<int>(s.b_addr.begin(),
-                                                                       s.b_addr.end()),
-                                             .lanes = s.b_data});
+      trace->scatters.push_back(
+          ScatterEvent{.slice = slice,
+                       .addrs = std::vector<int>(s.b_addr.begin(), s.b_addr.end()),
+                       .lanes = s.b_data});
     }
   }
   // The host has the banks only when the slice makes no access.

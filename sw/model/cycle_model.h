@@ -79,7 +79,7 @@ class CycleModel final : public HostBus {
     uint32_t rep_left = 0;
     uint32_t rep_dist = 0;
     bool last_valid = false;
-    uint32_t last = 0;  // last issued word, addr already strided
+    uint32_t last = 0;    // last issued word, addr already strided
     bool parked = false;  // parked by a SYNC, waiting for a NOTIFY
     bool dispatch_valid = false;
     uint32_t dispatch = 0;
@@ -104,7 +104,7 @@ class CycleModel final : public HostBus {
     uint8_t gd_stream = 0;
     bool host_rd = false;  // a host read last cycle: its data is decoded (and counted) now
     uint8_t host_bank = 0;
-    int host_chunk = 0;  // chunk of the last host read (host_chunk_q)
+    int host_chunk = 0;              // chunk of the last host read (host_chunk_q)
     isa::Err err = isa::Err::kNone;  // raised in this cycle
   };
 
@@ -183,11 +183,11 @@ class CycleModel final : public HostBus {
   std::vector<Queue> queues_;
   std::vector<uint8_t> fetched_;  // [queue][lanes]: the vector each IFETCH samples this cycle
   std::vector<isa::Err> queue_errs_;
-  std::vector<bool> landed_;        // [queue]: an IFETCH appended in this cycle
+  std::vector<bool> landed_;         // [queue]: an IFETCH appended in this cycle
   std::vector<uint16_t> lane_addr_;  // scratch: GATHER / SCATTER lane addresses
   std::vector<uint8_t> sampled_;     // scratch: WRITE / SCATTER data
-  std::vector<uint16_t> mem_;    // [slice][MemDepth][lanes]: SECDED codewords
-  std::vector<uint16_t> rdata_;  // [slice][lanes][2 banks]: lane column output registers
+  std::vector<uint16_t> mem_;        // [slice][MemDepth][lanes]: SECDED codewords
+  std::vector<uint16_t> rdata_;      // [slice][lanes][2 banks]: lane column output registers
   std::vector<MemSlice> slices_;
   Mxm mxm_;
 
