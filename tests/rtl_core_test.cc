@@ -122,7 +122,7 @@ TEST_P(RtlCoreTest, RepeatAndNopTiming) {
     write.stride = 1;
     Program p = Empty();
     p.queues[CoreConfig::MemQueue(0)] = {Instr::Nop(3), read, Instr::Repeat(3, d)};
-    // mem0 at position 1 drives at 3 + 2, mem1 at position 2 samples at t + 1.
+    // mem0 drives at 3 + 2, mem1 one position east samples at t + 1.
     p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(3 + 2 + 1 - 1), write, Instr::Repeat(3, d)};
     LoadProgram(*bus_, p);
     RunResult r = RunCore(*bus_, 1000);
@@ -152,7 +152,7 @@ TEST_P(RtlCoreTest, SyncResumesTheCycleAfterNotify) {
       q0.push_back(Instr::Sync());
       q0.push_back(Instr::Addr(isa::Op::kRead, 4, 1, Dir::kEast));
       p.queues[mem0] = q0;
-      // READ at b+1 drives at position 1 in b+3, present at position 2 in b+4: WRITE at b+3.
+      // READ at b+1 drives at mem0 in b+3, present at mem1 in b+4: WRITE at b+3.
       const uint32_t write_at = b + 3 + static_cast<uint32_t>(offset);
       p.queues[mem1] = {Instr::Nop(write_at), Instr::Addr(isa::Op::kWrite, 5, 1, Dir::kEast)};
       p.queues[mem2] = {Instr::Nop(b), Instr::Notify()};
@@ -188,7 +188,7 @@ TEST_P(RtlCoreTest, NotifyReleasesEveryParkedQueue) {
   p.queues[mem0] = {read0, Instr::Sync(), Instr::Repeat(1, 1)};
   // mem1: SYNC at 2, READ word 2 at b+1 on E1.
   p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(), Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
-  // Both drive at b+3 (positions 1 and 2) and arrive two hops east in b+5: WRITEs at b+4.
+  // Both drive at b+3 (mem0 and mem1) and arrive two hops east in b+5: WRITEs at b+4.
   p.queues[mem0 + 2] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 8, 0, Dir::kEast)};
   p.queues[mem0 + 3] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 9, 1, Dir::kEast)};
   // mxmw notifies at 0 (nobody parked yet: nothing), at b (releases both) and at b+1 (nothing).
