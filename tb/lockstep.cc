@@ -285,8 +285,7 @@ std::optional<Divergence> Lockstep::CompareReady() {
                                              DescribeDifference(dut_.config(), d, r, history_))};
     }
     for (const IssueEvent& e : r.issues) history_.emplace_back(r.cycle, e);
-    while (!history_.empty() &&
-           history_.front().first < r.cycle - HistoryCycles(dut_.config())) {
+    while (!history_.empty() && history_.front().first < r.cycle - HistoryCycles(dut_.config())) {
       history_.pop_front();
     }
     dq.pop_front();

@@ -51,9 +51,9 @@ TEST_P(LockstepMatmulTest, RtlAndModelAgreeEveryCycle) {
   auto rtl = MakeRtlSim(config);
   auto model = MakeCycleModel(config);
   Lockstep lockstep(*rtl, *model);
-  MatmulPlan plan = LoadMatmul(
-      lockstep, config, c.shape, c.seed,
-      {.w_layout = c.transpose_w ? WeightLayout::kTokenMajor : WeightLayout::kRowMajor});
+  MatmulPlan plan =
+      LoadMatmul(lockstep, config, c.shape, c.seed,
+                 {.w_layout = c.transpose_w ? WeightLayout::kTokenMajor : WeightLayout::kRowMajor});
   LockstepResult result = lockstep.Run(1'000'000);
   ASSERT_FALSE(result.divergence.has_value()) << result.divergence->message;
   EXPECT_TRUE(result.dut.ok()) << result.dut.Describe(config);
@@ -282,9 +282,9 @@ TEST(LockstepFaultTest, BrokenShiftIsLocatedByLaneAndInstruction) {
   EXPECT_EQ(result.divergence->cycle, faulty.fault_cycle());
   EXPECT_EQ(faulty.fault_cycle(), 2 + hops + isa::kLatShiftStreamOut);
   EXPECT_NE(msg.find("stream E2 at position 1 (SXM): lane 2:"), std::string::npos) << msg;
-  EXPECT_NE(msg.find(fmt::format("queue sxm issued `{}` in cycle {}", FormatInstr(shift),
-                                 2 + hops)),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find(fmt::format("queue sxm issued `{}` in cycle {}", FormatInstr(shift), 2 + hops)),
+      std::string::npos)
       << msg;
 }
 

@@ -188,7 +188,8 @@ TEST_P(RtlCoreTest, NotifyReleasesEveryParkedQueue) {
   // mem0: READ word 0 at 0 (lost at the east edge), SYNC at 1, REPEAT at b+1 re-issues READ 1.
   p.queues[mem0] = {read0, Instr::Sync(), Instr::Repeat(1, 1)};
   // mem1: SYNC at 2, READ word 2 at b+1 on E1.
-  p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(), Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
+  p.queues[mem0 + 1] = {Instr::Nop(2), Instr::Sync(),
+                        Instr::Addr(isa::Op::kRead, 2, 1, Dir::kEast)};
   // Both drive at b+3 (mem0 and mem1) and arrive two hops east in b+5: WRITEs at b+4.
   p.queues[mem0 + 2] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 8, 0, Dir::kEast)};
   p.queues[mem0 + 3] = {Instr::Nop(b + 4), Instr::Addr(isa::Op::kWrite, 9, 1, Dir::kEast)};
@@ -502,14 +503,16 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
               const uint32_t code = chance(p_err) ? 3 : static_cast<uint32_t>(uniform(0, 2));
               const int g = 1 << code;
               // Sources on the streams the slices use (0, 1), results anywhere in range.
-              auto src = [&] { return static_cast<uint32_t>(chance(0.7) ? uniform(0, 1)
-                                                                         : uniform(0, c.streams - g)); };
+              auto src = [&] {
+                return static_cast<uint32_t>(chance(0.7) ? uniform(0, 1)
+                                                         : uniform(0, c.streams - g));
+              };
               auto sdir = [&] { return chance(0.75) ? Dir::kWest : Dir::kEast; };
               // Results mostly on streams 0..3, so that they meet each other.
-              const uint32_t dst =
-                  chance(3 * p_err) ? static_cast<uint32_t>(uniform(0, 31))
-                  : chance(0.7)     ? static_cast<uint32_t>(uniform(0, std::max(0, 4 - g)))
-                                    : static_cast<uint32_t>(uniform(0, c.streams - g));
+              const uint32_t dst = chance(3 * p_err) ? static_cast<uint32_t>(uniform(0, 31))
+                                   : chance(0.7)
+                                       ? static_cast<uint32_t>(uniform(0, std::max(0, 4 - g)))
+                                       : static_cast<uint32_t>(uniform(0, c.streams - g));
               const Dir ddir = chance(0.6) ? Dir::kWest : Dir::kEast;
               const uint32_t n = chance(p_err) ? static_cast<uint32_t>(uniform(c.lanes, 127))
                                                : static_cast<uint32_t>(uniform(0, c.lanes - 1));

@@ -83,26 +83,20 @@ TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
 
 // Shapes: single element, exactly one tile, tiling in K and N with ragged edges, more rows
 // than the accumulators hold (the compiler splits M into chunks).
-INSTANTIATE_TEST_SUITE_P(Shapes, RtlMatmulTest,
-                         testing::Combine(testing::Values("rtl", "model"),
-                                          testing::Values(MatmulCase{"small", {1, 1, 1}, 11},
-                                                          MatmulCase{"small", {8, 8, 8}, 12},
-                                                          MatmulCase{"small", {20, 30, 17}, 13},
-                                                          MatmulCase{"small", {70, 16, 24}, 14},
-                                                          MatmulCase{"default", {1, 1, 1}, 21},
-                                                          MatmulCase{"default", {16, 16, 16}, 22},
-                                                          MatmulCase{"default", {32, 48, 40}, 23},
-                                                          MatmulCase{"default", {80, 70, 33}, 24},
-                                                          // K held one token per word (as
-                                                          // attention keeps K), W = K^T.
-                                                          MatmulCase{"small", {8, 8, 8}, 15, true},
-                                                          MatmulCase{"small", {20, 30, 17}, 16,
-                                                                     true},
-                                                          MatmulCase{"default", {16, 16, 16}, 25,
-                                                                     true},
-                                                          MatmulCase{"default", {40, 33, 50}, 26,
-                                                                     true})),
-                         CaseName);
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, RtlMatmulTest,
+    testing::Combine(
+        testing::Values("rtl", "model"),
+        testing::Values(
+            MatmulCase{"small", {1, 1, 1}, 11}, MatmulCase{"small", {8, 8, 8}, 12},
+            MatmulCase{"small", {20, 30, 17}, 13}, MatmulCase{"small", {70, 16, 24}, 14},
+            MatmulCase{"default", {1, 1, 1}, 21}, MatmulCase{"default", {16, 16, 16}, 22},
+            MatmulCase{"default", {32, 48, 40}, 23}, MatmulCase{"default", {80, 70, 33}, 24},
+            // K held one token per word (as attention keeps K), W = K^T.
+            MatmulCase{"small", {8, 8, 8}, 15, true}, MatmulCase{"small", {20, 30, 17}, 16, true},
+            MatmulCase{"default", {16, 16, 16}, 25, true},
+            MatmulCase{"default", {40, 33, 50}, 26, true})),
+    CaseName);
 
 }  // namespace
 }  // namespace tinylpu

@@ -168,7 +168,8 @@ class SxmTest : public testing::TestWithParam<EngineConfig> {
       Vec row(lanes_, 0);
       row[r] = 1;
       WriteMemWord(*bus_, 0, 100 + r, row);
-      timed.At(mem0, r, Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(100 + r), rs, Dir::kWest));
+      timed.At(mem0, r,
+               Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(100 + r), rs, Dir::kWest));
       timed.At(CoreConfig::kQueueMxmw, r + 1 + h0, Instr::Stream(isa::Op::kLw, rs, Dir::kWest));
     }
     const int64_t iw = dim_ + 1 + h0;
@@ -238,8 +239,9 @@ TEST_P(SxmTest, LaneOpsEveryGroupAndDirection) {
     const bool shift = op == isa::Op::kShift || op == isa::Op::kRotate;
     const bool map_op = op == isa::Op::kPermute || op == isa::Op::kDistribute;
     std::vector<std::pair<int, bool>> amounts = {{0, false}};
-    if (shift) amounts = {{0, false}, {1, false}, {lanes_ - 1, false},
-                          {0, true},  {1, true},  {lanes_ - 1, true}};
+    if (shift)
+      amounts = {{0, false}, {1, false}, {lanes_ - 1, false},
+                 {0, true},  {1, true},  {lanes_ - 1, true}};
     for (int g : {1, 2, 4}) {
       for (Dir in : {Dir::kWest, Dir::kEast}) {
         for (Dir out : {Dir::kEast, Dir::kWest}) {
@@ -271,8 +273,7 @@ TEST_P(SxmTest, LaneOpsEveryGroupAndDirection) {
             Sources(timed, t, west, {x});
             std::vector<Vec> east(4);
             for (int b = 0; b < 4; ++b) east[b] = EastPlane(x, b);
-            const std::vector<Vec> west_planes = {west[0][0], west[1][0], west[2][0],
-                                                  west[3][0]};
+            const std::vector<Vec> west_planes = {west[0][0], west[1][0], west[2][0], west[3][0]};
             const std::vector<Vec>& a = in == Dir::kWest ? west_planes : east;
             const uint32_t dst = static_cast<uint32_t>(config_.streams - g);
             const uint32_t code = static_cast<uint32_t>(SxmGroupCode(g));
@@ -426,7 +427,8 @@ TEST_P(SxmTest, UnitErrorsNameCycleAndQueue) {
     map[3] = map[4];  // lane map[4] twice, lane map[3] never
     Timed timed;
     Sources(timed, t, {{Random()}, {map}}, {});
-    timed.At(sxm_, t, Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kWest, 0, Dir::kEast));
+    timed.At(sxm_, t,
+             Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kWest, 0, Dir::kEast));
     expect_error(timed.Build(config_), isa::Err::kBadOperand, t + 1);
   }
   {
@@ -437,7 +439,8 @@ TEST_P(SxmTest, UnitErrorsNameCycleAndQueue) {
     map[0] = static_cast<uint8_t>(lanes);
     Timed timed;
     Sources(timed, t, {{Random()}, {map}}, {});
-    timed.At(sxm_, t, Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kWest, 0, Dir::kEast));
+    timed.At(sxm_, t,
+             Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kWest, 0, Dir::kEast));
     expect_error(timed.Build(config_), isa::Err::kBadOperand, t + 1);
   }
   const Instr transpose = Instr::Transpose(0, Dir::kWest, 2, Dir::kWest, 1);

@@ -147,15 +147,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{".queue mem0\n  SHIFT W0, 1, E0\n", "bad.asm:2:3:", "cannot be issued"},
         BadCase{".queue sxm\n  SHIFT W0, 16, E0\n", "bad.asm:2:13:", "below the 16 lanes"},
         BadCase{".queue sxm\n  SHIFT W0, 1, E0, group=3\n", "bad.asm:2:26:", "1, 2 or 4"},
-        BadCase{".queue sxm\n  SHIFT W0, 1, E14, group=4\n", "bad.asm:2:17:",
-                "stream 14 with a group of 4"},
-        BadCase{".queue sxm\n  TRANSPOSE W13, E0, group=4\n", "bad.asm:2:14:",
-                "stream 13 with a group of 4"},
-        BadCase{".queue sxm\n  SELECT W0, E15, W0, E0, group=2\n", "bad.asm:2:15:",
-                "stream 15 with a group of 2"},
+        BadCase{".queue sxm\n  SHIFT W0, 1, E14, group=4\n",
+                "bad.asm:2:17:", "stream 14 with a group of 4"},
+        BadCase{".queue sxm\n  TRANSPOSE W13, E0, group=4\n",
+                "bad.asm:2:14:", "stream 13 with a group of 4"},
+        BadCase{".queue sxm\n  SELECT W0, E15, W0, E0, group=2\n",
+                "bad.asm:2:15:", "stream 15 with a group of 2"},
         BadCase{".queue sxm\n  PERMUTE W0, E16, E0\n", "bad.asm:2:16:", "exceeds the 16"},
-        BadCase{".queue sxm\n  TRANSPOSE W0, E0, down\n", "bad.asm:2:21:",
-                "unexpected operand"}));
+        BadCase{".queue sxm\n  TRANSPOSE W0, E0, down\n", "bad.asm:2:21:", "unexpected operand"}));
 
 }  // namespace
 }  // namespace tinylpu

@@ -59,10 +59,10 @@ struct RunOptions {
 // run on the RTL and checked against the host reference.
 int RunMatmul(const RunOptions& opt) {
   CoreConfig config = NamedConfig(opt.config);
-  MatmulPlan plan = CompileMatmul(
-      config, opt.shape,
-      MatmulOptions{.w_layout = opt.transpose_w ? WeightLayout::kTokenMajor
-                                                : WeightLayout::kRowMajor});
+  MatmulPlan plan =
+      CompileMatmul(config, opt.shape,
+                    MatmulOptions{.w_layout = opt.transpose_w ? WeightLayout::kTokenMajor
+                                                              : WeightLayout::kRowMajor});
 
   const auto [x, w] = RandomMatmulOperands(opt.shape, opt.seed);
 
@@ -149,7 +149,8 @@ int RunMatmul(const RunOptions& opt) {
   const bool ok = bit_exact && result.cycles == plan.predicted_cycles;
   if (!ok) {
     std::cerr << fmt::format(
-        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed {}{} "
+        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed "
+        "{}{} "
         "--waves tinylpu_run.fst\n",
         opt.engine == "model" ? "lockstep" : opt.engine, config.name, opt.shape.m, opt.shape.k,
         opt.shape.n, opt.seed, opt.transpose_w ? " --transpose-w" : "");

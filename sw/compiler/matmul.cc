@@ -153,12 +153,19 @@ class MatmulScheduler {
       }
       if (!slices_free) continue;
       auto in_transfer = [&](int j, int stream) {
-        return Transfer{Dir::kWest, stream, 1,
+        return Transfer{Dir::kWest,
+                        stream,
+                        1,
                         CoreConfig::MemPosition(plan_.WWord(kt, nt, j).slice),
-                        t_read[j] + isa::kLatReadStreamOut, sxm_pos};
+                        t_read[j] + isa::kLatReadStreamOut,
+                        sxm_pos};
       };
       auto out_transfer = [&](int r, int stream) {
-        return Transfer{Dir::kWest,         stream, 1, sxm_pos, tx + c.TransposeLatency() + r,
+        return Transfer{Dir::kWest,
+                        stream,
+                        1,
+                        sxm_pos,
+                        tx + c.TransposeLatency() + r,
                         CoreConfig::MxmPosition()};
       };
       const int in_stream = FindStreamForAll(dim, in_transfer);

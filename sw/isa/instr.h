@@ -60,8 +60,12 @@ struct Instr {
   }
   // TRANSPOSE of source a onto stream/dir.
   static Instr Transpose(uint32_t a, Dir adir, uint32_t stream, Dir dir, uint32_t group = 0) {
-    return Instr{
-        .op = isa::Op::kTranspose, .stream = stream, .dir = dir, .group = group, .a = a, .adir = adir};
+    return Instr{.op = isa::Op::kTranspose,
+                 .stream = stream,
+                 .dir = dir,
+                 .group = group,
+                 .a = a,
+                 .adir = adir};
   }
   // PERMUTE or DISTRIBUTE of source a by the map on stream b.
   static Instr SxmMap(isa::Op op, uint32_t a, Dir adir, uint32_t b, Dir bdir, uint32_t stream,

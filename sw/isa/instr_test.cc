@@ -83,9 +83,9 @@ TEST(InstrTest, SxmStreamOperandsSpanTheirGroups) {
   using W = std::vector<std::pair<std::string_view, int>>;
   EXPECT_EQ(widths(Instr::SxmShift(isa::Op::kShift, 0, Dir::kWest, 1, false, 4, Dir::kEast, 2)),
             (W{{"a", 4}, {"stream", 4}}));
-  EXPECT_EQ(widths(Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kEast, 4, Dir::kEast,
-                                 1)),
-            (W{{"a", 2}, {"b", 1}, {"stream", 2}}));
+  EXPECT_EQ(
+      widths(Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kEast, 4, Dir::kEast, 1)),
+      (W{{"a", 2}, {"b", 1}, {"stream", 2}}));
   EXPECT_EQ(widths(Instr::Select(0, Dir::kWest, 4, Dir::kWest, 8, Dir::kEast, 12, Dir::kEast, 2)),
             (W{{"a", 4}, {"b", 4}, {"m", 1}, {"stream", 4}}));
   EXPECT_EQ(widths(Instr::Transpose(0, Dir::kWest, 0, Dir::kEast, 3)),

@@ -952,10 +952,10 @@ isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
   if (x.res_valid || x.out_valid) {
     for (int d = 0; d < 2; ++d) {
       for (int s = 0; s < config_.streams; ++s) {
-        const bool rd = x.res_valid && x.res_dir == d && s >= x.res_base &&
-                        s - x.res_base < (1 << x.res_group);
-        const bool td = x.out_valid && x.out_dir == d && s >= x.out_base &&
-                        s - x.out_base < (1 << x.out_group);
+        const bool rd =
+            x.res_valid && x.res_dir == d && s >= x.res_base && s - x.res_base < (1 << x.res_group);
+        const bool td =
+            x.out_valid && x.out_dir == d && s >= x.out_base && s - x.out_base < (1 << x.out_group);
         if (!rd && !td) continue;
         conflict |= rd && td;
         uint8_t* out = Drive(pos, d, s, trace);
@@ -963,7 +963,8 @@ isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
           std::memcpy(out, &x.res[static_cast<size_t>(s - x.res_base) * lanes], lanes);
         } else {
           const uint8_t* block = &x.out[static_cast<size_t>(s - x.out_base) * lanes * lanes];
-          for (int l = 0; l < lanes; ++l) out[l] = block[static_cast<size_t>(l) * lanes + x.out_col];
+          for (int l = 0; l < lanes; ++l)
+            out[l] = block[static_cast<size_t>(l) * lanes + x.out_col];
         }
         if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), out, lanes);
       }

@@ -75,7 +75,7 @@ class CycleModel final : public HostBus {
     uint32_t rep_left = 0;
     uint32_t rep_dist = 0;
     bool last_valid = false;
-    uint32_t last = 0;  // last issued word, addr already strided
+    uint32_t last = 0;    // last issued word, addr already strided
     bool parked = false;  // parked by a SYNC, waiting for a NOTIFY
     bool dispatch_valid = false;
     uint32_t dispatch = 0;

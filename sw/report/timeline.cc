@@ -134,10 +134,14 @@ std::string TimelineSvg(const Program& program, const CoreConfig& config,
                        kLeft + scale * static_cast<double>(c), axis_y, c);
   }
   double lx = kLeft;
-  const std::pair<isa::Op, std::string_view> legend[] = {
-      {isa::Op::kRead, "READ"},          {isa::Op::kWrite, "WRITE"}, {isa::Op::kLw, "LW"},
-      {isa::Op::kIw, "IW"},              {isa::Op::kAbc, "ABC"},     {isa::Op::kAcc, "ACC"},
-      {isa::Op::kTranspose, "TRANSPOSE"}, {isa::Op::kShift, "other SXM"}};
+  const std::pair<isa::Op, std::string_view> legend[] = {{isa::Op::kRead, "READ"},
+                                                         {isa::Op::kWrite, "WRITE"},
+                                                         {isa::Op::kLw, "LW"},
+                                                         {isa::Op::kIw, "IW"},
+                                                         {isa::Op::kAbc, "ABC"},
+                                                         {isa::Op::kAcc, "ACC"},
+                                                         {isa::Op::kTranspose, "TRANSPOSE"},
+                                                         {isa::Op::kShift, "other SXM"}};
   for (const auto& [op, name] : legend) {
     svg += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
