@@ -75,10 +75,24 @@ module lpu_sxm
   assign do_select     = dispatch_valid_i && (instr.op == OP_SELECT);
   assign do_lane_map   = do_shift || do_rotate || do_permute || do_distribute;
 
-  // The vector on stream s in direction dir here, zero past the last stream.
-  function automatic vec_t stream_vec(logic dir, int s);
+  // Each source first picks its direction for all streams, then its streams: one 2:1
+  // multiplexer per stream shared by the group, instead of a 2 * NumStreams way one per stream
+  // of the group. Streams past the last one read as zero.
+  vec_t a_dir [NumStreams];
+  vec_t b_dir [NumStreams];
+  vec_t m_dir [NumStreams];
+
+  always_comb begin
+    for (int unsigned s = 0; s < NumStreams; s++) begin
+      a_dir[s] = present_i[instr.adir][s];
+      b_dir[s] = present_i[instr.bdir][s];
+      m_dir[s] = present_i[instr.mdir][s];
+    end
+  end
+
+  function automatic vec_t pick(vec_t streams [NumStreams], int s);
     if (s < int'(NumStreams)) begin
-      return present_i[dir][StreamIdxWidth'(s)];
+      return streams[StreamIdxWidth'(s)];
     end
     return '0;
   endfunction
@@ -88,11 +102,11 @@ module lpu_sxm
 
   always_comb begin
     for (int unsigned k = 0; k < GroupMax; k++) begin
-      src_a[k] = stream_vec(instr.adir, int'(instr.a) + int'(k));
-      src_b[k] = stream_vec(instr.bdir, int'(instr.b) + int'(k));
+      src_a[k] = pick(a_dir, int'(instr.a) + int'(k));
+      src_b[k] = pick(b_dir, int'(instr.b) + int'(k));
     end
     map  = src_b[0];
-    mask = stream_vec(instr.mdir, int'(instr.m));
+    mask = pick(m_dir, int'(instr.m));
   end
 
   //////////////
@@ -103,23 +117,25 @@ module lpu_sxm
   logic [NumLanes-1:0][LaneIdxWidth-1:0] idx;
   logic [NumLanes-1:0]                   zero;
 
+  // Lane arithmetic in 9-bit signed: lanes and amounts are below 128, sums below 256.
+  localparam logic signed [8:0] Lanes = 9'(NumLanes);
+
   always_comb begin
     for (int l = 0; l < int'(NumLanes); l++) begin
-      int n, src;
-      n   = int'(shift.n);
-      src = 0;
+      logic signed [8:0] n, src;
+      n       = $signed({2'b00, shift.n});
+      src     = '0;
       zero[l] = 1'b0;
       if (do_shift || do_rotate) begin
-        src = shift.flag ? l + n : l - n;
+        src = shift.flag ? 9'(l) + n : 9'(l) - n;
         if (do_rotate) begin
-          src = (src < 0) ? src + int'(NumLanes) :
-                (src >= int'(NumLanes)) ? src - int'(NumLanes) : src;
+          src = (src < 0) ? src + Lanes : (src >= Lanes) ? src - Lanes : src;
         end else begin
-          zero[l] = (src < 0) || (src >= int'(NumLanes));
+          zero[l] = (src < 0) || (src >= Lanes);
         end
       end else begin
-        src     = int'(map[l]);
-        zero[l] = src >= int'(NumLanes);
+        src     = $signed({1'b0, map[l]});
+        zero[l] = src >= Lanes;
       end
       idx[l] = zero[l] ? '0 : LaneIdxWidth'(src);
     end

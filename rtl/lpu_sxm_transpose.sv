@@ -86,12 +86,18 @@ module lpu_sxm_transpose #(
   assign src_a     = start_i ? a_i : cap_a_q;
   assign src_dir   = start_i ? adir_i : cap_adir_q;
 
-  // Group streams past the last stream read as zero (the queue's range check keeps the
-  // instruction's own group inside).
+  // The direction is picked once for all streams, then the group's streams. Group streams
+  // past the last stream read as zero (the queue's range check keeps the instruction's own
+  // group inside).
+  logic [NumLanes-1:0][7:0] dir_vec [NumStreams];
+
   always_comb begin
+    for (int unsigned s = 0; s < NumStreams; s++) begin
+      dir_vec[s] = present_i[src_dir][s];
+    end
     for (int unsigned k = 0; k < GroupMax; k++) begin
       if (int'(src_a) + int'(k) < int'(NumStreams)) begin
-        src_vec[k] = present_i[src_dir][StreamIdxWidth'(int'(src_a) + int'(k))];
+        src_vec[k] = dir_vec[StreamIdxWidth'(int'(src_a) + int'(k))];
       end else begin
         src_vec[k] = '0;
       end
