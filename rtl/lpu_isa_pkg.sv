@@ -18,6 +18,12 @@ package lpu_isa_pkg;
     OP_WRITE = 6'h11,
     OP_GATHER = 6'h12,
     OP_SCATTER = 6'h13,
+    OP_SHIFT = 6'h18,
+    OP_ROTATE = 6'h19,
+    OP_PERMUTE = 6'h1a,
+    OP_DISTRIBUTE = 6'h1b,
+    OP_TRANSPOSE = 6'h1c,
+    OP_SELECT = 6'h1d,
     OP_LW = 6'h20,
     OP_IW = 6'h21,
     OP_ABC = 6'h22,
@@ -25,11 +31,12 @@ package lpu_isa_pkg;
   } opcode_e;
 
   // Queue kinds
-  typedef enum logic [1:0] {
-    UNIT_ICU = 2'd0,
-    UNIT_MEM = 2'd1,
-    UNIT_MXMW = 2'd2,
-    UNIT_MXMA = 2'd3
+  typedef enum logic [2:0] {
+    UNIT_ICU = 3'd0,
+    UNIT_MEM = 3'd1,
+    UNIT_MXMW = 3'd2,
+    UNIT_MXMA = 3'd3,
+    UNIT_SXM = 3'd4
   } unit_e;
 
   // Error codes (STATUS.err_code)
@@ -40,9 +47,11 @@ package lpu_isa_pkg;
     ERR_STREAM_RANGE = 8'd3,
     ERR_BAD_OPERAND = 8'd4,
     ERR_SYNC_DEADLOCK = 8'd5,
+    ERR_STREAM_CONFLICT = 8'd6,
     ERR_QUEUE_OVERFLOW = 8'd7,
     ERR_QUEUE_UNDERFLOW = 8'd8,
     ERR_ECC_UNCORRECTABLE = 8'd9,
+    ERR_UNIT_BUSY = 8'd10,
     ERR_BANK_CONFLICT = 8'd11
   } err_e;
 
@@ -89,6 +98,53 @@ package lpu_isa_pkg;
     logic [0:0] dir;
   } instr_gather_t;
 
+  typedef struct packed {  // SXM shift or rotate: group, direction, amount, source and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [3:0] rsvd0;
+    logic [0:0] flag;
+    logic [6:0] n;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_shift_t;
+
+  typedef struct packed {  // SXM one-source op: group, source and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [11:0] rsvd0;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_move_t;
+
+  typedef struct packed {  // SXM lane map: group, source, map and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [5:0] rsvd0;
+    logic [4:0] b;
+    logic [0:0] bdir;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_map_t;
+
+  typedef struct packed {  // SXM select: group, two sources, mask and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [4:0] m;
+    logic [0:0] mdir;
+    logic [4:0] b;
+    logic [0:0] bdir;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_select_t;
+
   // Queue kind that may issue each op (ICU ops issue from any queue).
   function automatic logic op_legal(logic [5:0] op, unit_e unit);
     unique case (op)
@@ -101,6 +157,12 @@ package lpu_isa_pkg;
       OP_WRITE: return unit == UNIT_MEM;
       OP_GATHER: return unit == UNIT_MEM;
       OP_SCATTER: return unit == UNIT_MEM;
+      OP_SHIFT: return unit == UNIT_SXM;
+      OP_ROTATE: return unit == UNIT_SXM;
+      OP_PERMUTE: return unit == UNIT_SXM;
+      OP_DISTRIBUTE: return unit == UNIT_SXM;
+      OP_TRANSPOSE: return unit == UNIT_SXM;
+      OP_SELECT: return unit == UNIT_SXM;
       OP_LW: return unit == UNIT_MXMW;
       OP_IW: return unit == UNIT_MXMW;
       OP_ABC: return unit == UNIT_MXMA;
@@ -137,6 +199,12 @@ package lpu_isa_pkg;
       OP_WRITE: return 1;
       OP_GATHER: return 1;
       OP_SCATTER: return 1;
+      OP_SHIFT: return 0;
+      OP_ROTATE: return 0;
+      OP_PERMUTE: return 0;
+      OP_DISTRIBUTE: return 0;
+      OP_TRANSPOSE: return 0;
+      OP_SELECT: return 0;
       OP_LW: return 1;
       OP_ABC: return 1;
       OP_ACC: return 4;
@@ -151,6 +219,17 @@ package lpu_isa_pkg;
   localparam int unsigned LatGatherStreamIn = 1;
   localparam int unsigned LatGatherStreamOut = 3;
   localparam int unsigned LatScatterStreamIn = 1;
+  localparam int unsigned LatShiftStreamIn = 1;
+  localparam int unsigned LatShiftStreamOut = 2;
+  localparam int unsigned LatRotateStreamIn = 1;
+  localparam int unsigned LatRotateStreamOut = 2;
+  localparam int unsigned LatPermuteStreamIn = 1;
+  localparam int unsigned LatPermuteStreamOut = 2;
+  localparam int unsigned LatDistributeStreamIn = 1;
+  localparam int unsigned LatDistributeStreamOut = 2;
+  localparam int unsigned LatTransposeStreamIn = 1;
+  localparam int unsigned LatSelectStreamIn = 1;
+  localparam int unsigned LatSelectStreamOut = 2;
   localparam int unsigned LatLwStreamIn = 1;
   localparam int unsigned LatIwWeightsLive = 2;
   localparam int unsigned LatAbcStreamIn = 1;

@@ -22,7 +22,7 @@
 // So a GATHER or SCATTER issued at t and a READ or WRITE issued at t+1 both use the banks in
 // t+2; in every lane they must use different banks, otherwise the slice raises BANK_CONFLICT
 // and neither access happens. A READ and a GATHER that drive in the same cycle onto the same
-// stream: the READ's word is driven (the compiler avoids it).
+// stream raise STREAM_CONFLICT (the READ's word is driven).
 //
 // ECC. Every byte read (READ, GATHER, host read) goes through lpu_secded_dec when it is used:
 // a single flipped bit is corrected and counted (`corrected_o`, summed into ECC_CORRECTED), two
@@ -369,6 +369,9 @@ module lpu_mem_slice
   always_comb begin
     if (range_err) begin
       err_o = ERR_ADDR_RANGE;
+    end else if (rd_valid_q && gd_valid_q && rd_dir_q == gd_dir_q && rd_stream_q == gd_stream_q)
+    begin
+      err_o = ERR_STREAM_CONFLICT;
     end else if ((|rd_double) || (|g_double)) begin
       err_o = ERR_ECC_UNCORRECTABLE;
     end else if (conflict) begin

@@ -28,6 +28,9 @@
 module lpu_tracer
   import lpu_isa_pkg::*;
 #(
+  // Floorplan and queue numbering, from lpu_top.
+  parameter int unsigned NumQueues    = 11,
+  parameter int unsigned NumPos       = 10,
   parameter int unsigned NumLanes     = 16,
   parameter int unsigned NumStreams   = 16,
   parameter int unsigned NumMemSlices = 8,
@@ -35,8 +38,6 @@ module lpu_tracer
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned MemDepth     = 1024,
   parameter int unsigned QueueDepth   = 512,
-  localparam int unsigned NumQueues    = 2 + NumMemSlices,
-  localparam int unsigned NumPos       = 1 + NumMemSlices,
   localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1,
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,

@@ -262,6 +262,24 @@ TEST_P(MemFeatureTest, BanksLetGatherAndReadOverlap) {
   }
 }
 
+// A GATHER at g and a READ at g+1 in the other bank both drive in g+3: onto one stream that is
+// STREAM_CONFLICT, raised in g+3 by the slice's queue.
+TEST_P(MemFeatureTest, GatherAndReadOnOneStreamConflict) {
+  const int half = config_.mem_depth / 2;
+  WriteMemWord(*bus_, 0, 0, std::vector<uint8_t>(config_.lanes, 0));  // indices 0: bank 0
+  Program p = Empty();
+  const uint32_t g = static_cast<uint32_t>(1 + Hops(0, 1));
+  p.queues[mem(0)] = {Instr::Addr(isa::Op::kRead, 0, 2, Dir::kEast)};
+  p.queues[mem(1)] = {Instr::Nop(g),
+                      Instr::Gather(isa::Op::kGather, 0, 2, Dir::kEast, 1, Dir::kWest),
+                      Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(half), 1, Dir::kWest)};
+  LoadProgram(*bus_, p);
+  RunResult r = RunCore(*bus_, 1000);
+  EXPECT_EQ(ErrName(r.err), ErrName(isa::Err::kStreamConflict));
+  EXPECT_EQ(r.err_queue, mem(1));
+  EXPECT_EQ(r.err_cycle, g + 3);
+}
+
 // A SCATTER at s (bank access in s+2) and a WRITE at s+1 into the other bank both land.
 TEST_P(MemFeatureTest, ScatterAndWriteInDifferentBanksBothLand) {
   const int half = config_.mem_depth / 2;
