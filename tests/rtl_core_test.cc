@@ -533,7 +533,7 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
     }
     // Everything has landed: registers and the words in use agree.
     twin.Tick(6);
-    for (uint32_t reg = 0; reg <= isa::kHostRegConfig2; ++reg) twin.Read(RegAddr(reg));
+    for (uint32_t reg = 0; reg <= isa::kHostRegConfig3; ++reg) twin.Read(RegAddr(reg));
     for (int slice = 0; slice < c.mem_slices; ++slice) {
       for (int word : {0, 1, 2, 3, 4, 5, 6, 7, c.mem_depth - 3, c.mem_depth - 2, c.mem_depth - 1}) {
         for (int ch = 0; ch < chunks; ++ch) twin.Read(MemAddr(slice, word, ch));

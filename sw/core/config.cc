@@ -7,33 +7,50 @@
 
 namespace tinylpu {
 
+int CoreConfig::VxmAlu(int q) const {
+  return q >= FirstVxmQueue() && q < num_queues() ? q - FirstVxmQueue() : -1;
+}
+
 isa::Unit CoreConfig::QueueUnit(int q) const {
   if (q == kQueueMxmw) return isa::Unit::kMxmw;
   if (q == kQueueMxma) return isa::Unit::kMxma;
+  if (q >= FirstVxmQueue()) return isa::Unit::kVxm;
   return isa::Unit::kMem;
 }
 
 int CoreConfig::QueuePosition(int q) const {
-  return q < kFirstMemQueue ? kMxmPosition : MemPosition(q - kFirstMemQueue);
+  if (q < kFirstMemQueue) return kMxmPosition;
+  if (q >= FirstVxmQueue()) return VxmPosition();
+  return MemPosition(q - kFirstMemQueue);
 }
 
 std::string CoreConfig::QueueName(int q) const {
   if (q == kQueueMxmw) return "mxmw";
   if (q == kQueueMxma) return "mxma";
+  if (q >= FirstVxmQueue()) return fmt::format("vxm{}", q - FirstVxmQueue());
   return fmt::format("mem{}", q - kFirstMemQueue);
+}
+
+std::string CoreConfig::PositionName(int pos) const {
+  if (pos == kMxmPosition) return "MXM";
+  if (pos == VxmPosition()) return "VXM";
+  return fmt::format("mem{}", pos - 1);
 }
 
 int CoreConfig::QueueByName(std::string_view name) const {
   if (name == "mxmw") return kQueueMxmw;
   if (name == "mxma") return kQueueMxma;
-  if (name.size() > 3 && name.substr(0, 3) == "mem") {
-    int slice = 0;
-    auto digits = name.substr(3);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), slice);
-    if (ec == std::errc() && ptr == digits.data() + digits.size() && slice < mem_slices) {
-      return MemQueue(slice);
-    }
-  }
+  // "mem<i>" or "vxm<k>" with a decimal index below the count.
+  auto indexed = [&](std::string_view prefix, int count) {
+    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return -1;
+    int index = 0;
+    auto digits = name.substr(prefix.size());
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    return ec == std::errc() && ptr == digits.data() + digits.size() && index < count ? index
+                                                                                      : -1;
+  };
+  if (int slice = indexed("mem", mem_slices); slice >= 0) return MemQueue(slice);
+  if (int alu = indexed("vxm", vxm_alus); alu >= 0) return VxmQueue(alu);
   return -1;
 }
 
@@ -59,6 +76,8 @@ void CoreConfig::Validate() const {
   check(mxm_dim >= 1 && mxm_dim <= lanes, "mxm_dim must be in 1..lanes");
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");
   check(queue_depth >= 1 && queue_depth <= 65536, "queue_depth must be in 1..65536");
+  check(vxm_alus >= 1 && vxm_alus <= 16, "vxm_alus must be in 1..16");
+  check(num_queues() <= 64, "mem_slices + vxm_alus + 2 queues must be at most 64");
 }
 
 std::vector<std::string> ConfigNames() {
@@ -70,8 +89,8 @@ std::vector<std::string> ConfigNames() {
 CoreConfig NamedConfig(std::string_view name) {
   for (const auto& c : isa::kConfigs) {
     if (c.name == name) {
-      return CoreConfig{std::string(c.name), c.lanes,   c.streams,   c.mem_slices,
-                        c.mem_depth,         c.mxm_dim, c.acc_depth, c.queue_depth};
+      return CoreConfig{std::string(c.name), c.lanes,     c.streams,     c.mem_slices, c.mem_depth,
+                        c.mxm_dim,           c.acc_depth, c.queue_depth, c.vxm_alus};
     }
   }
   throw Error(fmt::format("unknown config '{}' (known: {})", name, fmt::join(ConfigNames(), ", ")));

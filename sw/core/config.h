@@ -20,11 +20,12 @@ struct CoreConfig {
   int mxm_dim = 16;
   int acc_depth = 64;
   int queue_depth = 512;
+  int vxm_alus = 4;
 
-  // Queues: mxmw, mxma, then one per MEM slice.
-  int num_queues() const { return kFirstMemQueue + mem_slices; }
-  // Positions: the MXM at 0, MEM slice i at 1 + i.
-  int num_positions() const { return 1 + mem_slices; }
+  // Queues: mxmw, mxma, one per MEM slice, then one per VXM ALU.
+  int num_queues() const { return FirstVxmQueue() + vxm_alus; }
+  // Positions: the MXM at 0, MEM slice i at 1 + i, the VXM east of the last MEM slice.
+  int num_positions() const { return VxmPosition() + 1; }
 
   static constexpr int kQueueMxmw = 0;
   static constexpr int kQueueMxma = 1;
@@ -33,15 +34,23 @@ struct CoreConfig {
 
   static int MemQueue(int slice) { return kFirstMemQueue + slice; }
   static int MemPosition(int slice) { return 1 + slice; }
+  // Queue of VXM ALU k (vxm0 is the first queue after the MEM queues).
+  int FirstVxmQueue() const { return kFirstMemQueue + mem_slices; }
+  int VxmQueue(int alu) const { return FirstVxmQueue() + alu; }
+  int VxmPosition() const { return 1 + mem_slices; }
+  // ALU index of queue q, or -1 when q is no VXM queue.
+  int VxmAlu(int q) const;
 
-  // Kind of queue q (mxmw, mxma or mem).
+  // Kind of queue q (mxmw, mxma, mem or vxm).
   isa::Unit QueueUnit(int q) const;
   // Position of the slice that queue q drives.
   int QueuePosition(int q) const;
-  // "mxmw", "mxma", "mem3".
+  // "mxmw", "mxma", "mem3", "vxm1".
   std::string QueueName(int q) const;
   // Inverse of QueueName; -1 when the name does not denote a queue of this core.
   int QueueByName(std::string_view name) const;
+  // "MXM", "mem3", "VXM": the slice at a position.
+  std::string PositionName(int pos) const;
   // Largest addr operand + 1 for ops issued from queue q (0 when q takes no addr).
   int AddrLimit(int q) const;
 

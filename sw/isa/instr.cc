@@ -65,6 +65,13 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "dir") return static_cast<int64_t>(instr.dir);
   if (name == "n") return instr.n;
   if (name == "d") return instr.d;
+  if (name == "vtype") return instr.vtype;
+  if (name == "stype") return instr.stype;
+  if (name == "dst") return instr.dst;
+  if (name == "a") return instr.a;
+  if (name == "b") return instr.b;
+  if (name == "index") return instr.index;
+  if (name == "value") return instr.value;
   throw Error(fmt::format("unknown instruction field '{}'", name));
 }
 
@@ -83,6 +90,20 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.n = static_cast<uint32_t>(value);
   } else if (name == "d") {
     instr.d = static_cast<uint32_t>(value);
+  } else if (name == "vtype") {
+    instr.vtype = static_cast<uint32_t>(value);
+  } else if (name == "stype") {
+    instr.stype = static_cast<uint32_t>(value);
+  } else if (name == "dst") {
+    instr.dst = static_cast<uint32_t>(value);
+  } else if (name == "a") {
+    instr.a = static_cast<uint32_t>(value);
+  } else if (name == "b") {
+    instr.b = static_cast<uint32_t>(value);
+  } else if (name == "index") {
+    instr.index = static_cast<uint32_t>(value);
+  } else if (name == "value") {
+    instr.value = static_cast<uint32_t>(value);
   } else {
     throw Error(fmt::format("unknown instruction field '{}'", name));
   }

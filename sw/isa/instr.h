@@ -21,6 +21,15 @@ struct Instr {
   Dir dir = Dir::kEast;
   uint32_t n = 0;
   uint32_t d = 0;
+  // VXM formats: types and the raw 7-bit operand fields (see VxmStream and kVxmPrev etc.).
+  uint32_t vtype = 0;
+  uint32_t stype = 0;
+  uint32_t dst = 0;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  // CONFIG format.
+  uint32_t index = 0;
+  uint32_t value = 0;
 
   friend bool operator==(const Instr&, const Instr&) = default;
 
@@ -37,7 +46,34 @@ struct Instr {
   static Instr Stream(isa::Op op, uint32_t stream, Dir dir) {
     return Instr{.op = op, .stream = stream, .dir = dir};
   }
+  // A VXM op: type, destination and sources as VXM operand encodings (VxmStream, kVxmPrev, ...).
+  // For VCVT, `stype` is the source type; other ops leave it at 0.
+  static Instr Vxm(isa::Op op, isa::VxmType type, uint32_t dst, uint32_t a, uint32_t b = 0,
+                   isa::VxmType stype = isa::VxmType::kI8) {
+    return Instr{.op = op,
+                 .vtype = static_cast<uint32_t>(type),
+                 .stype = static_cast<uint32_t>(stype),
+                 .dst = dst,
+                 .a = a,
+                 .b = b};
+  }
+  static Instr Config(uint32_t index, uint32_t value) {
+    return Instr{.op = isa::Op::kConfig, .index = index, .value = value};
+  }
 };
+
+// VXM operand encodings (docs/isa.md, "VXM operands and types").
+inline constexpr uint32_t kVxmStreamFlag = 1u << isa::kVxmStreamBit;
+inline constexpr uint32_t kVxmNone = 0;                // dst: keep the result in R[k] only
+inline constexpr uint32_t kVxmPrev = isa::kVxmSrcPrev;  // source: R[k-1]
+inline constexpr uint32_t kVxmSelf = isa::kVxmSrcSelf;  // source: R[k]
+inline constexpr uint32_t kVxmImm = isa::kVxmSrcImm;    // source: IMM of ALU k
+constexpr uint32_t VxmStream(Dir dir, uint32_t stream) {
+  return kVxmStreamFlag | static_cast<uint32_t>(dir) << 5 | (stream & 31);
+}
+constexpr bool VxmIsStream(uint32_t operand) { return (operand & kVxmStreamFlag) != 0; }
+constexpr uint32_t VxmStreamIndex(uint32_t operand) { return operand & 31; }
+constexpr int VxmStreamDir(uint32_t operand) { return static_cast<int>(operand >> 5 & 1); }
 
 // ISA table lookups; nullptr when not found.
 const isa::OpInfo* FindOp(isa::Op op);
@@ -47,7 +83,8 @@ const isa::FormatInfo& FormatOf(const isa::OpInfo& info);
 const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view name);
 bool HasField(isa::Op op, std::string_view name);
 
-// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d").
+// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d",
+// "vtype", "stype", "dst", "a", "b", "index", "value").
 int64_t FieldValue(const Instr& instr, std::string_view name);
 void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
 

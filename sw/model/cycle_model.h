@@ -65,6 +65,7 @@ class CycleModel final : public HostBus {
   // One instruction queue (lpu_icu_queue): sequencer state and its dispatch register.
   struct Queue {
     isa::Unit kind = isa::Unit::kMem;
+    int vxm_alu = -1;  // ALU index of a VXM queue
     uint32_t addr_limit = 0;
     const uint32_t* imem = nullptr;  // QueueDepth words inside imem_
     uint32_t qlen = 0;               // the QLEN register
@@ -110,6 +111,19 @@ class CycleModel final : public HostBus {
     std::vector<int32_t> wr;   // stage 3 write data of the current cycle
   };
 
+  // One VXM ALU: its result register R[k] (one 32-bit value per lane), its CONFIG registers and
+  // its drive register (the result of the op dispatched last cycle goes out in this one).
+  struct VxmAlu {
+    uint32_t imm = 0;
+    uint32_t qshift = 0;
+    std::vector<uint32_t> r;
+    std::vector<uint32_t> next;  // this cycle's result, written at the end of the cycle
+    bool drv_valid = false;
+    uint8_t drv_dir = 0;
+    uint8_t drv_base = 0;
+    uint8_t drv_group = 0;
+  };
+
   // One clock cycle with an optional host request; returns what host_rdata_o shows after it.
   uint32_t Step(const HostRequest* host);
   // Skips `cycles` run cycles in which every queue only waits and nothing is in flight.
@@ -120,7 +134,11 @@ class CycleModel final : public HostBus {
   bool StepQueues(CycleTrace* trace, isa::Err* err, int* err_queue, bool* all_finished);
   void StepMxm(bool flush, CycleTrace* trace);
   void StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
+  // The VXM slice; sets vxm_conflict_ for ALUs whose drives overlap in this cycle.
+  void StepVxm(bool flush, CycleTrace* trace);
+  bool VxmBusy() const;
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  isa::Err CheckVxm(const Queue& q, uint32_t word) const;
 
   // Stream fabric, stored by diagonal (see the class comment).
   const uint8_t* Present(int pos, int dir, int stream) const;
@@ -157,6 +175,9 @@ class CycleModel final : public HostBus {
   std::vector<uint8_t> rdata_;  // [slice][lanes]: SRAM output registers
   std::vector<MemSlice> slices_;
   Mxm mxm_;
+  std::vector<VxmAlu> vxm_;
+  std::vector<bool> vxm_conflict_;  // ALU k drove a stream another ALU drove in this cycle
+  std::vector<int> vxm_driver_;     // [dir][stream]: ALU driving it in this cycle, or -1
 
   // Stream slots: [dir][stream][slot] with a key (the diagonal, kNoKey when empty) and lanes.
   int slot_bits_ = 0;
