@@ -24,7 +24,8 @@
 //
 // An issued instruction goes into the dispatch register and reaches the slice one cycle
 // later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
-// AddrLimit after striding, stream group inside NumStreams, NOP/REPEAT operands non-zero) and,
+// AddrLimit after striding, stream groups inside NumStreams, NOP/REPEAT operands non-zero, VXM
+// types and operands legal, CONFIG registers present) and,
 // on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
 // left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
 //
@@ -40,6 +41,7 @@ module lpu_icu_queue
   parameter int unsigned AddrLimit  = 1024,  // words addressable by addr-format ops
   parameter int unsigned NumStreams = 16,
   parameter int unsigned QueueDepth = 512,
+  parameter bit          HasPrev    = 1'b1,  // a VXM ALU with a previous ALU (PREV is legal)
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
 ) (
@@ -158,19 +160,77 @@ module lpu_icu_queue
     instr_repeat_t rpt;
     instr_stream_t strm;
     instr_addr_t   addr;
+    instr_config_t cfg;
+    instr_vxm2_t   vxm;
+    instr_vxmcvt_t vcvt;
   } instr_view_t;
+
+  // VXM ops: every stream group the op reads or drives lies inside NumStreams (STREAM_RANGE);
+  // the type is legal for the op, no source or destination uses a reserved encoding and PREV
+  // is not used on ALU 0 (BAD_OPERAND). The lower code wins.
+  function automatic err_e check_vxm(instr_view_t v);
+    logic [5:0]  op;
+    int unsigned group_a, group_b, group_dst;
+    logic        range, bad;
+    op        = v.raw[31:26];
+    group_a   = vxm_a_group(op, v.vxm.vtype, v.vcvt.stype);
+    group_b   = vxm_b_group(op, v.vxm.vtype);
+    group_dst = vxm_dst_group(op, v.vxm.vtype);
+    range     = 1'b0;
+    bad       = !vxm_type_ok(op, v.vxm.vtype, v.vcvt.stype);
+    if (group_a != 0) begin
+      if (v.vxm.a[VxmStreamBit]) begin
+        range |= int'(v.vxm.a[4:0]) + group_a > NumStreams;
+      end else begin
+        bad |= (v.vxm.a > VXM_SRC_IMM) || (v.vxm.a == VXM_SRC_PREV && !HasPrev);
+      end
+    end
+    if (group_b != 0) begin
+      if (v.vxm.b[VxmStreamBit]) begin
+        range |= int'(v.vxm.b[4:0]) + group_b > NumStreams;
+      end else begin
+        bad |= (v.vxm.b > VXM_SRC_IMM) || (v.vxm.b == VXM_SRC_PREV && !HasPrev);
+      end
+    end
+    if (group_dst != 0) begin
+      if (v.vxm.dst[VxmStreamBit]) begin
+        range |= int'(v.vxm.dst[4:0]) + group_dst > NumStreams;
+      end else begin
+        bad |= (v.vxm.dst != '0);
+      end
+    end
+    return range ? ERR_STREAM_RANGE : bad ? ERR_BAD_OPERAND : ERR_NONE;
+  endfunction
+
+  // CONFIG writes one of the registers of this queue's slice (none: BAD_OPERAND); a VXM ALU's
+  // QSHIFT takes 0..VxmQshiftMax.
+  function automatic err_e check_config(instr_view_t v);
+    if (int'(v.cfg.index) >= unit_config_regs(Kind)) begin
+      return ERR_BAD_OPERAND;
+    end else if (Kind == UNIT_VXM && v.cfg.index == VXM_CFG_QSHIFT
+                 && int'(v.cfg.value) > VxmQshiftMax) begin
+      return ERR_BAD_OPERAND;
+    end
+    return ERR_NONE;
+  endfunction
 
   // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
   // checks fail at once the lower error code wins.
-  function automatic err_e check_issue(logic [5:0] op, logic [4:0] stream, logic addr_ok);
+  function automatic err_e check_issue(instr_view_t v, logic addr_ok);
+    logic [5:0]  op;
     int unsigned group;
+    op    = v.raw[31:26];
     group = op_group(op);
     if (!op_legal(op, Kind)) begin
       return ERR_ILLEGAL_OPCODE;
     end else if (op_has_addr(op) && !addr_ok) begin
       return ERR_ADDR_RANGE;
-    end else if (group != 0 && int'(stream) + group > NumStreams) begin
+    end else if (group != 0 && int'(v.strm.stream) + group > NumStreams) begin
       return ERR_STREAM_RANGE;
+    end else if (op == OP_CONFIG) begin
+      return check_config(v);
+    end else if (Kind == UNIT_VXM) begin
+      return check_vxm(v);
     end
     return ERR_NONE;
   endfunction
@@ -292,7 +352,7 @@ module lpu_icu_queue
             // notify_o already broadcasts the release; nothing is issued.
           end
           default: begin
-            err         = check_issue(fetch.raw[31:26], fetch.strm.stream, fetch_addr_ok);
+            err         = check_issue(fetch, fetch_addr_ok);
             issue       = (err == ERR_NONE);
             issue_instr = fetch.raw;
           end
@@ -305,7 +365,7 @@ module lpu_icu_queue
         wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
         // Nothing was issued yet in this run: the re-issue issues nothing.
         if (last_valid_q) begin
-          err         = check_issue(last.raw[31:26], last.strm.stream, reissue_addr_ok);
+          err         = check_issue(last, reissue_addr_ok);
           issue       = (err == ERR_NONE);
           issue_instr = reissue_instr.raw;
         end

@@ -274,7 +274,7 @@ package lpu_isa_pkg;
   endfunction
 
   // Stream group of operand b (0 = the op has no b).
-  function automatic int unsigned vxm_b_group(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+  function automatic int unsigned vxm_b_group(logic [5:0] op, logic [1:0] ty);
     unique case (op)
       OP_VADD: return vxm_type_group(ty);
       OP_VSUB: return vxm_type_group(ty);
@@ -297,7 +297,7 @@ package lpu_isa_pkg;
   endfunction
 
   // Stream group of operand dst (0 = the op has no dst).
-  function automatic int unsigned vxm_dst_group(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+  function automatic int unsigned vxm_dst_group(logic [5:0] op, logic [1:0] ty);
     unique case (op)
       OP_VADD: return vxm_type_group(ty);
       OP_VSUB: return vxm_type_group(ty);

@@ -1,8 +1,9 @@
-// tinylpu core: control, instruction queues, stream fabric, MXM and MEM slices.
+// tinylpu core: control, instruction queues, stream fabric, MXM, MEM and VXM slices.
 //
-// The slices sit in a row at positions 0 (MXM) and 1 + i (MEM slice i), joined by the stream
-// fabric. Queues are numbered mxmw (0), mxma (1), mem0 .. mem{NumMemSlices-1} (2 ..); each
-// feeds its slice through its dispatch register. The host loads the queues and MEM words
+// The slices sit in a row at positions 0 (MXM), 1 + i (MEM slice i) and 1 + NumMemSlices (the
+// VXM), joined by the stream fabric. Queues are numbered mxmw (0), mxma (1), mem0 ..
+// mem{NumMemSlices-1} (2 ..), vxm0 .. vxm{VxmAlus-1} (2 + NumMemSlices ..); each feeds its
+// slice through its dispatch register. The host loads the queues and MEM words
 // through a word-addressed 32-bit port, then writes CTRL.start; lpu_ctrl runs the core until
 // every queue has finished plus four drain cycles (or the first error) and raises done.
 // docs/architecture.md is the cycle-level contract; docs/isa.md has the encodings and the
@@ -32,13 +33,15 @@ module lpu_top
   output logic        done_o
 );
 
-  localparam int unsigned NumQueues    = 2 + NumMemSlices;
-  localparam int unsigned NumPos       = 1 + NumMemSlices;
+  localparam int unsigned NumQueues    = 2 + NumMemSlices + VxmAlus;
+  localparam int unsigned NumPos       = 2 + NumMemSlices;
   localparam int unsigned QueueMxmw    = 0;
   localparam int unsigned QueueMxma    = 1;
   localparam int unsigned QueueMem0    = 2;
+  localparam int unsigned QueueVxm0    = 2 + NumMemSlices;
   localparam int unsigned PosMxm       = 0;
   localparam int unsigned PosMem0      = 1;
+  localparam int unsigned PosVxm       = 1 + NumMemSlices;
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1;
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1);
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
@@ -65,7 +68,8 @@ module lpu_top
   logic [NumQueues-1:0]    finished;
   logic [NumQueues-1:0]    notify, parked;
   logic                    sync_release, sync_deadlock;
-  err_e                    queue_err [NumQueues];
+  err_e                    queue_err [NumQueues];  // each queue's own checks
+  err_e                    core_err  [NumQueues];  // and the slices' errors (STREAM_CONFLICT)
 
   lpu_ctrl #(
     .NumLanes     (NumLanes),
@@ -74,7 +78,8 @@ module lpu_top
     .MemDepth     (MemDepth),
     .MxmDim       (MxmDim),
     .AccDepth     (AccDepth),
-    .QueueDepth   (QueueDepth)
+    .QueueDepth   (QueueDepth),
+    .VxmAlus      (VxmAlus)
   ) u_ctrl (
     .clk_i,
     .rst_ni,
@@ -103,7 +108,7 @@ module lpu_top
     .parked_i      (parked),
     .release_o     (sync_release),
     .deadlock_o    (sync_deadlock),
-    .err_i         (queue_err),
+    .err_i         (core_err),
     .busy_o,
     .done_o
   );
@@ -121,14 +126,16 @@ module lpu_top
 
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
-                             (q == QueueMxma) ? UNIT_MXMA : UNIT_MEM;
+                             (q == QueueMxma) ? UNIT_MXMA :
+                             (q >= QueueVxm0) ? UNIT_VXM  : UNIT_MEM;
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
 
     lpu_icu_queue #(
       .Kind       (Kind),
       .AddrLimit  (AddrLimit),
       .NumStreams (NumStreams),
-      .QueueDepth (QueueDepth)
+      .QueueDepth (QueueDepth),
+      .HasPrev    (q > QueueVxm0)
     ) u_queue (
       .clk_i,
       .rst_ni,
@@ -239,6 +246,55 @@ module lpu_top
     );
   end
 
+  /////////
+  // VXM //
+  /////////
+
+  logic        vxm_valid [VxmAlus];
+  logic [31:0] vxm_instr [VxmAlus];
+  logic [VxmAlus-1:0] vxm_conflict;
+`ifndef SYNTHESIS
+  logic                      vxm_we    [VxmAlus];
+  logic [NumLanes-1:0][31:0] vxm_wdata [VxmAlus];
+`endif
+
+  for (genvar k = 0; k < VxmAlus; k++) begin : gen_vxm_dispatch
+    assign vxm_valid[k] = dispatch_valid[QueueVxm0 + k];
+    assign vxm_instr[k] = dispatch_instr[QueueVxm0 + k];
+  end
+
+  lpu_vxm #(
+    .NumLanes   (NumLanes),
+    .NumStreams (NumStreams),
+    .VxmAlus    (VxmAlus)
+  ) u_vxm (
+    .clk_i,
+    .rst_ni,
+    .flush_i    (start),
+    .valid_i    (vxm_valid),
+    .instr_i    (vxm_instr),
+    .conflict_o (vxm_conflict),
+`ifndef SYNTHESIS
+    .rwrite_o   (vxm_we),
+    .rdata_o    (vxm_wdata),
+`endif
+    .present_i  (present[PosVxm]),
+    .drive_o    (drive[PosVxm]),
+    .data_o     (drive_data[PosVxm])
+  );
+
+  // STREAM_CONFLICT is raised in a run cycle for every ALU involved, on its queue; a queue's
+  // own error in the same cycle wins when its code is lower.
+  always_comb begin
+    for (int unsigned q = 0; q < NumQueues; q++) begin
+      core_err[q] = queue_err[q];
+      if (q >= QueueVxm0 && run && vxm_conflict[q - QueueVxm0]
+          && (queue_err[q] == ERR_NONE || queue_err[q] > ERR_STREAM_CONFLICT)) begin
+        core_err[q] = ERR_STREAM_CONFLICT;
+      end
+    end
+  end
+
   ////////////
   // Tracer //
   ////////////
@@ -252,7 +308,8 @@ module lpu_top
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
     .MxmDim       (MxmDim),
-    .AccDepth     (AccDepth)
+    .AccDepth     (AccDepth),
+    .VxmAlus      (VxmAlus)
   ) u_tracer (
     .clk_i,
     .rst_ni,
@@ -262,13 +319,15 @@ module lpu_top
     .issue_instr_i    (issue_instr),
     .dispatch_valid_i (dispatch_valid),
     .dispatch_instr_i (dispatch_instr),
-    .err_i            (queue_err),
+    .err_i            (core_err),
     .drive_i          (drive),
     .drive_data_i     (drive_data),
     .present_i        (present),
     .acc_we_i         (acc_we),
     .acc_waddr_i      (acc_waddr),
-    .acc_wdata_i      (acc_wdata)
+    .acc_wdata_i      (acc_wdata),
+    .vxm_we_i         (vxm_we),
+    .vxm_wdata_i      (vxm_wdata)
   );
 `endif
 
@@ -283,8 +342,8 @@ module lpu_top
     assert (NumStreams >= 4 && NumStreams <= 32)
       else $fatal(1, "lpu_top: NumStreams must be in 4..32 (5-bit stream field, ACC groups)");
     assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
-    assert (NumMemSlices >= 1 && NumQueues <= 64)
-      else $fatal(1, "lpu_top: NumMemSlices must be in 1..62");
+    assert (NumMemSlices >= 1 && VxmAlus >= 1 && VxmAlus <= 16 && NumQueues <= 64)
+      else $fatal(1, "lpu_top: need 1..62 MEM slices, 1..16 VXM ALUs, at most 64 queues");
     assert (MemDepth >= 1 && MemDepth <= 8192)
       else $fatal(1, "lpu_top: MemDepth must be in 1..8192 (13-bit addr field)");
     assert (AccDepth >= 1 && AccDepth <= 8192)

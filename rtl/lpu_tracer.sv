@@ -14,6 +14,8 @@
 //                        its stream at the slice's position;
 //   lpu_trace_acc_write  the MXM accumulator write at the end of the cycle (MxmDim int32
 //                        values, after forwarding);
+//   lpu_trace_vxm_write  each VXM ALU's result register write at the end of the cycle, by ALU
+//                        (NumLanes 32-bit values);
 //   lpu_trace_error      the error raised in the cycle, by the lowest-numbered failing queue;
 //   lpu_trace_cycle      the end of the cycle, with its number (the CYCLES count, from 0).
 //
@@ -29,8 +31,9 @@ module lpu_tracer
   parameter int unsigned NumMemSlices = 8,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
-  localparam int unsigned NumQueues    = 2 + NumMemSlices,
-  localparam int unsigned NumPos       = 1 + NumMemSlices,
+  parameter int unsigned VxmAlus      = 4,
+  localparam int unsigned NumQueues    = 2 + NumMemSlices + VxmAlus,
+  localparam int unsigned NumPos       = 2 + NumMemSlices,
   localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1
 ) (
   input  logic                         clk_i,
@@ -55,7 +58,11 @@ module lpu_tracer
   // MXM accumulator write port
   input  logic                         acc_we_i,
   input  logic [AccAddrWidth-1:0]      acc_waddr_i,
-  input  logic [MxmDim-1:0][31:0]      acc_wdata_i
+  input  logic [MxmDim-1:0][31:0]      acc_wdata_i,
+
+  // VXM result register writes
+  input  logic                         vxm_we_i    [VxmAlus],
+  input  logic [NumLanes-1:0][31:0]    vxm_wdata_i [VxmAlus]
 );
 
   localparam int unsigned QueueMem0      = 2;
@@ -75,6 +82,7 @@ module lpu_tracer
   import "DPI-C" function void lpu_trace_mem_write(input int slice, input int addr,
                                                    input byte unsigned lanes[]);
   import "DPI-C" function void lpu_trace_acc_write(input int addr, input int values[]);
+  import "DPI-C" function void lpu_trace_vxm_write(input int alu, input int values[]);
   import "DPI-C" function void lpu_trace_error(input int code, input int queue_idx);
   import "DPI-C" function void lpu_trace_cycle(input longint cycle);
 
@@ -101,6 +109,14 @@ module lpu_tracer
       values[n] = data[n];
     end
     lpu_trace_acc_write(addr, values);
+  endfunction
+
+  function automatic void report_vxm_write(int alu, logic [NumLanes-1:0][31:0] data);
+    int values [NumLanes];
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      values[l] = data[l];
+    end
+    lpu_trace_vxm_write(alu, values);
   endfunction
 
   ///////////
@@ -161,6 +177,11 @@ module lpu_tracer
       end
       if (acc_we_i) begin
         report_acc_write(int'(acc_waddr_i), acc_wdata_i);
+      end
+      for (int k = 0; k < int'(VxmAlus); k++) begin
+        if (vxm_we_i[k]) begin
+          report_vxm_write(k, vxm_wdata_i[k]);
+        end
       end
       for (int q = 0; q < int'(NumQueues); q++) begin
         if (err_i[q] != ERR_NONE) begin

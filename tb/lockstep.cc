@@ -113,14 +113,29 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     const DriveEvent* d = dut_drives.count(key) ? dut_drives[key] : nullptr;
     const DriveEvent* r = ref_drives.count(key) ? ref_drives[key] : nullptr;
     if (d && r && *d == *r) continue;
-    const int queue =
-        pos == CoreConfig::kMxmPosition ? CoreConfig::kQueueMxma : CoreConfig::MemQueue(pos - 1);
-    const int latency =
+    int queue = pos == CoreConfig::kMxmPosition ? CoreConfig::kQueueMxma
+                                                : CoreConfig::MemQueue(pos - 1);
+    int latency =
         pos == CoreConfig::kMxmPosition ? isa::kLatAccStreamOut : isa::kLatReadStreamOut;
+    if (pos == config.VxmPosition()) {
+      // The lowest VXM ALU whose op issued stream_out cycles ago drives this stream.
+      latency = isa::kLatVaddStreamOut;
+      queue = config.FirstVxmQueue();
+      for (const auto& [hc, e] : history) {
+        if (hc != c - latency || config.VxmAlu(e.queue) < 0) continue;
+        auto instr = Decode(e.word);
+        if (!instr || !VxmIsStream(instr->dst) || VxmStreamDir(instr->dst) != dir) continue;
+        const int base = static_cast<int>(VxmStreamIndex(instr->dst));
+        if (stream >= base && stream < base + 4) {
+          queue = e.queue;
+          break;
+        }
+      }
+    }
     std::string what = d && r ? LaneDiff(d->lanes, r->lanes, 2)
                               : fmt::format("driven by the {} only", d ? "DUT" : "reference");
     return fmt::format("stream {}{} at position {} ({}): {}\n  {}", DirLetter(Dir(dir)), stream,
-                       pos, pos == 0 ? "MXM" : fmt::format("mem{}", pos - 1), what,
+                       pos, config.PositionName(pos), what,
                        Responsible(config, history, ref, queue, c - latency));
   }
   // MEM writes, keyed by slice.
@@ -165,6 +180,21 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     return fmt::format(
         "MXM accumulator write: {}\n  {}", what,
         Responsible(config, history, ref, CoreConfig::kQueueMxma, c - isa::kLatAbcAccWrite));
+  }
+  // VXM result register writes, keyed by ALU.
+  std::map<int, const VxmWriteEvent*> dut_vxm;
+  std::map<int, const VxmWriteEvent*> ref_vxm;
+  for (const auto& e : dut.vxm_writes) dut_vxm[e.alu] = &e;
+  for (const auto& e : ref.vxm_writes) ref_vxm[e.alu] = &e;
+  for (int k = 0; k < config.vxm_alus; ++k) {
+    const VxmWriteEvent* d = dut_vxm.count(k) ? dut_vxm[k] : nullptr;
+    const VxmWriteEvent* r = ref_vxm.count(k) ? ref_vxm[k] : nullptr;
+    if ((!d && !r) || (d && r && *d == *r)) continue;
+    const std::string what = d && r ? LaneDiff(d->values, r->values, 8)
+                                    : fmt::format("written by the {} only", d ? "DUT" : "reference");
+    return fmt::format("VXM ALU {} result register R[{}]: {}\n  {}", k, k, what,
+                       Responsible(config, history, ref, config.VxmQueue(k),
+                                   c - isa::kLatVaddResultWrite));
   }
   return "";
 }

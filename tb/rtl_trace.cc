@@ -50,6 +50,8 @@ void RtlTraceCollector::EndCycle(int64_t cycle) {
             });
   std::sort(current_.mem_writes.begin(), current_.mem_writes.end(),
             [](const MemWriteEvent& a, const MemWriteEvent& b) { return a.slice < b.slice; });
+  std::sort(current_.vxm_writes.begin(), current_.vxm_writes.end(),
+            [](const VxmWriteEvent& a, const VxmWriteEvent& b) { return a.alu < b.alu; });
   finished_.push_back(std::move(current_));
   current_ = CycleTrace{};
 }
@@ -100,6 +102,12 @@ void lpu_trace_mem_write(int slice, int addr, const svOpenArrayHandle lanes) {
 void lpu_trace_acc_write(int addr, const svOpenArrayHandle values) {
   if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
     c->current().acc_writes.push_back({.addr = addr, .values = tinylpu::Elements<int32_t>(values)});
+  }
+}
+
+void lpu_trace_vxm_write(int alu, const svOpenArrayHandle values) {
+  if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
+    c->current().vxm_writes.push_back({.alu = alu, .values = tinylpu::Elements<uint32_t>(values)});
   }
 }
 

@@ -275,9 +275,11 @@ def gen_sv_vxm(isa, opw) -> str:
             out.append(f"      OP_{op['name']}: return {conds};\n")
     out.append("      default: return 1'b0;\n    endcase\n  endfunction\n\n")
     for field in ("a", "b", "dst"):
+        uses_sty = any(op.get("operands", {}).get(field) == "stype" for op in ops)
+        sty_arg = ", logic [1:0] sty" if uses_sty else ""
         out.append(f"  // Stream group of operand {field} (0 = the op has no {field}).\n")
         out.append(f"  function automatic int unsigned vxm_{field}_group(logic [{opw - 1}:0] op, "
-                   "logic [1:0] ty, logic [1:0] sty);\n    unique case (op)\n")
+                   f"logic [1:0] ty{sty_arg});\n    unique case (op)\n")
         for op in ops:
             kind = op.get("operands", {}).get(field)
             if kind:
