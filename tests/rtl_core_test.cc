@@ -11,6 +11,7 @@
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
+#include "sw/vxm/vxm_ops.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -475,6 +476,45 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
             case isa::Unit::kMxmw:
               word = chance(0.2) ? Op(isa::Op::kIw) : Op(isa::Op::kLw) | stream(1) << 1 | dir;
               break;
+            case isa::Unit::kVxm: {
+              // CONFIG now and then; otherwise a VXM op with a legal type (mostly), sources from
+              // eastward streams 0..7 (where the MEM reads arrive), PREV, SELF or IMM, and a
+              // westward or no destination, so ALUs meet on the streams (STREAM_CONFLICT).
+              if (chance(0.2)) {
+                const uint32_t index = chance(p_err) ? 3 : uniform(0, 2);
+                const uint32_t value = index == 2 ? uniform(0, chance(p_err) ? 70 : 63) : rng();
+                word = Encode(Instr::Config(index, value & 0xffff));
+                break;
+              }
+              const isa::VxmOpInfo& info = isa::kVxmOps[static_cast<size_t>(uniform(0, static_cast<int>(isa::kVxmOps.size()) - 1))];
+              uint32_t type = uniform(0, 3);
+              uint32_t stype = uniform(0, 3);
+              for (int tries = 0; tries < 20 && !chance(p_err); ++tries) {
+                if (vxm::TypeLegal(info.op, static_cast<isa::VxmType>(type),
+                                   static_cast<isa::VxmType>(stype))) {
+                  break;
+                }
+                type = uniform(0, 3);
+                stype = uniform(0, 3);
+              }
+              auto source = [&] {
+                const int pick_src = uniform(0, 9);
+                if (chance(p_err)) return static_cast<uint32_t>(uniform(3, 63));
+                if (pick_src < 5) return VxmStream(chance(0.9) ? Dir::kEast : Dir::kWest,
+                                                   static_cast<uint32_t>(uniform(0, 4)));
+                return static_cast<uint32_t>(uniform(q == c.FirstVxmQueue() ? 1 : 0, 2));
+              };
+              const uint32_t dst =
+                  chance(0.4) ? kVxmNone
+                              : VxmStream(chance(0.8) ? Dir::kWest : Dir::kEast,
+                                          static_cast<uint32_t>(uniform(0, chance(p_err) ? 31 : 3)));
+              Instr vi = Instr::Vxm(info.op, static_cast<isa::VxmType>(type), dst, source(),
+                                    info.b == isa::VxmKind::kNone ? 0 : source(),
+                                    info.op == isa::Op::kVcvt ? static_cast<isa::VxmType>(stype)
+                                                              : isa::VxmType::kI8);
+              word = Encode(vi);
+              break;
+            }
             default: {
               const bool drain = chance(0.3);
               // Few accumulators, so that ABC and ACC meet.

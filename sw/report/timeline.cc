@@ -28,8 +28,11 @@ const char* OpColour(isa::Op op) {
       return "#8e5cc9";
     case isa::Op::kAcc:
       return "#8a6a3c";
+    case isa::Op::kConfig:
+      return "#b0b0b0";
     default:
-      return "#888888";
+      // VXM ops share one colour.
+      return FindOp(op) != nullptr && FindOp(op)->unit == isa::Unit::kVxm ? "#1f9e9e" : "#888888";
   }
 }
 
@@ -127,11 +130,12 @@ std::string TimelineSvg(const Program& program, const CoreConfig& config,
   }
   double lx = kLeft;
   for (isa::Op op : {isa::Op::kRead, isa::Op::kWrite, isa::Op::kLw, isa::Op::kIw, isa::Op::kAbc,
-                     isa::Op::kAcc}) {
+                     isa::Op::kAcc, isa::Op::kVadd, isa::Op::kConfig}) {
     svg += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
         "<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n",
-        lx, axis_y + 14, OpColour(op), lx + 14, axis_y + 23, FindOp(op)->name);
+        lx, axis_y + 14, OpColour(op), lx + 14, axis_y + 23,
+        op == isa::Op::kVadd ? "VXM" : FindOp(op)->name);
     lx += 80;
   }
   svg += "</svg>\n";
