@@ -179,17 +179,17 @@ module lpu_icu_queue
     range     = 1'b0;
     bad       = !vxm_type_ok(op, v.vxm.vtype, v.vcvt.stype);
     if (group_a != 0) begin
-      if (v.vxm.a[VxmStreamBit]) begin
-        range |= int'(v.vxm.a[4:0]) + group_a > NumStreams;
+      if (v.vxm.srca[VxmStreamBit]) begin
+        range |= int'(v.vxm.srca[4:0]) + group_a > NumStreams;
       end else begin
-        bad |= (v.vxm.a > VXM_SRC_IMM) || (v.vxm.a == VXM_SRC_PREV && !HasPrev);
+        bad |= (v.vxm.srca > VXM_SRC_IMM) || (v.vxm.srca == VXM_SRC_PREV && !HasPrev);
       end
     end
     if (group_b != 0) begin
-      if (v.vxm.b[VxmStreamBit]) begin
-        range |= int'(v.vxm.b[4:0]) + group_b > NumStreams;
+      if (v.vxm.srcb[VxmStreamBit]) begin
+        range |= int'(v.vxm.srcb[4:0]) + group_b > NumStreams;
       end else begin
-        bad |= (v.vxm.b > VXM_SRC_IMM) || (v.vxm.b == VXM_SRC_PREV && !HasPrev);
+        bad |= (v.vxm.srcb > VXM_SRC_IMM) || (v.vxm.srcb == VXM_SRC_PREV && !HasPrev);
       end
     end
     if (group_dst != 0) begin

@@ -107,8 +107,8 @@ package lpu_isa_pkg;
     logic [1:0] vtype;
     logic [2:0] rsvd0;
     logic [6:0] dst;
-    logic [6:0] a;
-    logic [6:0] b;
+    logic [6:0] srca;
+    logic [6:0] srcb;
   } instr_vxm2_t;
 
   typedef struct packed {  // VXM unary op: type, destination, source a.
@@ -116,7 +116,7 @@ package lpu_isa_pkg;
     logic [1:0] vtype;
     logic [2:0] rsvd0;
     logic [6:0] dst;
-    logic [6:0] a;
+    logic [6:0] srca;
     logic [6:0] rsvd1;
   } instr_vxm1_t;
 
@@ -126,7 +126,7 @@ package lpu_isa_pkg;
     logic [1:0] stype;
     logic [0:0] rsvd0;
     logic [6:0] dst;
-    logic [6:0] a;
+    logic [6:0] srca;
     logic [6:0] rsvd1;
   } instr_vxmcvt_t;
 

@@ -131,20 +131,20 @@ module lpu_vxm
         a_val[l] = '0;
         b_val[l] = '0;
         for (int unsigned j = 0; j < 4; j++) begin
-          if (ins.a[VxmStreamBit] && j < a_group && int'(ins.a[4:0]) + j < NumStreams) begin
-            a_val[l][8*j +: 8] = present_i[ins.a[5]][StreamIdxWidth'(int'(ins.a[4:0]) + j)][l];
+          if (ins.srca[VxmStreamBit] && j < a_group && int'(ins.srca[4:0]) + j < NumStreams) begin
+            a_val[l][8*j +: 8] = present_i[ins.srca[5]][StreamIdxWidth'(int'(ins.srca[4:0]) + j)][l];
           end
-          if (ins.b[VxmStreamBit] && j < b_group && int'(ins.b[4:0]) + j < NumStreams) begin
-            b_val[l][8*j +: 8] = present_i[ins.b[5]][StreamIdxWidth'(int'(ins.b[4:0]) + j)][l];
+          if (ins.srcb[VxmStreamBit] && j < b_group && int'(ins.srcb[4:0]) + j < NumStreams) begin
+            b_val[l][8*j +: 8] = present_i[ins.srcb[5]][StreamIdxWidth'(int'(ins.srcb[4:0]) + j)][l];
           end
         end
-        if (!ins.a[VxmStreamBit]) begin
-          a_val[l] = (ins.a == VXM_SRC_PREV) ? prev[l] :
-                     (ins.a == VXM_SRC_SELF) ? r_q[l] : imm_q;
+        if (!ins.srca[VxmStreamBit]) begin
+          a_val[l] = (ins.srca == VXM_SRC_PREV) ? prev[l] :
+                     (ins.srca == VXM_SRC_SELF) ? r_q[l] : imm_q;
         end
-        if (!ins.b[VxmStreamBit]) begin
-          b_val[l] = (ins.b == VXM_SRC_PREV) ? prev[l] :
-                     (ins.b == VXM_SRC_SELF) ? r_q[l] : imm_q;
+        if (!ins.srcb[VxmStreamBit]) begin
+          b_val[l] = (ins.srcb == VXM_SRC_PREV) ? prev[l] :
+                     (ins.srcb == VXM_SRC_SELF) ? r_q[l] : imm_q;
         end
       end
     end

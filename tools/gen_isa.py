@@ -18,7 +18,7 @@ CONFIG_KEYS = ["lanes", "streams", "mem_slices", "mem_depth", "mxm_dim", "acc_de
                "vxm_alus"]
 LATENCY_KEYS = ["stream_in", "stream_out", "weights_live", "acc_write", "acc_read", "result_write",
                 "config_write"]
-SYNTAX_OPERANDS = {"addr", "stream", "n", "d", "dst", "a", "b", "index", "value"}
+SYNTAX_OPERANDS = {"addr", "stream", "n", "d", "dst", "srca", "srcb", "index", "value"}
 # VXM operand kinds (isa.toml `operands`): the instruction's type or stype field, or a fixed type.
 VXM_KINDS = ["none", "type", "stype", "i32", "u16"]
 
@@ -103,7 +103,7 @@ def validate(isa):
                 raise IsaError(f"op {name}: unknown VXM type {t}")
         fields = {f["name"] for f in isa["formats"][op["format"]]["fields"]}
         for key, kind in op.get("operands", {}).items():
-            if key not in ("a", "b", "dst") or key not in fields:
+            if key not in ("srca", "srcb", "dst") or key not in fields:
                 raise IsaError(f"op {name}: operand {key} is not a field of format {op['format']}")
             if kind not in VXM_KINDS[1:]:
                 raise IsaError(f"op {name}: unknown operand kind {kind}")
@@ -274,14 +274,14 @@ def gen_sv_vxm(isa, opw) -> str:
             conds = " || ".join(f"ty == 2'd{types.index(t)}" for t in op["types"])
             out.append(f"      OP_{op['name']}: return {conds};\n")
     out.append("      default: return 1'b0;\n    endcase\n  endfunction\n\n")
-    for field in ("a", "b", "dst"):
-        uses_sty = any(op.get("operands", {}).get(field) == "stype" for op in ops)
+    for key, field in (("srca", "a"), ("srcb", "b"), ("dst", "dst")):
+        uses_sty = any(op.get("operands", {}).get(key) == "stype" for op in ops)
         sty_arg = ", logic [1:0] sty" if uses_sty else ""
         out.append(f"  // Stream group of operand {field} (0 = the op has no {field}).\n")
         out.append(f"  function automatic int unsigned vxm_{field}_group(logic [{opw - 1}:0] op, "
                    f"logic [1:0] ty{sty_arg});\n    unique case (op)\n")
         for op in ops:
-            kind = op.get("operands", {}).get(field)
+            kind = op.get("operands", {}).get(key)
             if kind:
                 out.append(f"      OP_{op['name']}: return {vxm_group_expr(kind, vxm['groups'], field)};\n")
         out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
@@ -404,7 +404,7 @@ def gen_cpp_vxm(isa) -> str:
         mask = 0
         for t in op.get("types", []):
             mask |= 1 << types.index(t)
-        kinds = [f"VxmKind::k{camel(op.get('operands', {}).get(f, 'none'))}" for f in ("a", "b", "dst")]
+        kinds = [f"VxmKind::k{camel(op.get('operands', {}).get(f, 'none'))}" for f in ("srca", "srcb", "dst")]
         out.append(f"    {{Op::k{camel(op['name'])}, 0x{mask:x}, {', '.join(kinds)}}},\n")
     out.append("}};\n\n")
     convs = [pair for op in ops for pair in op.get("conversions", [])]
@@ -451,7 +451,10 @@ def gen_md(isa) -> str:
             extras.append("[, stride=k]")
         if "flag" in op:
             extras.append(f"[, {op['flag']}]")
-        asm = f"`{op['name']} {syn}{''.join(extras)}`".replace("  ", " ").replace(" `", "`")
+        mnemonic = op["name"]
+        if "vtype" in fields:
+            mnemonic += ".&lt;type&gt;" + (".&lt;stype&gt;" if "stype" in fields else "")
+        asm = f"`{mnemonic} {syn}{''.join(extras)}`".replace("  ", " ").replace(" `", "`")
         lat = "; ".join(f"{k.replace('_', ' ')} {op[k]}" for k in LATENCY_KEYS if k in op and op[k])
         if op.get("group", 1) > 1:
             lat += f"; group of {op['group']} streams"
@@ -494,7 +497,7 @@ def gen_md_vxm(isa) -> str:
     out = ["\n## VXM operands and types\n\n"]
     out.append("Type (and stype) field values: " + ", ".join(
         f"{i} = {t} (group of {g})" for i, (t, g) in enumerate(zip(vxm["types"], vxm["groups"])))
-        + ". A source field (a, b) is 7 bits: bit " + str(vxm["stream_bit"])
+        + ". A source field (srca, srcb) is 7 bits: bit " + str(vxm["stream_bit"])
         + " set = a stream group (bit 5 the direction, 0 = E, 1 = W; bits 4:0 the base stream), "
         f"else {vxm['src_prev']} = PREV (R[k-1], the previous ALU's result; BAD_OPERAND on ALU 0), "
         f"{vxm['src_self']} = SELF (R[k]), {vxm['src_imm']} = IMM (the ALU's immediate register); "
@@ -503,7 +506,7 @@ def gen_md_vxm(isa) -> str:
         "dst is E&lt;s&gt;, W&lt;s&gt; or -, sources E&lt;s&gt;, W&lt;s&gt;, PREV, SELF or IMM. "
         "CONFIG registers of a VXM ALU: " + ", ".join(
             f"{i} = {r}" for i, r in enumerate(vxm["config_regs"])) + ".\n\n")
-    out.append("| op | types | a | b | dst |\n|---|---|---|---|---|\n")
+    out.append("| op | types | srca | srcb | dst |\n|---|---|---|---|---|\n")
     for op in isa["ops"]:
         if op["unit"] != "vxm":
             continue
@@ -511,7 +514,7 @@ def gen_md_vxm(isa) -> str:
         types = ", ".join(op["types"])
         if "conversions" in op:
             types = ", ".join(f"{a}&lt;-{b}" for a, b in op["conversions"])
-        out.append(f"| {op['name']} | {types} | {opnds.get('a', '-')} | {opnds.get('b', '-')} | "
+        out.append(f"| {op['name']} | {types} | {opnds.get('srca', '-')} | {opnds.get('srcb', '-')} | "
                    f"{opnds.get('dst', '-')} |\n")
     return "".join(out)
 

@@ -122,7 +122,7 @@ class LineParser {
       std::string_view kind = info->syntax[i];
       if (kind == "stream") {
         ParseStream(*info, tok, instr);
-      } else if (kind == "dst" || kind == "a" || kind == "b") {
+      } else if (kind == "dst" || kind == "srca" || kind == "srcb") {
         ParseVxmOperand(*info, tok, kind, q, instr);
       } else {
         int64_t value = Integer(tok);
@@ -200,7 +200,8 @@ class LineParser {
       Token num{tok.text.substr(1), tok.col + 1};
       const int64_t stream = Integer(num);
       const isa::VxmOpInfo* vinfo = vxm::FindVxmOp(info.op);
-      const isa::VxmKind kind = field == "a" ? vinfo->a : field == "b" ? vinfo->b : vinfo->dst;
+      const isa::VxmKind kind =
+          field == "srca" ? vinfo->a : field == "srcb" ? vinfo->b : vinfo->dst;
       const int group = vxm::KindGroup(kind, static_cast<isa::VxmType>(instr.vtype),
                                        static_cast<isa::VxmType>(instr.stype));
       if (stream < 0 || stream + group > config_.streams) {
@@ -317,7 +318,8 @@ std::string FormatInstr(const Instr& instr) {
     out += i == 0 ? " " : ", ";
     if (info->syntax[i] == "stream") {
       out += fmt::format("{}{}", instr.dir == Dir::kWest ? 'W' : 'E', instr.stream);
-    } else if (info->syntax[i] == "dst" || info->syntax[i] == "a" || info->syntax[i] == "b") {
+    } else if (info->syntax[i] == "dst" || info->syntax[i] == "srca" ||
+               info->syntax[i] == "srcb") {
       out += FormatVxmOperand(static_cast<uint32_t>(FieldValue(instr, info->syntax[i])),
                               info->syntax[i] == "dst");
     } else {

@@ -68,8 +68,8 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "vtype") return instr.vtype;
   if (name == "stype") return instr.stype;
   if (name == "dst") return instr.dst;
-  if (name == "a") return instr.a;
-  if (name == "b") return instr.b;
+  if (name == "srca") return instr.srca;
+  if (name == "srcb") return instr.srcb;
   if (name == "index") return instr.index;
   if (name == "value") return instr.value;
   throw Error(fmt::format("unknown instruction field '{}'", name));
@@ -96,10 +96,10 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.stype = static_cast<uint32_t>(value);
   } else if (name == "dst") {
     instr.dst = static_cast<uint32_t>(value);
-  } else if (name == "a") {
-    instr.a = static_cast<uint32_t>(value);
-  } else if (name == "b") {
-    instr.b = static_cast<uint32_t>(value);
+  } else if (name == "srca") {
+    instr.srca = static_cast<uint32_t>(value);
+  } else if (name == "srcb") {
+    instr.srcb = static_cast<uint32_t>(value);
   } else if (name == "index") {
     instr.index = static_cast<uint32_t>(value);
   } else if (name == "value") {

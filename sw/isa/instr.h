@@ -25,8 +25,8 @@ struct Instr {
   uint32_t vtype = 0;
   uint32_t stype = 0;
   uint32_t dst = 0;
-  uint32_t a = 0;
-  uint32_t b = 0;
+  uint32_t srca = 0;
+  uint32_t srcb = 0;
   // CONFIG format.
   uint32_t index = 0;
   uint32_t value = 0;
@@ -54,8 +54,8 @@ struct Instr {
                  .vtype = static_cast<uint32_t>(type),
                  .stype = static_cast<uint32_t>(stype),
                  .dst = dst,
-                 .a = a,
-                 .b = b};
+                 .srca = a,
+                 .srcb = b};
   }
   static Instr Config(uint32_t index, uint32_t value) {
     return Instr{.op = isa::Op::kConfig, .index = index, .value = value};
@@ -84,7 +84,7 @@ const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view 
 bool HasField(isa::Op op, std::string_view name);
 
 // Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d",
-// "vtype", "stype", "dst", "a", "b", "index", "value").
+// "vtype", "stype", "dst", "srca", "srcb", "index", "value").
 int64_t FieldValue(const Instr& instr, std::string_view name);
 void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
 

@@ -70,14 +70,14 @@ constexpr BitField kCfgValue = FieldOf(isa::Format::kConfig, "value");
 constexpr BitField kVxmType = FieldOf(isa::Format::kVxm2, "vtype");
 constexpr BitField kVxmStype = FieldOf(isa::Format::kVxmcvt, "stype");
 constexpr BitField kVxmDst = FieldOf(isa::Format::kVxm2, "dst");
-constexpr BitField kVxmA = FieldOf(isa::Format::kVxm2, "a");
-constexpr BitField kVxmB = FieldOf(isa::Format::kVxm2, "b");
+constexpr BitField kVxmA = FieldOf(isa::Format::kVxm2, "srca");
+constexpr BitField kVxmB = FieldOf(isa::Format::kVxm2, "srcb");
 static_assert(kCfgIndex.mask != 0 && kCfgValue.mask != 0 && kVxmType.mask != 0 &&
                   kVxmStype.mask != 0 && kVxmDst.mask != 0 && kVxmA.mask != 0 &&
                   kVxmB.mask != 0,
               "a VXM or CONFIG field the model needs is missing from isa_gen.h");
-static_assert(FieldOf(isa::Format::kVxm1, "a").lsb == kVxmA.lsb &&
-                  FieldOf(isa::Format::kVxmcvt, "a").lsb == kVxmA.lsb &&
+static_assert(FieldOf(isa::Format::kVxm1, "srca").lsb == kVxmA.lsb &&
+                  FieldOf(isa::Format::kVxmcvt, "srca").lsb == kVxmA.lsb &&
                   FieldOf(isa::Format::kVxmcvt, "dst").lsb == kVxmDst.lsb &&
                   FieldOf(isa::Format::kVxmcvt, "vtype").lsb == kVxmType.lsb,
               "the VXM formats must place their common fields alike (as the RTL assumes)");
