@@ -8,6 +8,8 @@ lpu_mxm.sv
 lpu_fp32_add.sv
 lpu_vxm_alu.sv
 lpu_vxm.sv
+lpu_sxm_transpose.sv
+lpu_sxm.sv
 lpu_ctrl.sv
 lpu_tracer.sv
 lpu_top.sv

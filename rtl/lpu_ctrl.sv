@@ -23,6 +23,7 @@
 module lpu_ctrl
   import lpu_isa_pkg::*;
 #(
+  parameter int unsigned NumQueues    = 15,  // set by lpu_top: mxmw, mxma, MEM, sxm, vxm
   parameter int unsigned NumLanes     = 16,
   parameter int unsigned NumStreams   = 16,
   parameter int unsigned NumMemSlices = 8,
@@ -31,7 +32,6 @@ module lpu_ctrl
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned QueueDepth   = 512,
   parameter int unsigned VxmAlus      = 4,
-  localparam int unsigned NumQueues    = 2 + NumMemSlices + VxmAlus,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1),
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,

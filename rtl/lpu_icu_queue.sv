@@ -24,8 +24,9 @@
 //
 // An issued instruction goes into the dispatch register and reaches the slice one cycle
 // later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
-// AddrLimit after striding, stream groups inside NumStreams, NOP/REPEAT operands non-zero, VXM
-// types and operands legal, CONFIG registers present) and,
+// AddrLimit after striding, stream groups inside NumStreams, NOP/REPEAT operands non-zero; for
+// SXM ops every stream operand with its group, the group code and the shift amount; VXM types
+// and operands legal, CONFIG registers present) and,
 // on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
 // left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
 //
@@ -40,6 +41,7 @@ module lpu_icu_queue
   parameter unit_e       Kind       = UNIT_MEM,
   parameter int unsigned AddrLimit  = 1024,  // words addressable by addr-format ops
   parameter int unsigned NumStreams = 16,
+  parameter int unsigned NumLanes   = 16,   // SHIFT/ROTATE amounts must be below it
   parameter int unsigned QueueDepth = 512,
   parameter bit          HasPrev    = 1'b1,  // a VXM ALU with a previous ALU (PREV is legal)
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
@@ -155,14 +157,16 @@ module lpu_icu_queue
   // One instruction word seen through every format; all views share the opcode bits, and
   // the stream and addr formats place the stream field alike (checked below).
   typedef union packed {
-    logic [31:0]   raw;
-    instr_count_t  count;
-    instr_repeat_t rpt;
-    instr_stream_t strm;
-    instr_addr_t   addr;
-    instr_config_t cfg;
-    instr_vxm2_t   vxm;
-    instr_vxmcvt_t vcvt;
+    logic [31:0]       raw;
+    instr_count_t      count;
+    instr_repeat_t     rpt;
+    instr_stream_t     strm;
+    instr_addr_t       addr;
+    instr_sxm_shift_t  sxm_shift;
+    instr_sxm_select_t sxm;
+    instr_config_t     cfg;
+    instr_vxm2_t       vxm;
+    instr_vxmcvt_t     vcvt;
   } instr_view_t;
 
   // VXM ops: every stream group the op reads or drives lies inside NumStreams (STREAM_RANGE);
@@ -214,6 +218,30 @@ module lpu_icu_queue
     return ERR_NONE;
   endfunction
 
+  // The STREAM_RANGE and BAD_OPERAND checks of an SXM op (every SXM format places group, a, b,
+  // m and the destination alike): the destination and a span the group, b spans it for SELECT
+  // and is one stream (the map) for PERMUTE and DISTRIBUTE, m is one stream. The reserved group
+  // code 3 counts as 8 streams for the range check and is a BAD_OPERAND, as is a SHIFT or
+  // ROTATE amount of NumLanes or more.
+  function automatic err_e check_sxm(instr_view_t v);
+    int  group;
+    int  b_width;
+    logic has_b, has_m, has_n;
+    group   = 1 << v.sxm.group;
+    has_b   = v.sxm.op inside {OP_PERMUTE, OP_DISTRIBUTE, OP_SELECT};
+    has_m   = v.sxm.op == OP_SELECT;
+    has_n   = v.sxm.op inside {OP_SHIFT, OP_ROTATE};
+    b_width = has_m ? group : 1;
+    if (int'(v.sxm.stream) + group > int'(NumStreams) || int'(v.sxm.a) + group > int'(NumStreams)
+        || (has_b && int'(v.sxm.b) + b_width > int'(NumStreams))
+        || (has_m && int'(v.sxm.m) + 1 > int'(NumStreams))) begin
+      return ERR_STREAM_RANGE;
+    end else if (v.sxm.group == 2'd3 || (has_n && int'(v.sxm_shift.n) >= int'(NumLanes))) begin
+      return ERR_BAD_OPERAND;
+    end
+    return ERR_NONE;
+  endfunction
+
   // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
   // checks fail at once the lower error code wins.
   function automatic err_e check_issue(instr_view_t v, logic addr_ok);
@@ -229,6 +257,8 @@ module lpu_icu_queue
       return ERR_STREAM_RANGE;
     end else if (op == OP_CONFIG) begin
       return check_config(v);
+    end else if (Kind == UNIT_SXM) begin
+      return check_sxm(v);
     end else if (Kind == UNIT_VXM) begin
       return check_vxm(v);
     end

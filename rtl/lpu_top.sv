@@ -1,11 +1,13 @@
-// tinylpu core: control, instruction queues, stream fabric, MXM, MEM and VXM slices.
+// tinylpu core: control, instruction queues, stream fabric, MXM, SXM, MEM and VXM slices.
 //
-// The slices sit in a row at positions 0 (MXM), 1 + i (MEM slice i) and 1 + NumMemSlices (the
-// VXM), joined by the stream fabric. Queues are numbered mxmw (0), mxma (1), mem0 ..
-// mem{NumMemSlices-1} (2 ..), vxm0 .. vxm{VxmAlus-1} (2 + NumMemSlices ..); each feeds its
-// slice through its dispatch register. The host loads the queues and MEM words
-// through a word-addressed 32-bit port, then writes CTRL.start; lpu_ctrl runs the core until
-// every queue has finished plus four drain cycles (or the first error) and raises done.
+// The slices sit in a row, west to east: MXM (position PosMxm = 0), SXM (PosSxm = 1), MEM
+// slice i (PosMem0 + i), VXM (PosVxm, east of the last MEM slice), joined by the stream fabric.
+// Queues are numbered mxmw (0), mxma (1), mem0 .. mem{NumMemSlices-1} (QueueMem0 ..), sxm
+// (QueueSxm), then vxm0 .. vxm{VxmAlus-1} (QueueVxm0 ..); each feeds its slice through its
+// dispatch register. The localparams below are the only place that numbers them.
+// The host loads the queues and MEM words through a word-addressed 32-bit port, then writes
+// CTRL.start; lpu_ctrl runs the core until every queue has finished plus four drain cycles (or
+// the first error) and raises done.
 // docs/architecture.md is the cycle-level contract; docs/isa.md has the encodings and the
 // host map.
 
@@ -33,15 +35,17 @@ module lpu_top
   output logic        done_o
 );
 
-  localparam int unsigned NumQueues    = 2 + NumMemSlices + VxmAlus;
-  localparam int unsigned NumPos       = 2 + NumMemSlices;
   localparam int unsigned QueueMxmw    = 0;
   localparam int unsigned QueueMxma    = 1;
   localparam int unsigned QueueMem0    = 2;
-  localparam int unsigned QueueVxm0    = 2 + NumMemSlices;
+  localparam int unsigned QueueSxm     = QueueMem0 + NumMemSlices;
+  localparam int unsigned QueueVxm0    = QueueSxm + 1;
+  localparam int unsigned NumQueues    = QueueVxm0 + VxmAlus;
   localparam int unsigned PosMxm       = 0;
-  localparam int unsigned PosMem0      = 1;
-  localparam int unsigned PosVxm       = 1 + NumMemSlices;
+  localparam int unsigned PosSxm       = 1;
+  localparam int unsigned PosMem0      = 2;
+  localparam int unsigned PosVxm       = PosMem0 + NumMemSlices;
+  localparam int unsigned NumPos       = PosVxm + 1;
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1;
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1);
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
@@ -68,10 +72,11 @@ module lpu_top
   logic [NumQueues-1:0]    finished;
   logic [NumQueues-1:0]    notify, parked;
   logic                    sync_release, sync_deadlock;
-  err_e                    queue_err [NumQueues];  // each queue's own checks
-  err_e                    core_err  [NumQueues];  // and the slices' errors (STREAM_CONFLICT)
+  err_e                    queue_err [NumQueues];  // the queues' issue checks
+  err_e                    core_err  [NumQueues];  // with the errors the units raise
 
   lpu_ctrl #(
+    .NumQueues    (NumQueues),
     .NumLanes     (NumLanes),
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
@@ -127,6 +132,7 @@ module lpu_top
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
                              (q == QueueMxma) ? UNIT_MXMA :
+                             (q == QueueSxm)  ? UNIT_SXM  :
                              (q >= QueueVxm0) ? UNIT_VXM  : UNIT_MEM;
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
 
@@ -134,6 +140,7 @@ module lpu_top
       .Kind       (Kind),
       .AddrLimit  (AddrLimit),
       .NumStreams (NumStreams),
+      .NumLanes   (NumLanes),
       .QueueDepth (QueueDepth),
       .HasPrev    (q > QueueVxm0)
     ) u_queue (
@@ -219,6 +226,29 @@ module lpu_top
     .data_o      (drive_data[PosMxm])
   );
 
+  /////////
+  // SXM //
+  /////////
+
+  err_e sxm_err;
+
+  lpu_sxm #(
+    .NumLanes   (NumLanes),
+    .NumStreams (NumStreams)
+  ) u_sxm (
+    .clk_i,
+    .rst_ni,
+    .flush_i          (start),
+    .run_i            (run),
+    .dispatch_valid_i (dispatch_valid[QueueSxm]),
+    .dispatch_instr_i (dispatch_instr[QueueSxm]),
+    .present_i        (present[PosSxm]),
+    .drive_o          (drive[PosSxm]),
+    .data_o           (drive_data[PosSxm]),
+    .err_o            (sxm_err)
+  );
+
+
   ////////////////
   // MEM slices //
   ////////////////
@@ -283,8 +313,13 @@ module lpu_top
     .data_o     (drive_data[PosVxm])
   );
 
-  // STREAM_CONFLICT is raised in a run cycle for every ALU involved, on its queue; a queue's
-  // own error in the same cycle wins when its code is lower.
+  ///////////////////
+  // Slice errors  //
+  ///////////////////
+
+  // The slices' errors count as their queues': the SXM's on sxm, a VXM STREAM_CONFLICT (in a
+  // run cycle) on the queue of every ALU involved. When a queue's own check fails in the same
+  // cycle, the lower code wins (as for one instruction failing several checks).
   always_comb begin
     for (int unsigned q = 0; q < NumQueues; q++) begin
       core_err[q] = queue_err[q];
@@ -292,6 +327,10 @@ module lpu_top
           && (queue_err[q] == ERR_NONE || queue_err[q] > ERR_STREAM_CONFLICT)) begin
         core_err[q] = ERR_STREAM_CONFLICT;
       end
+    end
+    if (sxm_err != ERR_NONE && (queue_err[QueueSxm] == ERR_NONE || sxm_err < queue_err[QueueSxm]))
+    begin
+      core_err[QueueSxm] = sxm_err;
     end
   end
 
@@ -304,6 +343,13 @@ module lpu_top
   // (tb/rtl_trace.cc). The queue and MXM outputs it needs exist in simulation only, so
   // synthesis sees none of it.
   lpu_tracer #(
+    .NumQueues    (NumQueues),
+    .NumPos       (NumPos),
+    .QueueMem0    (QueueMem0),
+    .PosMem0      (PosMem0),
+    .QueueMxmw    (QueueMxmw),
+    .QueueMxma    (QueueMxma),
+    .QueueSxm     (QueueSxm),
     .NumLanes     (NumLanes),
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
@@ -343,7 +389,7 @@ module lpu_top
       else $fatal(1, "lpu_top: NumStreams must be in 4..32 (5-bit stream field, ACC groups)");
     assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
     assert (NumMemSlices >= 1 && VxmAlus >= 1 && VxmAlus <= 16 && NumQueues <= 64)
-      else $fatal(1, "lpu_top: need 1..62 MEM slices, 1..16 VXM ALUs, at most 64 queues");
+      else $fatal(1, "lpu_top: need 1..16 VXM ALUs and at most 64 queues (MEM, sxm, vxm)");
     assert (MemDepth >= 1 && MemDepth <= 8192)
       else $fatal(1, "lpu_top: MemDepth must be in 1..8192 (13-bit addr field)");
     assert (AccDepth >= 1 && AccDepth <= 8192)

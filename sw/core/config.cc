@@ -14,12 +14,14 @@ int CoreConfig::VxmAlu(int q) const {
 isa::Unit CoreConfig::QueueUnit(int q) const {
   if (q == kQueueMxmw) return isa::Unit::kMxmw;
   if (q == kQueueMxma) return isa::Unit::kMxma;
+  if (q == SxmQueue()) return isa::Unit::kSxm;
   if (q >= FirstVxmQueue()) return isa::Unit::kVxm;
   return isa::Unit::kMem;
 }
 
 int CoreConfig::QueuePosition(int q) const {
   if (q < kFirstMemQueue) return kMxmPosition;
+  if (q == SxmQueue()) return kSxmPosition;
   if (q >= FirstVxmQueue()) return VxmPosition();
   return MemPosition(q - kFirstMemQueue);
 }
@@ -27,19 +29,22 @@ int CoreConfig::QueuePosition(int q) const {
 std::string CoreConfig::QueueName(int q) const {
   if (q == kQueueMxmw) return "mxmw";
   if (q == kQueueMxma) return "mxma";
+  if (q == SxmQueue()) return "sxm";
   if (q >= FirstVxmQueue()) return fmt::format("vxm{}", q - FirstVxmQueue());
   return fmt::format("mem{}", q - kFirstMemQueue);
 }
 
 std::string CoreConfig::PositionName(int pos) const {
   if (pos == kMxmPosition) return "MXM";
+  if (pos == kSxmPosition) return "SXM";
   if (pos == VxmPosition()) return "VXM";
-  return fmt::format("mem{}", pos - 1);
+  return fmt::format("mem{}", pos - kFirstMemPosition);
 }
 
 int CoreConfig::QueueByName(std::string_view name) const {
   if (name == "mxmw") return kQueueMxmw;
   if (name == "mxma") return kQueueMxma;
+  if (name == "sxm") return SxmQueue();
   // "mem<i>" or "vxm<k>" with a decimal index below the count.
   auto indexed = [&](std::string_view prefix, int count) {
     if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return -1;
@@ -71,13 +76,16 @@ void CoreConfig::Validate() const {
   };
   check(lanes >= 4 && lanes % 4 == 0 && lanes <= 128, "lanes must be a multiple of 4 in 4..128");
   check(streams >= 4 && streams <= 32, "streams must be in 4..32");
-  check(mem_slices >= 1 && mem_slices <= 62, "mem_slices must be in 1..62");
+  check(mem_slices >= 1 && mem_slices <= 61,
+        "mem_slices must be in 1..61 (the host map has 64 queues: mxmw, mxma, MEM, sxm)");
   check(mem_depth >= 1 && mem_depth <= 8192, "mem_depth must be in 1..8192");
   check(mxm_dim >= 1 && mxm_dim <= lanes, "mxm_dim must be in 1..lanes");
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");
   check(queue_depth >= 1 && queue_depth <= 65536, "queue_depth must be in 1..65536");
   check(vxm_alus >= 1 && vxm_alus <= 16, "vxm_alus must be in 1..16");
-  check(num_queues() <= 64, "mem_slices + vxm_alus + 2 queues must be at most 64");
+  check(num_queues() <= 64,
+        "mem_slices + vxm_alus must be at most 61 (the host map has 64 queues: mxmw, mxma, MEM, "
+        "sxm, VXM)");
 }
 
 std::vector<std::string> ConfigNames() {

@@ -22,30 +22,39 @@ struct CoreConfig {
   int queue_depth = 512;
   int vxm_alus = 4;
 
-  // Queues: mxmw, mxma, one per MEM slice, then one per VXM ALU.
+  // The floorplan, west to east: MXM (position 0), SXM (1), MEM slice i (2 + i), VXM (east of
+  // the last MEM slice). Queues: mxmw, mxma, one per MEM slice, sxm, then one per VXM ALU.
+  // Every position and queue number goes through these accessors, so a change of floorplan is
+  // a change here (and in lpu_top's localparams).
   int num_queues() const { return FirstVxmQueue() + vxm_alus; }
-  // Positions: the MXM at 0, MEM slice i at 1 + i, the VXM east of the last MEM slice.
   int num_positions() const { return VxmPosition() + 1; }
 
   static constexpr int kQueueMxmw = 0;
   static constexpr int kQueueMxma = 1;
   static constexpr int kFirstMemQueue = 2;
   static constexpr int kMxmPosition = 0;
+  static constexpr int kSxmPosition = 1;
+  static constexpr int kFirstMemPosition = 2;
 
   static int MemQueue(int slice) { return kFirstMemQueue + slice; }
-  static int MemPosition(int slice) { return 1 + slice; }
-  // Queue of VXM ALU k (vxm0 is the first queue after the MEM queues).
-  int FirstVxmQueue() const { return kFirstMemQueue + mem_slices; }
+  static int MemPosition(int slice) { return kFirstMemPosition + slice; }
+  static int MxmPosition() { return kMxmPosition; }
+  static int SxmPosition() { return kSxmPosition; }
+  int SxmQueue() const { return kFirstMemQueue + mem_slices; }
+  // Cycles from a TRANSPOSE's issue to its first output vector (it then drives one per cycle).
+  int TransposeLatency() const { return lanes + 1; }
+  // Queue of VXM ALU k (vxm0 is the first queue after sxm).
+  int FirstVxmQueue() const { return SxmQueue() + 1; }
   int VxmQueue(int alu) const { return FirstVxmQueue() + alu; }
-  int VxmPosition() const { return 1 + mem_slices; }
+  int VxmPosition() const { return kFirstMemPosition + mem_slices; }
   // ALU index of queue q, or -1 when q is no VXM queue.
   int VxmAlu(int q) const;
 
-  // Kind of queue q (mxmw, mxma, mem or vxm).
+  // Kind of queue q (mxmw, mxma, mem, sxm or vxm).
   isa::Unit QueueUnit(int q) const;
   // Position of the slice that queue q drives.
   int QueuePosition(int q) const;
-  // "mxmw", "mxma", "mem3", "vxm1".
+  // "mxmw", "mxma", "mem3", "sxm", "vxm1".
   std::string QueueName(int q) const;
   // Inverse of QueueName; -1 when the name does not denote a queue of this core.
   int QueueByName(std::string_view name) const;

@@ -72,6 +72,13 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "srcb") return instr.srcb;
   if (name == "index") return instr.index;
   if (name == "value") return instr.value;
+  if (name == "group") return instr.group;
+  if (name == "a") return instr.a;
+  if (name == "adir") return static_cast<int64_t>(instr.adir);
+  if (name == "b") return instr.b;
+  if (name == "bdir") return static_cast<int64_t>(instr.bdir);
+  if (name == "m") return instr.m;
+  if (name == "mdir") return static_cast<int64_t>(instr.mdir);
   throw Error(fmt::format("unknown instruction field '{}'", name));
 }
 
@@ -104,6 +111,20 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.index = static_cast<uint32_t>(value);
   } else if (name == "value") {
     instr.value = static_cast<uint32_t>(value);
+  } else if (name == "group") {
+    instr.group = static_cast<uint32_t>(value);
+  } else if (name == "a") {
+    instr.a = static_cast<uint32_t>(value);
+  } else if (name == "adir") {
+    instr.adir = value != 0 ? Dir::kWest : Dir::kEast;
+  } else if (name == "b") {
+    instr.b = static_cast<uint32_t>(value);
+  } else if (name == "bdir") {
+    instr.bdir = value != 0 ? Dir::kWest : Dir::kEast;
+  } else if (name == "m") {
+    instr.m = static_cast<uint32_t>(value);
+  } else if (name == "mdir") {
+    instr.mdir = value != 0 ? Dir::kWest : Dir::kEast;
   } else {
     throw Error(fmt::format("unknown instruction field '{}'", name));
   }
@@ -156,6 +177,37 @@ int64_t Duration(const Instr& instr) {
     default:
       return 1;
   }
+}
+
+int SxmGroupCode(int streams) {
+  switch (streams) {
+    case 1:
+      return 0;
+    case 2:
+      return 1;
+    case 4:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+bool IsSxm(isa::Op op) {
+  const isa::OpInfo* info = FindOp(op);
+  return info != nullptr && info->unit == isa::Unit::kSxm;
+}
+
+std::vector<StreamOperand> SxmStreamOperands(const Instr& instr) {
+  std::vector<StreamOperand> out;
+  if (!IsSxm(instr.op)) return out;
+  const int group = SxmGroupSize(instr.group);
+  out.push_back({"a", instr.a, instr.adir, group});
+  if (HasField(instr.op, "b")) {
+    out.push_back({"b", instr.b, instr.bdir, instr.op == isa::Op::kSelect ? group : 1});
+  }
+  if (HasField(instr.op, "m")) out.push_back({"m", instr.m, instr.mdir, 1});
+  out.push_back({"stream", instr.stream, instr.dir, group});
+  return out;
 }
 
 bool IsControl(isa::Op op) {
