@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -376,6 +377,8 @@ class Twin {
   bool Done() const { return rtl_.Done(); }
   int64_t traces_compared() const { return compared_; }
   int64_t sxm_drives() const { return sxm_drives_; }
+  int64_t vxm_drives() const { return vxm_drives_; }
+  int64_t vxm_writes() const { return vxm_writes_; }
   // Run cycles that raised `err`.
   int64_t errors(isa::Err err) const {
     auto it = errors_.find(err);
@@ -399,6 +402,13 @@ class Twin {
           << what << ", run cycle " << rtl_rec_.traces[i].cycle;
       for (const DriveEvent& d : rtl_rec_.traces[i].drives) {
         sxm_drives_ += d.pos == CoreConfig::SxmPosition() ? 1 : 0;
+        vxm_drives_ += d.pos == rtl_.config().VxmPosition() ? 1 : 0;
+      }
+      for (const VxmWriteEvent& w : rtl_rec_.traces[i].vxm_writes) {
+        vxm_writes_ += std::any_of(w.values.begin(), w.values.end(),
+                                   [](uint32_t v) { return v != 0; })
+                           ? 1
+                           : 0;
       }
       ++errors_[rtl_rec_.traces[i].err];
     }
@@ -413,6 +423,8 @@ class Twin {
   Recorder model_rec_;
   int64_t compared_ = 0;
   int64_t sxm_drives_ = 0;
+  int64_t vxm_drives_ = 0;
+  int64_t vxm_writes_ = 0;  // VXM result register writes with a non-zero lane
   std::map<isa::Err, int64_t> errors_;
 };
 
@@ -644,13 +656,16 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   EXPECT_GT(twin.traces_compared(), 1000);
   // The SXM took part: results driven, and its own errors raised and compared too.
   std::cout << fmt::format(
-      "compared {} run cycles, {} SXM drives; errors: BAD_OPERAND {}, STREAM_CONFLICT {}, "
-      "UNIT_BUSY {}\n",
-      twin.traces_compared(), twin.sxm_drives(), twin.errors(isa::Err::kBadOperand),
+      "compared {} run cycles, {} SXM drives, {} VXM drives, {} non-zero VXM results; errors: "
+      "BAD_OPERAND {}, STREAM_CONFLICT {}, UNIT_BUSY {}\n",
+      twin.traces_compared(), twin.sxm_drives(), twin.vxm_drives(), twin.vxm_writes(),
+      twin.errors(isa::Err::kBadOperand),
       twin.errors(isa::Err::kStreamConflict), twin.errors(isa::Err::kUnitBusy));
   // (STREAM_CONFLICT needs a transpose's columns, NumLanes cycles on, to meet another result:
   // common with 8 lanes, rare with 16; tests/rtl_sxm_test.cc raises it on purpose.)
   EXPECT_GT(twin.sxm_drives(), 500);
+  EXPECT_GT(twin.vxm_drives(), 500);
+  EXPECT_GT(twin.vxm_writes(), 500);
   EXPECT_GT(twin.errors(isa::Err::kUnitBusy), 0);
   EXPECT_GT(twin.errors(isa::Err::kBadOperand), 0);
 }

@@ -89,17 +89,14 @@ class RtlVxmTest : public testing::TestWithParam<EngineConfig> {
   // The READs that make vector `word` present at the VXM on E(base)..E(base+3) in cycle
   // `sample` (the op sampling it issues at sample - 1): slice b reads at sample - 2 - hops.
   // Appends them to the slices' queues, which must not be ahead of that cycle (`next` holds
-  // each slice queue's next free cycle).
+  // every queue's next free cycle).
   void Feed(Program& p, std::vector<int64_t>& next, int64_t sample, int word, int base = 0) {
     for (int b = 0; b < 4; ++b) {
       const int hops = config_.VxmPosition() - CoreConfig::MemPosition(b);
       const int64_t t = sample - isa::kLatReadStreamOut - hops;
-      auto& q = p.queues[CoreConfig::MemQueue(b)];
-      ASSERT_GE(t, next[b]) << "feed too early";
-      if (t > next[b]) q.push_back(Instr::Nop(static_cast<uint32_t>(t - next[b])));
-      q.push_back(Instr::Addr(Op::kRead, static_cast<uint32_t>(word),
-                              static_cast<uint32_t>(base + b), Dir::kEast));
-      next[b] = t + 1;
+      At(p, next, CoreConfig::MemQueue(b), t,
+         Instr::Addr(Op::kRead, static_cast<uint32_t>(word), static_cast<uint32_t>(base + b),
+                     Dir::kEast));
     }
   }
 
@@ -352,10 +349,10 @@ TEST_P(RtlVxmTest, ConfigImmediateAndRequant) {
   const int q = config_.VxmQueue(0);
   Program p = Empty();
   std::vector<int64_t> next(config_.num_queues(), 0);
+  // CONFIG at t writes at the end of t+1: an op issued at t+1 (sampling in t+2) sees it.
   At(p, next, q, 0, Instr::Config(isa::kVxmCfgImmlo, 0x5678));
-  At(p, next, q, 1, Instr::Config(isa::kVxmCfgImmhi, 0x1234));
-  // Issued at 1 too early to see IMMHI (written at the end of 2), at 2 it sees it.
-  At(p, next, q, 2, Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, kVxmImm));
+  At(p, next, q, 1, Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, kVxmImm));
+  At(p, next, q, 2, Instr::Config(isa::kVxmCfgImmhi, 0x1234));
   At(p, next, q, 3, Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, kVxmImm));
   At(p, next, q, 4, Instr::Config(isa::kVxmCfgQshift, 16));
   At(p, next, q, 5, Instr::Config(isa::kVxmCfgImmlo, 3000));
@@ -369,7 +366,7 @@ TEST_P(RtlVxmTest, ConfigImmediateAndRequant) {
   At(p, next, q, t + 2, Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, kVxmImm));
   const RunResult r = Run(p);
   ASSERT_TRUE(r.ok()) << r.Describe(config_);
-  EXPECT_EQ(rec_.VxmWrite(3, 0), std::vector<uint32_t>(config_.lanes, 0x5678u));
+  EXPECT_EQ(rec_.VxmWrite(2, 0), std::vector<uint32_t>(config_.lanes, 0x5678u));
   EXPECT_EQ(rec_.VxmWrite(4, 0), std::vector<uint32_t>(config_.lanes, 0x12345678u));
   std::vector<uint32_t> want(config_.lanes);
   for (int l = 0; l < config_.lanes; ++l) {

@@ -201,7 +201,7 @@ class LineParser {
     }
   }
 
-  // A VXM operand: E<s>/W<s> (a stream group), PREV, SELF, IMM, - (dst: none) or #<raw field>.
+  // A VXM operand: E<s>/W<s> (a stream group), PREV, SELF, IMM, - (dst: none) or $<raw field>.
   void ParseVxmOperand(const isa::OpInfo& info, const Token& tok, std::string_view field, int q,
                        Instr& instr) const {
     std::string text;
@@ -219,7 +219,7 @@ class LineParser {
       value = kVxmSelf;
     } else if (text == "IMM" && !is_dst) {
       value = kVxmImm;
-    } else if (text.size() > 1 && text[0] == '#') {
+    } else if (text.size() > 1 && text[0] == '$') {
       const int64_t raw = Integer(Token{tok.text.substr(1), tok.col + 1});
       CheckRange(info, tok, field, raw);
       value = static_cast<uint32_t>(raw);
@@ -339,7 +339,7 @@ std::string FormatVxmOperand(uint32_t value, bool is_dst) {
   if (!is_dst && value == kVxmPrev) return "PREV";
   if (!is_dst && value == kVxmSelf) return "SELF";
   if (!is_dst && value == kVxmImm) return "IMM";
-  return fmt::format("#{}", value);
+  return fmt::format("${}", value);
 }
 
 }  // namespace

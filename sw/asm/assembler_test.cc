@@ -189,7 +189,7 @@ TEST(AssemblerTest, VxmOpsRoundTrip) {
   EXPECT_NE(text.find("VADD.f32 "), std::string::npos) << text;
   EXPECT_NE(text.find("CONFIG 1, 48879"), std::string::npos) << text;
   EXPECT_EQ(Assemble(text, "rt.asm", c).queues, p.queues);
-  // Raw operand fields print as #n and parse back.
+  // Raw operand fields print as $n and parse back.
   Program raw;
   raw.queues.resize(c.num_queues());
   raw.queues[c.VxmQueue(0)] = {Instr::Vxm(isa::Op::kVmov, isa::VxmType::kI8, 5, 9)};
@@ -214,14 +214,14 @@ TEST(AssemblerTest, VxmErrorsAreLocated) {
   EXPECT_EQ(error(".queue vxm0\n  VADD.i32 -, PREV, IMM\n"),
             "v.asm:2:15: error: PREV (the previous ALU's result) does not exist on vxm0");
   EXPECT_EQ(error(".queue vxm1\n  VADD.i32 -, E13, IMM\n"),
-            "v.asm:2:17: error: stream 13 with a group of 4 exceeds the 16 streams per direction");
+            "v.asm:2:16: error: stream 13 with a group of 4 exceeds the 16 streams per direction");
   EXPECT_EQ(error(".queue vxm1\n  VMOV.i32 IMM, E0\n"),
             "v.asm:2:12: error: expected a destination such as E3, W0 or - (none), found 'IMM'");
   EXPECT_EQ(error(".queue mem0\n  VMOV.i32 -, E0\n"),
             "v.asm:2:3: error: VMOV cannot be issued from queue mem0");
   EXPECT_EQ(error(".queue vxm9\n"),
             "v.asm:1:8: error: no queue 'vxm9' in config 'default' (queues: mxmw, mxma, "
-            "mem0..mem7, vxm0..vxm3)");
+            "mem0..mem7, sxm, vxm0..vxm3)");
 }
 
 }  // namespace

@@ -65,16 +65,7 @@ struct Instr {
                  .n = n,
                  .group = group,
                  .a = a,
-                 .adir = adir  // A VXM op: type, destination and sources as VXM operand encodings (VxmStream, kVxmPrev, ...).
-  // For VCVT, `stype` is the source type; other ops leave it at 0.
-  static Instr Vxm(isa::Op op, isa::VxmType type, uint32_t dst, uint32_t a, uint32_t b = 0,
-                   isa::VxmType stype = isa::VxmType::kI8) {
-    return Instr{.op = op,
-                 .vtype = static_cast<uint32_t>(type),
-                 .stype = static_cast<uint32_t>(stype),
-                 .dst = dst,
-                 .srca = a,
-                 .srcb = b};
+                 .adir = adir};
   }
   // TRANSPOSE of source a onto stream/dir.
   static Instr Transpose(uint32_t a, Dir adir, uint32_t stream, Dir dir, uint32_t group = 0) {
@@ -111,6 +102,20 @@ struct Instr {
                  .m = m,
                  .mdir = mdir};
   }
+  // A VXM op: type, destination and sources as VXM operand encodings (VxmStream, kVxmPrev, ...).
+  // For VCVT, `stype` is the source type; other ops leave it at 0.
+  static Instr Vxm(isa::Op op, isa::VxmType type, uint32_t dst, uint32_t a, uint32_t b = 0,
+                   isa::VxmType stype = isa::VxmType::kI8) {
+    return Instr{.op = op,
+                 .vtype = static_cast<uint32_t>(type),
+                 .stype = static_cast<uint32_t>(stype),
+                 .dst = dst,
+                 .srca = a,
+                 .srcb = b};
+  }
+  static Instr Config(uint32_t index, uint32_t value) {
+    return Instr{.op = isa::Op::kConfig, .index = index, .value = value};
+  }
 };
 
 // Streams per group for an SXM group code: 1, 2, 4 (and 8 for the reserved code 3, which the
@@ -131,11 +136,6 @@ struct StreamOperand {
 // DISTRIBUTE, m is one stream. Empty for other ops.
 std::vector<StreamOperand> SxmStreamOperands(const Instr& instr);
 bool IsSxm(isa::Op op);
-  }
-  static Instr Config(uint32_t index, uint32_t value) {
-    return Instr{.op = isa::Op::kConfig, .index = index, .value = value};
-  }
-};
 
 // VXM operand encodings (docs/isa.md, "VXM operands and types").
 inline constexpr uint32_t kVxmStreamFlag = 1u << isa::kVxmStreamBit;
@@ -159,7 +159,8 @@ const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view 
 bool HasField(isa::Op op, std::string_view name);
 
 // Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d",
-// "vtype", "stype", "dst", "srca", "srcb", "index", "value").
+// "group", "a", "adir", "b", "bdir", "m", "mdir", "vtype", "stype", "dst", "srca", "srcb",
+// "index", "value").
 int64_t FieldValue(const Instr& instr, std::string_view name);
 void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
 

@@ -450,7 +450,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
   }
 
   std::fill(vxm_conflict_.begin(), vxm_conflict_.end(), false);
-  if (VxmBusy()) StepVxm(start, trace);
+  if (start || VxmBusy()) StepVxm(start, trace);
 
   // Queues.
   isa::Err err = isa::Err::kNone;

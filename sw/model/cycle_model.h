@@ -124,6 +124,8 @@ class CycleModel final : public HostBus {
     uint8_t drv_dir = 0;
     uint8_t drv_base = 0;
     uint8_t drv_group = 0;
+  };
+
   // The SXM (lpu_sxm): the result register, driven in the cycle after an op acts, and the
   // corner turner (lpu_sxm_transpose), whose capture rows and output block are kept by index
   // rather than shifted. Blocks are [group stream k][row][lane].
@@ -164,11 +166,10 @@ class CycleModel final : public HostBus {
   // The VXM slice; sets vxm_conflict_ for ALUs whose drives overlap in this cycle.
   void StepVxm(bool flush, CycleTrace* trace);
   bool VxmBusy() const;
-  isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
-  isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   // Returns the error the SXM raises in this cycle (kNone outside run cycles).
   isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   isa::Err CheckSxm(uint32_t word) const;
 
   // Stream fabric, stored by diagonal (see the class comment).
