@@ -5,9 +5,12 @@
 // and the ALU's QSHIFT, and registers the result into R[k]. Integer ops work on the low 8, 16 or
 // 32 bits of their operands, sign-extended (`narrow`), and wrap; the result is sign-extended to
 // 32 bits. f32 follows docs/architecture.md ("Numerics"): round to nearest even, DAZ/FTZ,
-// canonical NaN. One signed 33 x 33 multiplier per lane serves the integer multiply (low 32
-// bits of the product), the f32 significand product (24 x 24) and the requantisation product
-// (int32 x unsigned 16-bit). sw/vxm/vxm_ops.cc (Apply) is the reference, bit for bit.
+// canonical NaN. One signed 33 x 25 multiplier per lane serves the f32 significand product
+// (24 x 24), the requantisation product (int32 x unsigned 16-bit) and the integer multiply: the
+// low 32 bits of a * b are a * b[23:0] plus (a[7:0] * b[31:24]) << 24, the second term from an
+// 8 x 8 multiplier of which only the low byte is kept. One right shifter serves the three
+// integer shifts (a left shift is a right shift of the bit-reversed value).
+// sw/vxm/vxm_ops.cc (Apply) is the reference, bit for bit.
 
 module lpu_vxm_alu
   import lpu_isa_pkg::*;
@@ -37,32 +40,32 @@ module lpu_vxm_alu
     endcase
   endfunction
 
-  // Saturates a signed value to type ty (i8, i16; i32 and f32 pass), sign-extended.
-  function automatic logic [31:0] sat_narrow(vxm_type_e ty, logic signed [63:0] v);
-    logic signed [63:0] hi, lo;
+  // Saturates a signed value to type ty (i8, i16; i32 and f32 pass unchanged), sign-extended:
+  // v fits the type exactly when all bits from the type's sign bit up are equal.
+  function automatic logic [31:0] sat_narrow(vxm_type_e ty, logic signed [48:0] v);
+    logic        fits;
+    logic [31:0] limit;
     unique case (ty)
       VT_I8: begin
-        hi = 64'sd127;
-        lo = -64'sd128;
+        fits  = (v[48:7] == '0) || (v[48:7] == '1);
+        limit = v[48] ? 32'hffff_ff80 : 32'h0000_007f;
       end
       VT_I16: begin
-        hi = 64'sd32767;
-        lo = -64'sd32768;
+        fits  = (v[48:15] == '0) || (v[48:15] == '1);
+        limit = v[48] ? 32'hffff_8000 : 32'h0000_7fff;
       end
       default: begin
-        hi = 64'sd2147483647;
-        lo = -64'sd2147483648;
+        fits  = (v[48:31] == '0) || (v[48:31] == '1);
+        limit = v[48] ? 32'h8000_0000 : 32'h7fff_ffff;
       end
     endcase
-    if (v > hi) return 32'(hi);
-    if (v < lo) return 32'(lo);
-    return 32'(v);
+    return fits ? v[31:0] : limit;
   endfunction
 
   logic [31:0]        na, nb, mask;
   logic signed [31:0] sa, sb;
   logic [4:0]         amt;
-  logic               is_fp;
+  logic               is_fp, int_lt, int_eq;
 
   assign na    = narrow(ty_i, a_i);
   assign nb    = narrow(ty_i, b_i);
@@ -72,6 +75,24 @@ module lpu_vxm_alu
   assign mask  = (ty_i == VT_I8) ? 32'h0000_00ff : (ty_i == VT_I16) ? 32'h0000_ffff : '1;
   // Shift amounts are taken modulo the type width.
   assign amt   = b_i[4:0] & ((ty_i == VT_I8) ? 5'd7 : (ty_i == VT_I16) ? 5'd15 : 5'd31);
+  assign int_lt = sa < sb;
+  assign int_eq = sa == sb;
+
+  // The integer shifts. VSRA shifts the sign-extended value, VSRL the type-width pattern; VSHL
+  // reverses the bits, shifts right with zeros and reverses back.
+  function automatic logic [31:0] reverse(logic [31:0] v);
+    for (int i = 0; i < 32; i++) begin
+      reverse[i] = v[31 - i];
+    end
+  endfunction
+
+  logic [31:0] shift_in, shift_out;
+  logic        shift_fill;
+  always_comb begin
+    shift_in   = (op_i == OP_VSHL) ? reverse(na) : (op_i == OP_VSRL) ? (na & mask) : na;
+    shift_fill = (op_i == OP_VSRA) && na[31];
+    shift_out  = 32'($signed({shift_fill, shift_in}) >>> amt);
+  end
 
   ////////////////////
   // f32 primitives //
@@ -94,12 +115,13 @@ module lpu_vxm_alu
     return v[31] ? ~v : {1'b1, v[30:0]};
   endfunction
 
-  logic fp_eq, fp_lt, fp_le, fa_first;
+  logic fp_eq, fp_lt, fp_le, key_lt, key_eq;
 
-  assign fp_eq    = !fa_nan && !fb_nan && ((fa == fb) || (fa_zero && fb_zero));
-  assign fp_lt    = !fa_nan && !fb_nan && !(fa_zero && fb_zero) && (order_key(fa) < order_key(fb));
-  assign fp_le    = fp_lt || fp_eq;
-  assign fa_first = order_key(fa) <= order_key(fb);
+  assign key_lt = order_key(fa) < order_key(fb);
+  assign key_eq = (fa == fb);  // order_key is a bijection
+  assign fp_eq  = !fa_nan && !fb_nan && (key_eq || (fa_zero && fb_zero));
+  assign fp_lt  = !fa_nan && !fb_nan && !(fa_zero && fb_zero) && key_lt;
+  assign fp_le  = fp_lt || fp_eq;
 
   // Rounds keep (24 bits, leading one at bit 23) with the round-up decision and packs it with
   // biased exponent e: overflow gives infinity, a result below 2^-126 zero of its sign.
@@ -130,27 +152,32 @@ module lpu_vxm_alu
   // The shared multiplier  //
   ////////////////////////////
 
-  logic signed [32:0] mul_a, mul_b;
-  logic signed [65:0] prod;
+  logic signed [32:0] mul_a;
+  logic signed [24:0] mul_b;
+  logic signed [57:0] prod;
+  logic [7:0]         prod_hi;  // low byte of a[7:0] * b[31:24]
+  logic [31:0]        imul;
 
   always_comb begin
     if (op_i == OP_VREQ) begin
       mul_a = {a_i[31], a_i};
-      mul_b = {17'd0, b_i[15:0]};
+      mul_b = {9'd0, b_i[15:0]};
     end else if (is_fp) begin
       mul_a = {9'd0, 1'b1, fa[22:0]};
-      mul_b = {9'd0, 1'b1, fb[22:0]};
+      mul_b = {1'b0, 1'b1, fb[22:0]};
     end else begin
-      mul_a = {na[31], na};
-      mul_b = {nb[31], nb};
+      mul_a = {1'b0, na};
+      mul_b = {1'b0, nb[23:0]};
     end
   end
 
-  assign prod = mul_a * mul_b;
+  assign prod    = mul_a * mul_b;
+  assign prod_hi = 8'(na[7:0] * nb[31:24]);
+  assign imul    = prod[31:0] + {prod_hi, 24'd0};
 
-  // The top two product bits never matter: no use needs more than 64 bits.
+  // No use needs the top product bits: at most 48 (f32, requantisation) or the low 32.
   logic unused_prod;
-  assign unused_prod = ^prod[65:64];
+  assign unused_prod = ^prod[57:48];
 
   // f32 product: the significand product has its leading one at bit 47 or 46.
   logic [31:0]        fmul;
@@ -179,10 +206,21 @@ module lpu_vxm_alu
     end
   end
 
-  // Requantisation: (x * m + 2^(s-1)) >>> s, saturated to the type.
-  logic signed [63:0] rq_sum, rq_shifted;
-  assign rq_sum     = 64'(prod) + ((qshift_i == 6'd0) ? 64'sd0 : (64'sd1 <<< (qshift_i - 6'd1)));
-  assign rq_shifted = rq_sum >>> qshift_i;
+  // Requantisation: (x * m + 2^(s-1)) >>> s, saturated to the type. |x * m| < 2^47, so the sum
+  // fits 49 bits, and for s >= 48 the result is 0 (the sum lies in [0, 2^s)).
+  logic signed [48:0] rq_sum, rq_shifted;
+  always_comb begin
+    rq_sum = $signed({prod[47], prod[47:0]});
+    if (qshift_i != 6'd0 && qshift_i < 6'd48) begin
+      rq_sum = $signed({prod[47], prod[47:0]}) + (49'sd1 <<< (qshift_i - 6'd1));
+    end
+    // (An if, not ?:, so that the shift stays signed: an unsigned '0 would make it logical.)
+    if (qshift_i >= 6'd48) begin
+      rq_shifted = '0;
+    end else begin
+      rq_shifted = rq_sum >>> qshift_i;
+    end
+  end
 
   /////////////////
   // Conversions //
@@ -210,20 +248,20 @@ module lpu_vxm_alu
   always_comb begin
     logic signed [9:0] e;
     logic [23:0]       m;
-    logic [55:0]       shifted;
+    logic [47:0]       shifted;
     logic [31:0]       q;
     logic [4:0]        sh;
     fc = (cvt_src[30:23] == 8'd0) ? {cvt_src[31], 31'd0} : cvt_src;
     e  = $signed({2'b00, fc[30:23]}) - 10'sd127;
     m  = {1'b1, fc[22:0]};
     sh = 5'(10'sd23 - e);
-    shifted = {m, 32'd0} >> sh;
+    shifted = {m, 24'd0} >> sh;
     q = '0;
     if (e >= 10'sd23) begin
       q = 32'({m, 7'd0} >> (5'd30 - 5'(e)));
     end else if (e >= -10'sd1) begin
-      q = 32'(shifted[55:32]);
-      if ((shifted[31:0] > 32'h8000_0000) || ((shifted[31:0] == 32'h8000_0000) && q[0])) begin
+      q = 32'(shifted[47:24]);
+      if ((shifted[23:0] > 24'h80_0000) || ((shifted[23:0] == 24'h80_0000) && q[0])) begin
         q = q + 32'd1;
       end
     end
@@ -254,19 +292,19 @@ module lpu_vxm_alu
           result_o = narrow(ty_i, (op_i == OP_VSUB) ? na - nb : na + nb);
         end
       end
-      OP_VMUL: result_o = is_fp ? fmul : narrow(ty_i, prod[31:0]);
+      OP_VMUL: result_o = is_fp ? fmul : narrow(ty_i, imul);
       OP_VMIN: begin
         if (is_fp) begin
-          result_o = (fa_nan || fb_nan) ? CanonicalNan : (fa_first ? fa : fb);
+          result_o = (fa_nan || fb_nan) ? CanonicalNan : ((key_lt || key_eq) ? fa : fb);
         end else begin
-          result_o = (sa <= sb) ? na : nb;
+          result_o = (int_lt || int_eq) ? na : nb;
         end
       end
       OP_VMAX: begin
         if (is_fp) begin
-          result_o = (fa_nan || fb_nan) ? CanonicalNan : (order_key(fa) >= order_key(fb) ? fa : fb);
+          result_o = (fa_nan || fb_nan) ? CanonicalNan : (!key_lt ? fa : fb);
         end else begin
-          result_o = (sa >= sb) ? na : nb;
+          result_o = !int_lt ? na : nb;
         end
       end
       OP_VABS: begin
@@ -283,15 +321,14 @@ module lpu_vxm_alu
           result_o = narrow(ty_i, 32'd0 - na);
         end
       end
-      OP_VSHL: result_o = narrow(ty_i, na << amt);
-      OP_VSRA: result_o = narrow(ty_i, 32'(sa >>> amt));
-      OP_VSRL: result_o = narrow(ty_i, (na & mask) >> amt);
+      OP_VSHL: result_o = narrow(ty_i, reverse(shift_out));
+      OP_VSRA, OP_VSRL: result_o = narrow(ty_i, shift_out);
       OP_VAND: result_o = narrow(ty_i, a_i & b_i);
       OP_VOR:  result_o = narrow(ty_i, a_i | b_i);
       OP_VXOR: result_o = narrow(ty_i, a_i ^ b_i);
-      OP_VEQ:  result_o = {32{is_fp ? fp_eq : (sa == sb)}};
-      OP_VLT:  result_o = {32{is_fp ? fp_lt : (sa < sb)}};
-      OP_VLE:  result_o = {32{is_fp ? fp_le : (sa <= sb)}};
+      OP_VEQ:  result_o = {32{is_fp ? fp_eq : int_eq}};
+      OP_VLT:  result_o = {32{is_fp ? fp_lt : int_lt}};
+      OP_VLE:  result_o = {32{is_fp ? fp_le : (int_lt || int_eq)}};
       OP_VSEL: result_o = ((self_i & mask) != '0) ? na : nb;
       OP_VMOV: result_o = na;
       OP_VCVT: begin
@@ -300,7 +337,7 @@ module lpu_vxm_alu
         end else if (ty_i == VT_F32) begin
           result_o = i2f;
         end else begin
-          result_o = sat_narrow(ty_i, 64'($signed(cvt_src)));
+          result_o = sat_narrow(ty_i, 49'($signed(cvt_src)));
         end
       end
       OP_VREQ: result_o = sat_narrow(ty_i, rq_shifted);

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstdlib>
+#include <iostream>
 #include <random>
 #include <tuple>
 
@@ -61,6 +63,29 @@ class Recorder final : public TraceSink {
 };
 
 uint32_t Bits(float f) { return std::bit_cast<uint32_t>(f); }
+
+// The legal (op, type, stype) combinations of every VXM op.
+struct Combo {
+  Op op;
+  VxmType type;
+  VxmType stype;
+};
+
+std::vector<Combo> AllCombos() {
+  std::vector<Combo> combos;
+  for (const isa::VxmOpInfo& info : isa::kVxmOps) {
+    for (int t = 0; t < 4; ++t) {
+      for (int st = 0; st < 4; ++st) {
+        const auto type = static_cast<VxmType>(t);
+        const auto stype = static_cast<VxmType>(st);
+        if (info.op != Op::kVcvt && st != 0) continue;
+        if (vxm::TypeLegal(info.op, type, stype)) combos.push_back({info.op, type, stype});
+      }
+    }
+  }
+  return combos;
+}
+
 
 class RtlVxmTest : public testing::TestWithParam<EngineConfig> {
  protected:
@@ -139,39 +164,31 @@ class RtlVxmTest : public testing::TestWithParam<EngineConfig> {
     return v;
   }
 
+  // R[k] = B (VMOV.i32), then OP -, E<top group>, SELF for every combination, against Apply.
+  void CheckEveryOp(const std::vector<Combo>& combos, uint32_t seed);
+
   CoreConfig config_;
   std::unique_ptr<HostBus> bus_;
   Recorder rec_;
 };
-
-// The legal (op, type, stype) combinations of every VXM op.
-struct Combo {
-  Op op;
-  VxmType type;
-  VxmType stype;
-};
-
-std::vector<Combo> AllCombos() {
-  std::vector<Combo> combos;
-  for (const isa::VxmOpInfo& info : isa::kVxmOps) {
-    for (int t = 0; t < 4; ++t) {
-      for (int st = 0; st < 4; ++st) {
-        const auto type = static_cast<VxmType>(t);
-        const auto stype = static_cast<VxmType>(st);
-        if (info.op != Op::kVcvt && st != 0) continue;
-        if (vxm::TypeLegal(info.op, type, stype)) combos.push_back({info.op, type, stype});
-      }
-    }
-  }
-  return combos;
-}
 
 // Every op with every legal type: R[k] = B (VMOV.i32 from E0..E3), then OP -, E<base>, SELF
 // with A on the streams; R[k] must be vxm::Apply(op, A, B, mask = B), lane by lane.
 TEST_P(RtlVxmTest, EveryOpAndTypeMatchesVxmOps) {
   const std::vector<Combo> combos = AllCombos();
   ASSERT_GE(combos.size(), 70u);
-  std::mt19937 rng(42);
+  // Three rounds of fresh random vectors; LPU_SEED=<n> replays another first seed.
+  const char* env_seed = std::getenv("LPU_SEED");
+  const uint32_t seed = env_seed ? static_cast<uint32_t>(std::strtoul(env_seed, nullptr, 0)) : 42;
+  std::cout << "LPU_SEED=" << seed << "\n";
+  for (uint32_t round = 0; round < 3; ++round) {
+    SCOPED_TRACE(fmt::format("seed {}", seed + round));
+    CheckEveryOp(combos, seed + round);
+  }
+}
+
+void RtlVxmTest::CheckEveryOp(const std::vector<Combo>& combos, uint32_t seed) {
+  std::mt19937 rng(seed);
   const int alu = config_.vxm_alus - 1;
   const int q = config_.VxmQueue(alu);
   const int qshift = 9;
