@@ -259,11 +259,12 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     const VxmWriteEvent* d = dut_vxm.count(k) ? dut_vxm[k] : nullptr;
     const VxmWriteEvent* r = ref_vxm.count(k) ? ref_vxm[k] : nullptr;
     if ((!d && !r) || (d && r && *d == *r)) continue;
-    const std::string what = d && r ? LaneDiff(d->values, r->values, 8)
-                                    : fmt::format("written by the {} only", d ? "DUT" : "reference");
-    return fmt::format("VXM ALU {} result register R[{}]: {}\n  {}", k, k, what,
-                       Responsible(config, history, ref, config.VxmQueue(k),
-                                   c - isa::kLatVaddResultWrite));
+    const std::string what = d && r
+                                 ? LaneDiff(d->values, r->values, 8)
+                                 : fmt::format("written by the {} only", d ? "DUT" : "reference");
+    return fmt::format(
+        "VXM ALU {} result register R[{}]: {}\n  {}", k, k, what,
+        Responsible(config, history, ref, config.VxmQueue(k), c - isa::kLatVaddResultWrite));
   }
   return "";
 }

@@ -405,10 +405,9 @@ class Twin {
         vxm_drives_ += d.pos == rtl_.config().VxmPosition() ? 1 : 0;
       }
       for (const VxmWriteEvent& w : rtl_rec_.traces[i].vxm_writes) {
-        vxm_writes_ += std::any_of(w.values.begin(), w.values.end(),
-                                   [](uint32_t v) { return v != 0; })
-                           ? 1
-                           : 0;
+        vxm_writes_ +=
+            std::any_of(w.values.begin(), w.values.end(), [](uint32_t v) { return v != 0; }) ? 1
+                                                                                             : 0;
       }
       ++errors_[rtl_rec_.traces[i].err];
     }
@@ -512,7 +511,8 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
                 word = Encode(Instr::Config(index, value & 0xffff));
                 break;
               }
-              const isa::VxmOpInfo& info = isa::kVxmOps[static_cast<size_t>(uniform(0, static_cast<int>(isa::kVxmOps.size()) - 1))];
+              const isa::VxmOpInfo& info = isa::kVxmOps[static_cast<size_t>(
+                  uniform(0, static_cast<int>(isa::kVxmOps.size()) - 1))];
               uint32_t type = uniform(0, 3);
               uint32_t stype = uniform(0, 3);
               for (int tries = 0; tries < 20 && !chance(p_err); ++tries) {
@@ -526,18 +526,20 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
               auto source = [&] {
                 const int pick_src = uniform(0, 9);
                 if (chance(p_err)) return static_cast<uint32_t>(uniform(3, 63));
-                if (pick_src < 5) return VxmStream(chance(0.9) ? Dir::kEast : Dir::kWest,
-                                                   static_cast<uint32_t>(uniform(0, 4)));
+                if (pick_src < 5)
+                  return VxmStream(chance(0.9) ? Dir::kEast : Dir::kWest,
+                                   static_cast<uint32_t>(uniform(0, 4)));
                 return static_cast<uint32_t>(uniform(q == c.FirstVxmQueue() ? 1 : 0, 2));
               };
               const uint32_t dst =
-                  chance(0.4) ? kVxmNone
-                              : VxmStream(chance(0.8) ? Dir::kWest : Dir::kEast,
-                                          static_cast<uint32_t>(uniform(0, chance(p_err) ? 31 : 3)));
-              Instr vi = Instr::Vxm(info.op, static_cast<isa::VxmType>(type), dst, source(),
-                                    info.b == isa::VxmKind::kNone ? 0 : source(),
-                                    info.op == isa::Op::kVcvt ? static_cast<isa::VxmType>(stype)
-                                                              : isa::VxmType::kI8);
+                  chance(0.4)
+                      ? kVxmNone
+                      : VxmStream(chance(0.8) ? Dir::kWest : Dir::kEast,
+                                  static_cast<uint32_t>(uniform(0, chance(p_err) ? 31 : 3)));
+              Instr vi = Instr::Vxm(
+                  info.op, static_cast<isa::VxmType>(type), dst, source(),
+                  info.b == isa::VxmKind::kNone ? 0 : source(),
+                  info.op == isa::Op::kVcvt ? static_cast<isa::VxmType>(stype) : isa::VxmType::kI8);
               word = Encode(vi);
               break;
             }
@@ -659,8 +661,8 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
       "compared {} run cycles, {} SXM drives, {} VXM drives, {} non-zero VXM results; errors: "
       "BAD_OPERAND {}, STREAM_CONFLICT {}, UNIT_BUSY {}\n",
       twin.traces_compared(), twin.sxm_drives(), twin.vxm_drives(), twin.vxm_writes(),
-      twin.errors(isa::Err::kBadOperand),
-      twin.errors(isa::Err::kStreamConflict), twin.errors(isa::Err::kUnitBusy));
+      twin.errors(isa::Err::kBadOperand), twin.errors(isa::Err::kStreamConflict),
+      twin.errors(isa::Err::kUnitBusy));
   // (STREAM_CONFLICT needs a transpose's columns, NumLanes cycles on, to meet another result:
   // common with 8 lanes, rare with 16; tests/rtl_sxm_test.cc raises it on purpose.)
   EXPECT_GT(twin.sxm_drives(), 500);

@@ -86,7 +86,6 @@ std::vector<Combo> AllCombos() {
   return combos;
 }
 
-
 class RtlVxmTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {
@@ -207,8 +206,7 @@ void RtlVxmTest::CheckEveryOp(const std::vector<Combo>& combos, uint32_t seed) {
     const Combo& c = combos[i];
     const int64_t t = t0 + 2 * static_cast<int64_t>(i);
     Feed(p, next, t + 1, static_cast<int>(2 * i), static_cast<int>(base));
-    At(p, next, q, t,
-       Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, VxmStream(Dir::kEast, base)));
+    At(p, next, q, t, Instr::Vxm(Op::kVmov, VxmType::kI32, kVxmNone, VxmStream(Dir::kEast, base)));
     Feed(p, next, t + 2, static_cast<int>(2 * i + 1), static_cast<int>(base));
     const isa::VxmOpInfo* info = vxm::FindVxmOp(c.op);
     const uint32_t b = info->b == isa::VxmKind::kNone ? 0 : kVxmSelf;
@@ -247,13 +245,15 @@ TEST_P(RtlVxmTest, ResultTimingOnTheStreams) {
   StoreVector(0, a);
   for (int offset : {-1, 0, 1}) {
     SCOPED_TRACE(fmt::format("offset {}", offset));
-    for (int b = 0; b < 4; ++b) WriteMemWord(*bus_, b, 5, std::vector<uint8_t>(config_.lanes, 0xaa));
+    for (int b = 0; b < 4; ++b)
+      WriteMemWord(*bus_, b, 5, std::vector<uint8_t>(config_.lanes, 0xaa));
     Program p = Empty();
     std::vector<int64_t> next(config_.num_queues(), 0);
     const int64_t t = 10;
     const int q = config_.VxmQueue(0);
     Feed(p, next, t + 1, 0);
-    At(p, next, q, t, Instr::Vxm(Op::kVmov, VxmType::kI32, VxmStream(Dir::kWest, 4), VxmStream(Dir::kEast, 0)));
+    At(p, next, q, t,
+       Instr::Vxm(Op::kVmov, VxmType::kI32, VxmStream(Dir::kWest, 4), VxmStream(Dir::kEast, 0)));
     for (int b = 0; b < 4; ++b) {
       const int hops = config_.VxmPosition() - CoreConfig::MemPosition(b);
       const int64_t tw = t + isa::kLatVaddStreamOut + hops - isa::kLatWriteStreamIn + offset;
@@ -271,9 +271,11 @@ TEST_P(RtlVxmTest, ResultTimingOnTheStreams) {
           rec_.DriveAt(t + isa::kLatVaddStreamOut, config_.VxmPosition(), Dir::kWest, 4 + b);
       ASSERT_NE(d, nullptr);
       EXPECT_EQ(d->lanes, plane);
-      EXPECT_EQ(rec_.DriveAt(t + isa::kLatVaddStreamOut + 1, config_.VxmPosition(), Dir::kWest, 4 + b),
-                nullptr);
-      EXPECT_EQ(ReadMemWord(*bus_, b, 5), offset == 0 ? plane : std::vector<uint8_t>(config_.lanes, 0));
+      EXPECT_EQ(
+          rec_.DriveAt(t + isa::kLatVaddStreamOut + 1, config_.VxmPosition(), Dir::kWest, 4 + b),
+          nullptr);
+      EXPECT_EQ(ReadMemWord(*bus_, b, 5),
+                offset == 0 ? plane : std::vector<uint8_t>(config_.lanes, 0));
     }
   }
 }
@@ -387,7 +389,8 @@ TEST_P(RtlVxmTest, ConfigImmediateAndRequant) {
   EXPECT_EQ(rec_.VxmWrite(4, 0), std::vector<uint32_t>(config_.lanes, 0x12345678u));
   std::vector<uint32_t> want(config_.lanes);
   for (int l = 0; l < config_.lanes; ++l) {
-    want[l] = static_cast<uint32_t>(vxm::Requant(VxmType::kI8, static_cast<int32_t>(x[l]), m[l], 16));
+    want[l] =
+        static_cast<uint32_t>(vxm::Requant(VxmType::kI8, static_cast<int32_t>(x[l]), m[l], 16));
   }
   EXPECT_EQ(rec_.VxmWrite(t + 2, 0), want);
   EXPECT_EQ(rec_.VxmWrite(t + 3, 0), std::vector<uint32_t>(config_.lanes, 0x12340bb8u));
@@ -492,10 +495,11 @@ TEST_P(RtlVxmTest, IllegalOperandsAreRejected) {
   }
 }
 
-// CONFIG on a queue whose slice has no configuration registers is BAD_OPERAND; MEM and MXM
-// queues cannot issue VXM ops, VXM queues no MEM ops.
+// CONFIG on a queue whose slice has no configuration registers is BAD_OPERAND; MXM, MEM and
+// SXM queues cannot issue VXM ops, VXM queues no MEM ops.
 TEST_P(RtlVxmTest, ConfigAndVxmOpsOnOtherQueues) {
-  for (int q : {CoreConfig::kQueueMxmw, CoreConfig::kQueueMxma, CoreConfig::MemQueue(1)}) {
+  for (int q : {CoreConfig::kQueueMxmw, CoreConfig::kQueueMxma, CoreConfig::MemQueue(1),
+                config_.SxmQueue()}) {
     SCOPED_TRACE(config_.QueueName(q));
     Program p = Empty();
     p.queues[q] = {Instr::Nop(2), Instr::Config(0, 1)};

@@ -184,8 +184,8 @@ class LineParser {
     const size_t want = has_type ? (HasField(info.op, "stype") ? 2 : 1) : 0;
     if (suffixes.size() != want) {
       Fail(op_tok.col, want == 0 ? fmt::format("{} takes no type suffix", info.name)
-                                 : fmt::format("{} needs {} type suffix(es) such as .{}",
-                                               info.name, want, isa::kVxmTypeNames[3]));
+                                 : fmt::format("{} needs {} type suffix(es) such as .{}", info.name,
+                                               want, isa::kVxmTypeNames[3]));
     }
     auto type_of = [&](const Token& tok) -> uint32_t {
       for (size_t t = 0; t < isa::kVxmTypeNames.size(); ++t) {
@@ -227,13 +227,15 @@ class LineParser {
       Token num{tok.text.substr(1), tok.col + 1};
       const int64_t stream = Integer(num);
       const isa::VxmOpInfo* vinfo = vxm::FindVxmOp(info.op);
-      const isa::VxmKind kind =
-          field == "srca" ? vinfo->a : field == "srcb" ? vinfo->b : vinfo->dst;
+      const isa::VxmKind kind = field == "srca"   ? vinfo->a
+                                : field == "srcb" ? vinfo->b
+                                                  : vinfo->dst;
       const int group = vxm::KindGroup(kind, static_cast<isa::VxmType>(instr.vtype),
                                        static_cast<isa::VxmType>(instr.stype));
       if (stream < 0 || stream + group > config_.streams) {
-        Fail(num.col, fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
-                                  stream, group, config_.streams));
+        Fail(num.col,
+             fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
+                         stream, group, config_.streams));
       }
       value = VxmStream(text[0] == 'W' ? Dir::kWest : Dir::kEast, static_cast<uint32_t>(stream));
     } else {

@@ -51,8 +51,7 @@ int CoreConfig::QueueByName(std::string_view name) const {
     int index = 0;
     auto digits = name.substr(prefix.size());
     auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    return ec == std::errc() && ptr == digits.data() + digits.size() && index < count ? index
-                                                                                      : -1;
+    return ec == std::errc() && ptr == digits.data() + digits.size() && index < count ? index : -1;
   };
   if (int slice = indexed("mem", mem_slices); slice >= 0) return MemQueue(slice);
   if (int alu = indexed("vxm", vxm_alus); alu >= 0) return VxmQueue(alu);

@@ -139,7 +139,7 @@ bool IsSxm(isa::Op op);
 
 // VXM operand encodings (docs/isa.md, "VXM operands and types").
 inline constexpr uint32_t kVxmStreamFlag = 1u << isa::kVxmStreamBit;
-inline constexpr uint32_t kVxmNone = 0;                // dst: keep the result in R[k] only
+inline constexpr uint32_t kVxmNone = 0;                 // dst: keep the result in R[k] only
 inline constexpr uint32_t kVxmPrev = isa::kVxmSrcPrev;  // source: R[k-1]
 inline constexpr uint32_t kVxmSelf = isa::kVxmSrcSelf;  // source: R[k]
 inline constexpr uint32_t kVxmImm = isa::kVxmSrcImm;    // source: IMM of ALU k

@@ -73,8 +73,7 @@ constexpr BitField kVxmDst = FieldOf(isa::Format::kVxm2, "dst");
 constexpr BitField kVxmA = FieldOf(isa::Format::kVxm2, "srca");
 constexpr BitField kVxmB = FieldOf(isa::Format::kVxm2, "srcb");
 static_assert(kCfgIndex.mask != 0 && kCfgValue.mask != 0 && kVxmType.mask != 0 &&
-                  kVxmStype.mask != 0 && kVxmDst.mask != 0 && kVxmA.mask != 0 &&
-                  kVxmB.mask != 0,
+                  kVxmStype.mask != 0 && kVxmDst.mask != 0 && kVxmA.mask != 0 && kVxmB.mask != 0,
               "a VXM or CONFIG field the model needs is missing from isa_gen.h");
 static_assert(FieldOf(isa::Format::kVxm1, "srca").lsb == kVxmA.lsb &&
                   FieldOf(isa::Format::kVxmcvt, "srca").lsb == kVxmA.lsb &&
@@ -514,9 +513,8 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     }
   }
 
-  in_flight_ =
-      issued || reading || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid || sxm_.Active() ||
-      VxmBusy();
+  in_flight_ = issued || reading || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid ||
+               sxm_.Active() || VxmBusy();
   ++time_;
   if (trace != nullptr) {
     if (err_queue >= 0) {
@@ -983,8 +981,7 @@ void CycleModel::StepVxm(bool flush, CycleTrace* trace) {
       } else if (VxmIsStream(v)) {
         const int group = vxm::KindGroup(kind, type, stype);
         for (int b = 0; b < group; ++b) {
-          src.plane[b] =
-              Present(pos, VxmStreamDir(v), static_cast<int>(VxmStreamIndex(v)) + b);
+          src.plane[b] = Present(pos, VxmStreamDir(v), static_cast<int>(VxmStreamIndex(v)) + b);
         }
       } else if (v == kVxmPrev) {
         src.reg = vxm_[k - 1].r.data();
