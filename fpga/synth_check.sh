@@ -61,13 +61,17 @@ done < "${root}/rtl/lpu_core.f"
 #  - `-booth` maps the MXM multipliers to Booth-encoded arrays (about 20% fewer cells);
 #  - ABC runs a light script (structural hashing, one dc2 rewrite, mapping): the default
 #    script's &fraig/scorr sweeps take tens of minutes on the multiplier array, for a cell
-#    count that differs by a few percent.
+#    count that differs by a few percent;
+#  - `-noshare` skips SAT-based resource sharing: every VXM lane's ALU has a dozen shifters and
+#    a multiplier behind its result multiplexer, and SHARE solves one SAT problem per pair of
+#    them (over 10,000 problems of ~70,000 variables in the small config: hours), to find that
+#    lanes working in parallel cannot share anything.
 # memory_map (which turns every RAM bit into a flip-flop) only runs with --map-memories.
 memory_map_cmd=""
 if (( map_memories )); then
   memory_map_cmd="memory_map"
 fi
-synth_cmds="synth -booth -top lpu_top -run begin:fine
+synth_cmds="synth -booth -noshare -top lpu_top -run begin:fine
 opt -fast -full
 ${memory_map_cmd}
 opt -full

@@ -9,6 +9,9 @@ lpu_icu_queue.sv
 lpu_stream_fabric.sv
 lpu_mem_slice.sv
 lpu_mxm.sv
+lpu_fp32_add.sv
+lpu_vxm_alu.sv
+lpu_vxm.sv
 lpu_sxm_transpose.sv
 lpu_sxm.sv
 lpu_ctrl.sv

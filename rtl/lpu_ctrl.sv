@@ -27,7 +27,7 @@
 module lpu_ctrl
   import lpu_isa_pkg::*;
 #(
-  parameter int unsigned NumQueues    = 11,  // set by lpu_top: mxmw, mxma, MEM, sxm
+  parameter int unsigned NumQueues    = 15,  // set by lpu_top: mxmw, mxma, MEM, sxm, vxm
   parameter int unsigned NumLanes     = 16,
   parameter int unsigned NumStreams   = 16,
   parameter int unsigned NumMemSlices = 8,
@@ -35,6 +35,7 @@ module lpu_ctrl
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned QueueDepth   = 512,
+  parameter int unsigned VxmAlus      = 4,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1),
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
@@ -214,10 +215,11 @@ module lpu_ctrl
   // Register read //
   ///////////////////
 
-  logic [31:0] config0, config1, config2;
+  logic [31:0] config0, config1, config2, config3;
   assign config0 = {8'(MxmDim), 8'(NumMemSlices), 8'(NumStreams), 8'(NumLanes)};
   assign config1 = {16'(QueueDepth), 16'(MemDepth)};
   assign config2 = {16'd0, 16'(AccDepth)};
+  assign config3 = {24'd0, 8'(VxmAlus)};
 
   always_comb begin
     reg_rdata_d = '0;
@@ -232,6 +234,7 @@ module lpu_ctrl
       HOST_REG_CONFIG2:   reg_rdata_d = config2;
       HOST_REG_ECC_CORRECTED: reg_rdata_d = ecc_corrected_q;
       HOST_REG_ECC_INJECT: reg_rdata_d = {12'd0, inject_lanes_q, 3'd0, inject_mask_q};
+      HOST_REG_CONFIG3:   reg_rdata_d = config3;
       default: begin
         for (int unsigned q = 0; q < NumQueues; q++) begin
           if (qlen_hit && int'(qlen_idx) == q) begin

@@ -25,8 +25,9 @@
 //
 // An issued instruction goes into the dispatch register and reaches the slice one cycle
 // later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
-// AddrLimit after striding, stream group inside NumStreams, NOP/REPEAT operands non-zero; for
-// SXM ops every stream operand with its group, the group code and the shift amount) and,
+// AddrLimit after striding, stream groups inside NumStreams, NOP/REPEAT operands non-zero; for
+// SXM ops every stream operand with its group, the group code and the shift amount; VXM types
+// and operands legal, CONFIG registers present) and,
 // on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
 // left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
 //
@@ -56,6 +57,7 @@ module lpu_icu_queue
   parameter int unsigned NumStreams = 16,
   parameter int unsigned NumLanes   = 16,   // SHIFT/ROTATE amounts must be below it
   parameter int unsigned QueueDepth = 512,  // a power of two, at least NumLanes/4 and 2
+  parameter bit          HasPrev    = 1'b1,  // a VXM ALU with a previous ALU (PREV is legal)
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
 ) (
@@ -240,7 +242,59 @@ module lpu_icu_queue
     instr_gather_t     gather;
     instr_sxm_shift_t  sxm_shift;
     instr_sxm_select_t sxm;
+    instr_config_t     cfg;
+    instr_vxm2_t       vxm;
+    instr_vxmcvt_t     vcvt;
   } instr_view_t;
+
+  // VXM ops: every stream group the op reads or drives lies inside NumStreams (STREAM_RANGE);
+  // the type is legal for the op, no source or destination uses a reserved encoding and PREV
+  // is not used on ALU 0 (BAD_OPERAND). The lower code wins.
+  function automatic err_e check_vxm(instr_view_t v);
+    logic [5:0]  op;
+    int unsigned group_a, group_b, group_dst;
+    logic        range, bad;
+    op        = v.raw[31:26];
+    group_a   = vxm_a_group(op, v.vxm.vtype, v.vcvt.stype);
+    group_b   = vxm_b_group(op, v.vxm.vtype);
+    group_dst = vxm_dst_group(op, v.vxm.vtype);
+    range     = 1'b0;
+    bad       = !vxm_type_ok(op, v.vxm.vtype, v.vcvt.stype);
+    if (group_a != 0) begin
+      if (v.vxm.srca[VxmStreamBit]) begin
+        range |= int'(v.vxm.srca[4:0]) + group_a > NumStreams;
+      end else begin
+        bad |= (v.vxm.srca > VXM_SRC_IMM) || (v.vxm.srca == VXM_SRC_PREV && !HasPrev);
+      end
+    end
+    if (group_b != 0) begin
+      if (v.vxm.srcb[VxmStreamBit]) begin
+        range |= int'(v.vxm.srcb[4:0]) + group_b > NumStreams;
+      end else begin
+        bad |= (v.vxm.srcb > VXM_SRC_IMM) || (v.vxm.srcb == VXM_SRC_PREV && !HasPrev);
+      end
+    end
+    if (group_dst != 0) begin
+      if (v.vxm.dst[VxmStreamBit]) begin
+        range |= int'(v.vxm.dst[4:0]) + group_dst > NumStreams;
+      end else begin
+        bad |= (v.vxm.dst != '0);
+      end
+    end
+    return range ? ERR_STREAM_RANGE : bad ? ERR_BAD_OPERAND : ERR_NONE;
+  endfunction
+
+  // CONFIG writes one of the registers of this queue's slice (none: BAD_OPERAND); a VXM ALU's
+  // QSHIFT takes 0..VxmQshiftMax.
+  function automatic err_e check_config(instr_view_t v);
+    if (int'(v.cfg.index) >= unit_config_regs(Kind)) begin
+      return ERR_BAD_OPERAND;
+    end else if (Kind == UNIT_VXM && v.cfg.index == VXM_CFG_QSHIFT
+                 && int'(v.cfg.value) > VxmQshiftMax) begin
+      return ERR_BAD_OPERAND;
+    end
+    return ERR_NONE;
+  endfunction
 
   // The STREAM_RANGE and BAD_OPERAND checks of an SXM op (every SXM format places group, a, b,
   // m and the destination alike): the destination and a span the group, b spans it for SELECT
@@ -280,9 +334,13 @@ module lpu_icu_queue
     end else if ((group != 0 && int'(v.strm.stream) + group > NumStreams)
                  || (op_has_istream(op) && int'(v.gather.istream) >= NumStreams)) begin
       return ERR_STREAM_RANGE;
+    end else if (op == OP_CONFIG) begin
+      return check_config(v);
     end else if (Kind == UNIT_SXM && op != OP_IFETCH) begin
       // SXM ops only (IFETCH, an ICU op, passes through here too).
       return check_sxm(v);
+    end else if (Kind == UNIT_VXM) begin
+      return check_vxm(v);
     end
     return ERR_NONE;
   endfunction

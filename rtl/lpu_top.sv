@@ -1,9 +1,10 @@
-// tinylpu core: control, instruction queues, stream fabric, MXM, SXM and MEM slices.
+// tinylpu core: control, instruction queues, stream fabric, MXM, SXM, MEM and VXM slices.
 //
 // The slices sit in a row, west to east: MXM (position PosMxm = 0), SXM (PosSxm = 1), MEM
-// slice i (PosMem0 + i), joined by the stream fabric. Queues are numbered mxmw (0), mxma (1),
-// mem0 .. mem{NumMemSlices-1} (QueueMem0 ..), then sxm (QueueSxm); each feeds its slice
-// through its dispatch register. The localparams below are the only place that numbers them.
+// slice i (PosMem0 + i), VXM (PosVxm, east of the last MEM slice), joined by the stream fabric.
+// Queues are numbered mxmw (0), mxma (1), mem0 .. mem{NumMemSlices-1} (QueueMem0 ..), sxm
+// (QueueSxm), then vxm0 .. vxm{VxmAlus-1} (QueueVxm0 ..); each feeds its slice through its
+// dispatch register. The localparams below are the only place that numbers them.
 // The host loads the queues and MEM words through a word-addressed 32-bit port, then writes
 // CTRL.start; lpu_ctrl runs the core until every queue has finished plus four drain cycles (or
 // the first error) and raises done.
@@ -19,7 +20,8 @@ module lpu_top
   parameter int unsigned MemDepth     = 1024,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
-  parameter int unsigned QueueDepth   = 512
+  parameter int unsigned QueueDepth   = 512,
+  parameter int unsigned VxmAlus      = 4
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -37,11 +39,13 @@ module lpu_top
   localparam int unsigned QueueMxma    = 1;
   localparam int unsigned QueueMem0    = 2;
   localparam int unsigned QueueSxm     = QueueMem0 + NumMemSlices;
-  localparam int unsigned NumQueues    = QueueSxm + 1;
+  localparam int unsigned QueueVxm0    = QueueSxm + 1;
+  localparam int unsigned NumQueues    = QueueVxm0 + VxmAlus;
   localparam int unsigned PosMxm       = 0;
   localparam int unsigned PosSxm       = 1;
   localparam int unsigned PosMem0      = 2;
-  localparam int unsigned NumPos       = PosMem0 + NumMemSlices;
+  localparam int unsigned PosVxm       = PosMem0 + NumMemSlices;
+  localparam int unsigned NumPos       = PosVxm + 1;
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1;
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1);
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
@@ -72,6 +76,7 @@ module lpu_top
   logic                    sync_release, sync_deadlock;
   err_e                    queue_err [NumQueues];  // the queues' issue checks
   err_e                    core_err  [NumQueues];  // with the errors the units raise
+  logic [VxmAlus-1:0]      vxm_conflict;           // VXM ALUs driving one stream together
   err_e                    slice_err [NumMemSlices];
   logic [CodeWidth-1:0]    inject_mask;
   logic [3:0]              inject_lanes;
@@ -85,7 +90,8 @@ module lpu_top
     .MemDepth     (MemDepth),
     .MxmDim       (MxmDim),
     .AccDepth     (AccDepth),
-    .QueueDepth   (QueueDepth)
+    .QueueDepth   (QueueDepth),
+    .VxmAlus      (VxmAlus)
   ) u_ctrl (
     .clk_i,
     .rst_ni,
@@ -148,7 +154,8 @@ module lpu_top
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
                              (q == QueueMxma) ? UNIT_MXMA :
-                             (q == QueueSxm)  ? UNIT_SXM  : UNIT_MEM;
+                             (q == QueueSxm)  ? UNIT_SXM  :
+                             (q >= QueueVxm0) ? UNIT_VXM  : UNIT_MEM;
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
     // IFETCH samples the streams at the position of the queue's slice.
     localparam int unsigned Pos = (q == QueueMxmw || q == QueueMxma) ? PosMxm :
@@ -162,7 +169,8 @@ module lpu_top
       .AddrLimit  (AddrLimit),
       .NumStreams (NumStreams),
       .NumLanes   (NumLanes),
-      .QueueDepth (QueueDepth)
+      .QueueDepth (QueueDepth),
+      .HasPrev    (q > QueueVxm0)
     ) u_queue (
       .clk_i,
       .rst_ni,
@@ -273,7 +281,8 @@ module lpu_top
     .err_o            (sxm_err)
   );
 
-  // The SXM's and the MEM slices' errors (the latter in run cycles) count as their queues':
+  // The SXM's, the MEM slices' and the VXM's errors (the latter two in run cycles) count as
+  // their queues' (a VXM STREAM_CONFLICT on the queue of every ALU involved):
   // when the queue's own check fails in the same cycle, the lower code wins (as for one
   // instruction failing several checks).
   always_comb begin
@@ -283,6 +292,10 @@ module lpu_top
           && slice_err[q - QueueMem0] != ERR_NONE
           && (queue_err[q] == ERR_NONE || slice_err[q - QueueMem0] < queue_err[q])) begin
         core_err[q] = slice_err[q - QueueMem0];
+      end
+      if (q >= QueueVxm0 && run && vxm_conflict[q - QueueVxm0]
+          && (queue_err[q] == ERR_NONE || queue_err[q] > ERR_STREAM_CONFLICT)) begin
+        core_err[q] = ERR_STREAM_CONFLICT;
       end
     end
     if (sxm_err != ERR_NONE && (queue_err[QueueSxm] == ERR_NONE || sxm_err < queue_err[QueueSxm]))
@@ -341,6 +354,48 @@ module lpu_top
     );
   end
 
+  /////////
+  // VXM //
+  /////////
+
+  logic        vxm_valid [VxmAlus];
+  logic [31:0] vxm_instr [VxmAlus];
+`ifndef SYNTHESIS
+  logic                      vxm_we    [VxmAlus];
+  logic [NumLanes-1:0][31:0] vxm_wdata [VxmAlus];
+`endif
+
+  for (genvar k = 0; k < VxmAlus; k++) begin : gen_vxm_dispatch
+    assign vxm_valid[k] = dispatch_valid[QueueVxm0 + k];
+    assign vxm_instr[k] = dispatch_instr[QueueVxm0 + k];
+  end
+
+  lpu_vxm #(
+    .NumLanes   (NumLanes),
+    .NumStreams (NumStreams),
+    .VxmAlus    (VxmAlus)
+  ) u_vxm (
+    .clk_i,
+    .rst_ni,
+    .flush_i    (start),
+    .valid_i    (vxm_valid),
+    .instr_i    (vxm_instr),
+    .conflict_o (vxm_conflict),
+`ifndef SYNTHESIS
+    .rwrite_o   (vxm_we),
+    .rdata_o    (vxm_wdata),
+`endif
+    .present_i  (present[PosVxm]),
+    .drive_o    (drive[PosVxm]),
+    .data_o     (drive_data[PosVxm])
+  );
+
+  ///////////////////
+  // Slice errors  //
+  ///////////////////
+
+  end
+
   ////////////
   // Tracer //
   ////////////
@@ -358,7 +413,8 @@ module lpu_top
     .MxmDim       (MxmDim),
     .AccDepth     (AccDepth),
     .MemDepth     (MemDepth),
-    .QueueDepth   (QueueDepth)
+    .QueueDepth   (QueueDepth),
+    .VxmAlus      (VxmAlus)
   ) u_tracer (
     .clk_i,
     .rst_ni,
@@ -381,7 +437,9 @@ module lpu_top
     .corrected_i      (corrected),
     .acc_we_i         (acc_we),
     .acc_waddr_i      (acc_waddr),
-    .acc_wdata_i      (acc_wdata)
+    .acc_wdata_i      (acc_wdata),
+    .vxm_we_i         (vxm_we),
+    .vxm_wdata_i      (vxm_wdata)
   );
 `endif
 
@@ -396,8 +454,8 @@ module lpu_top
     assert (NumStreams >= 4 && NumStreams <= 32)
       else $fatal(1, "lpu_top: NumStreams must be in 4..32 (5-bit stream field, ACC groups)");
     assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
-    assert (NumMemSlices >= 1 && NumQueues <= 64)
-      else $fatal(1, "lpu_top: NumMemSlices must be in 1..61 (64 queues in the host map)");
+    assert (NumMemSlices >= 1 && VxmAlus >= 1 && VxmAlus <= 16 && NumQueues <= 64)
+      else $fatal(1, "lpu_top: need 1..16 VXM ALUs and at most 64 queues (MEM, sxm, vxm)");
     assert (MemDepth >= 4 && MemDepth <= 8192 && (MemDepth & (MemDepth - 1)) == 0)
       else $fatal(1, "lpu_top: MemDepth must be a power of two in 4..8192 (13-bit addr field)");
     assert (AccDepth >= 1 && AccDepth <= 8192)

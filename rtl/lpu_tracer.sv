@@ -18,6 +18,8 @@
 //   lpu_trace_ecc        the lane bytes SECDED corrected in the cycle (when any);
 //   lpu_trace_acc_write  the MXM accumulator write at the end of the cycle (MxmDim int32
 //                        values, after forwarding);
+//   lpu_trace_vxm_write  each VXM ALU's result register write at the end of the cycle, by ALU
+//                        (NumLanes 32-bit values);
 //   lpu_trace_error      the error raised in the cycle, by the lowest-numbered failing queue;
 //   lpu_trace_cycle      the end of the cycle, with its number (the CYCLES count, from 0).
 //
@@ -38,6 +40,7 @@ module lpu_tracer
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned MemDepth     = 1024,
   parameter int unsigned QueueDepth   = 512,
+  parameter int unsigned VxmAlus      = 4,
   localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1,
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
@@ -74,7 +77,11 @@ module lpu_tracer
   // MXM accumulator write port
   input  logic                         acc_we_i,
   input  logic [AccAddrWidth-1:0]      acc_waddr_i,
-  input  logic [MxmDim-1:0][31:0]      acc_wdata_i
+  input  logic [MxmDim-1:0][31:0]      acc_wdata_i,
+
+  // VXM result register writes
+  input  logic                         vxm_we_i    [VxmAlus],
+  input  logic [NumLanes-1:0][31:0]    vxm_wdata_i [VxmAlus]
 );
 
 
@@ -96,6 +103,7 @@ module lpu_tracer
   import "DPI-C" function void lpu_trace_scatter(input int slice, input int addrs[],
                                                  input byte unsigned lanes[]);
   import "DPI-C" function void lpu_trace_ecc(input int corrected);
+  import "DPI-C" function void lpu_trace_vxm_write(input int alu, input int values[]);
   import "DPI-C" function void lpu_trace_error(input int code, input int queue_idx);
   import "DPI-C" function void lpu_trace_cycle(input longint cycle);
 
@@ -142,6 +150,14 @@ module lpu_tracer
       lanes[l] = data[l];
     end
     lpu_trace_scatter(slice, addrs, lanes);
+  endfunction
+
+  function automatic void report_vxm_write(int alu, logic [NumLanes-1:0][31:0] data);
+    int values [NumLanes];
+    for (int unsigned l = 0; l < NumLanes; l++) begin
+      values[l] = data[l];
+    end
+    lpu_trace_vxm_write(alu, values);
   endfunction
 
   ///////////
@@ -208,6 +224,11 @@ module lpu_tracer
       end
       if (corrected != 0) begin
         lpu_trace_ecc(corrected);
+      end
+      for (int k = 0; k < int'(VxmAlus); k++) begin
+        if (vxm_we_i[k]) begin
+          report_vxm_write(k, vxm_wdata_i[k]);
+        end
       end
       for (int q = 0; q < int'(NumQueues); q++) begin
         if (err_i[q] != ERR_NONE) begin

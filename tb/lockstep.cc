@@ -9,6 +9,7 @@
 
 #include "sw/asm/assembler.h"
 #include "sw/core/error.h"
+#include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu {
 namespace {
@@ -59,10 +60,31 @@ const IssueEvent* FindIssue(const std::deque<std::pair<int64_t, IssueEvent>>& hi
   return nullptr;
 }
 
-std::string PositionName(const CoreConfig& config, int pos) {
-  if (pos == CoreConfig::MxmPosition()) return "MXM";
-  if (pos == CoreConfig::SxmPosition()) return "SXM";
-  return config.QueueName(CoreConfig::MemQueue(pos - CoreConfig::MemPosition(0)));
+std::string PositionName(const CoreConfig& config, int pos) { return config.PositionName(pos); }
+
+// "responsible: queue vxm2 issued ...": the lowest VXM ALU whose op, issued stream_out cycles
+// before `cycle`, drives `stream` in direction `dir` (as the VXM gives a contested stream to the
+// lowest ALU).
+std::string VxmResponsible(const CoreConfig& config,
+                           const std::deque<std::pair<int64_t, IssueEvent>>& history,
+                           const CycleTrace& ref, Dir dir, int stream, int64_t cycle) {
+  const int64_t issued = cycle - isa::kLatVaddStreamOut;
+  for (const auto& [hc, e] : history) {
+    if (hc != issued || config.VxmAlu(e.queue) < 0) continue;
+    auto instr = Decode(e.word);
+    if (!instr || !VxmIsStream(instr->dst) || VxmStreamDir(instr->dst) != static_cast<int>(dir)) {
+      continue;
+    }
+    const int base = static_cast<int>(VxmStreamIndex(instr->dst));
+    const isa::VxmOpInfo* info = vxm::FindVxmOp(instr->op);
+    const int group = vxm::KindGroup(info->dst, static_cast<isa::VxmType>(instr->vtype),
+                                     static_cast<isa::VxmType>(instr->stype));
+    if (stream >= base && stream < base + group) {
+      return Responsible(config, history, ref, e.queue, issued);
+    }
+  }
+  return fmt::format("responsible: no VXM op issued in cycle {} drives this stream (reference)",
+                     issued);
 }
 
 // The SXM instruction behind a drive of stream `stream` in direction `dir` in cycle c: an op
@@ -172,6 +194,8 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     std::string responsible;
     if (pos == CoreConfig::SxmPosition()) {
       responsible = SxmResponsible(config, history, ref, Dir(dir), stream, c);
+    } else if (pos == config.VxmPosition()) {
+      responsible = VxmResponsible(config, history, ref, Dir(dir), stream, c);
     } else if (pos == CoreConfig::MxmPosition()) {
       responsible =
           Responsible(config, history, ref, CoreConfig::kQueueMxma, c - isa::kLatAccStreamOut);
@@ -266,6 +290,22 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     return fmt::format(
         "MXM accumulator write: {}\n  {}", what,
         Responsible(config, history, ref, CoreConfig::kQueueMxma, c - isa::kLatAbcAccWrite));
+  }
+  // VXM result register writes, keyed by ALU.
+  std::map<int, const VxmWriteEvent*> dut_vxm;
+  std::map<int, const VxmWriteEvent*> ref_vxm;
+  for (const auto& e : dut.vxm_writes) dut_vxm[e.alu] = &e;
+  for (const auto& e : ref.vxm_writes) ref_vxm[e.alu] = &e;
+  for (int k = 0; k < config.vxm_alus; ++k) {
+    const VxmWriteEvent* d = dut_vxm.count(k) ? dut_vxm[k] : nullptr;
+    const VxmWriteEvent* r = ref_vxm.count(k) ? ref_vxm[k] : nullptr;
+    if ((!d && !r) || (d && r && *d == *r)) continue;
+    const std::string what = d && r
+                                 ? LaneDiff(d->values, r->values, 8)
+                                 : fmt::format("written by the {} only", d ? "DUT" : "reference");
+    return fmt::format(
+        "VXM ALU {} result register R[{}]: {}\n  {}", k, k, what,
+        Responsible(config, history, ref, config.VxmQueue(k), c - isa::kLatVaddResultWrite));
   }
   return "";
 }

@@ -54,6 +54,8 @@ void RtlTraceCollector::EndCycle(int64_t cycle) {
             [](const ScatterEvent& a, const ScatterEvent& b) { return a.slice < b.slice; });
   std::sort(current_.appends.begin(), current_.appends.end(),
             [](const AppendEvent& a, const AppendEvent& b) { return a.queue < b.queue; });
+  std::sort(current_.vxm_writes.begin(), current_.vxm_writes.end(),
+            [](const VxmWriteEvent& a, const VxmWriteEvent& b) { return a.alu < b.alu; });
   finished_.push_back(std::move(current_));
   current_ = CycleTrace{};
 }
@@ -124,6 +126,12 @@ void lpu_trace_scatter(int slice, const svOpenArrayHandle addrs, const svOpenArr
 
 void lpu_trace_ecc(int corrected) {
   if (RtlTraceCollector* c = RtlTraceCollector::Active()) c->current().ecc_corrected = corrected;
+}
+
+void lpu_trace_vxm_write(int alu, const svOpenArrayHandle values) {
+  if (RtlTraceCollector* c = RtlTraceCollector::Active()) {
+    c->current().vxm_writes.push_back({.alu = alu, .values = tinylpu::Elements<uint32_t>(values)});
+  }
 }
 
 void lpu_trace_error(int code, int queue_idx) {

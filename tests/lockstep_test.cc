@@ -124,7 +124,7 @@ TEST(LockstepSyncTest, RtlAndModelAgreeOnSyncNotify) {
 // design, to prove that the checker catches and locates the fault.
 class FaultyBus final : public HostBus, public TraceSink {
  public:
-  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive, kSxmDriveLane };
+  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive, kSxmDriveLane, kVxmLane };
   // kSxmDriveLane corrupts lane 2 of the SXM's drive in its (skip+1)-th driving cycle.
   FaultyBus(HostBus& inner, Fault fault, int skip = 0)
       : inner_(inner), fault_(fault), skip_(skip) {}
@@ -158,6 +158,10 @@ class FaultyBus final : public HostBus, public TraceSink {
         }
       } else if (fault_ == Fault::kDropDrive && !t.drives.empty() && t.cycle > 20) {
         t.drives.erase(t.drives.begin());
+        injected_ = true;
+      } else if (fault_ == Fault::kVxmLane && !t.vxm_writes.empty() &&
+                 t.vxm_writes.back().alu == 1) {
+        t.vxm_writes.back().values[2] ^= 0x100;  // one ALU op computes one lane wrong
         injected_ = true;
       } else if (fault_ == Fault::kSxmDriveLane) {
         for (DriveEvent& d : t.drives) {
@@ -231,6 +235,39 @@ TEST(LockstepFaultTest, MissingStreamDriveIsNamed) {
   const std::string msg = FaultReport(FaultyBus::Fault::kDropDrive, &cycle);
   EXPECT_NE(msg.find("driven by the reference only"), std::string::npos) << msg;
   EXPECT_NE(msg.find("responsible: queue"), std::string::npos) << msg;
+}
+
+// A broken VXM ALU op (one lane of ALU 1's result wrong on the DUT) is named with its ALU, lane,
+// cycle and instruction; the reference here is the RTL.
+TEST(LockstepFaultTest, BrokenVxmOpIsLocatedByAluLaneAndInstruction) {
+  const CoreConfig config = NamedConfig("small");
+  auto model = MakeCycleModel(config);
+  auto rtl = MakeRtlSim(config);
+  FaultyBus faulty(*model, FaultyBus::Fault::kVxmLane);
+  Lockstep lockstep(faulty, *rtl);
+  const Program program = Assemble(R"(
+.queue vxm0
+    CONFIG 0, 100
+    VMOV.i32 -, IMM
+.queue vxm1
+    CONFIG 0, 5
+    NOP 2
+    VADD.i32 W0, PREV, IMM
+)",
+                                   "vxm.asm", config);
+  lockstep.LoadProgram(program);
+  const LockstepResult result = lockstep.Run(1000);
+  ASSERT_TRUE(result.divergence.has_value());
+  EXPECT_EQ(faulty.fault_cycle(), 4);
+  EXPECT_EQ(result.divergence->cycle, 4);
+  const std::string& msg = result.divergence->message;
+  EXPECT_NE(msg.find("divergence in cycle 4"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("VXM ALU 1 result register R[1]: lane 2: DUT 0x00000169, reference "
+                     "0x00000069"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("queue vxm1 issued `VADD.i32 W0, PREV, IMM` in cycle 3"), std::string::npos)
+      << msg;
 }
 
 // A wrong byte in a transposed column (K kept one token per word, turned by the SXM on its way

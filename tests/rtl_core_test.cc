@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
 #include "tb/lockstep.h"
+#include "sw/vxm/vxm_ops.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -378,6 +380,8 @@ class Twin {
   // How often each kind of event and error occurred in the compared traces.
   const std::map<std::string, int64_t>& counts() const { return counts_; }
   int64_t sxm_drives() const { return sxm_drives_; }
+  int64_t vxm_drives() const { return vxm_drives_; }
+  int64_t vxm_writes() const { return vxm_writes_; }
   // Run cycles that raised `err`.
   int64_t errors(isa::Err err) const {
     auto it = errors_.find(err);
@@ -407,6 +411,12 @@ class Twin {
           << DescribeDifference(rtl_.config(), rtl_rec_.traces[i], model_rec_.traces[i], {});
       for (const DriveEvent& d : rtl_rec_.traces[i].drives) {
         sxm_drives_ += d.pos == CoreConfig::SxmPosition() ? 1 : 0;
+        vxm_drives_ += d.pos == rtl_.config().VxmPosition() ? 1 : 0;
+      }
+      for (const VxmWriteEvent& w : rtl_rec_.traces[i].vxm_writes) {
+        vxm_writes_ +=
+            std::any_of(w.values.begin(), w.values.end(), [](uint32_t v) { return v != 0; }) ? 1
+                                                                                             : 0;
       }
       ++errors_[rtl_rec_.traces[i].err];
     }
@@ -432,6 +442,8 @@ class Twin {
   int64_t compared_ = 0;
   std::map<std::string, int64_t> counts_;
   int64_t sxm_drives_ = 0;
+  int64_t vxm_drives_ = 0;
+  int64_t vxm_writes_ = 0;  // VXM result register writes with a non-zero lane
   std::map<isa::Err, int64_t> errors_;
 };
 
@@ -545,6 +557,48 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
             case isa::Unit::kMxmw:
               word = chance(0.2) ? Op(isa::Op::kIw) : Op(isa::Op::kLw) | stream(1) << 1 | dir;
               break;
+            case isa::Unit::kVxm: {
+              // CONFIG now and then; otherwise a VXM op with a legal type (mostly), sources from
+              // eastward streams 0..7 (where the MEM reads arrive), PREV, SELF or IMM, and a
+              // westward or no destination, so ALUs meet on the streams (STREAM_CONFLICT).
+              if (chance(0.2)) {
+                const uint32_t index = chance(p_err) ? 3 : uniform(0, 2);
+                const uint32_t value = index == 2 ? uniform(0, chance(p_err) ? 70 : 63) : rng();
+                word = Encode(Instr::Config(index, value & 0xffff));
+                break;
+              }
+              const isa::VxmOpInfo& info = isa::kVxmOps[static_cast<size_t>(
+                  uniform(0, static_cast<int>(isa::kVxmOps.size()) - 1))];
+              uint32_t type = uniform(0, 3);
+              uint32_t stype = uniform(0, 3);
+              for (int tries = 0; tries < 20 && !chance(p_err); ++tries) {
+                if (vxm::TypeLegal(info.op, static_cast<isa::VxmType>(type),
+                                   static_cast<isa::VxmType>(stype))) {
+                  break;
+                }
+                type = uniform(0, 3);
+                stype = uniform(0, 3);
+              }
+              auto source = [&] {
+                const int pick_src = uniform(0, 9);
+                if (chance(p_err)) return static_cast<uint32_t>(uniform(3, 63));
+                if (pick_src < 5)
+                  return VxmStream(chance(0.9) ? Dir::kEast : Dir::kWest,
+                                   static_cast<uint32_t>(uniform(0, 4)));
+                return static_cast<uint32_t>(uniform(q == c.FirstVxmQueue() ? 1 : 0, 2));
+              };
+              const uint32_t dst =
+                  chance(0.4)
+                      ? kVxmNone
+                      : VxmStream(chance(0.8) ? Dir::kWest : Dir::kEast,
+                                  static_cast<uint32_t>(uniform(0, chance(p_err) ? 31 : 3)));
+              Instr vi = Instr::Vxm(
+                  info.op, static_cast<isa::VxmType>(type), dst, source(),
+                  info.b == isa::VxmKind::kNone ? 0 : source(),
+                  info.op == isa::Op::kVcvt ? static_cast<isa::VxmType>(stype) : isa::VxmType::kI8);
+              word = Encode(vi);
+              break;
+            }
             case isa::Unit::kSxm: {
               // Mostly lane ops and selects; TRANSPOSE now and then (often UNIT_BUSY, and its
               // columns meet the other results: STREAM_CONFLICT); PERMUTE maps from random
@@ -652,7 +706,7 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
     }
     // Everything has landed: registers and the words in use agree.
     twin.Tick(6);
-    for (uint32_t reg = 0; reg <= isa::kHostRegEccInject; ++reg) twin.Read(RegAddr(reg));
+    for (uint32_t reg = 0; reg <= isa::kHostRegConfig3; ++reg) twin.Read(RegAddr(reg));
     for (int slice = 0; slice < c.mem_slices; ++slice) {
       for (int word : {0, 1, 2, 3, 4, 5, 6, 7, c.mem_depth - 3, c.mem_depth - 2, c.mem_depth - 1}) {
         for (int ch = 0; ch < chunks; ++ch) twin.Read(MemAddr(slice, word, ch));
@@ -669,13 +723,16 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   }
   // The SXM took part: results driven, and its own errors raised and compared too.
   std::cout << fmt::format(
-      "compared {} run cycles, {} SXM drives; errors: BAD_OPERAND {}, STREAM_CONFLICT {}, "
-      "UNIT_BUSY {}\n",
-      twin.traces_compared(), twin.sxm_drives(), twin.errors(isa::Err::kBadOperand),
-      twin.errors(isa::Err::kStreamConflict), twin.errors(isa::Err::kUnitBusy));
+      "compared {} run cycles, {} SXM drives, {} VXM drives, {} non-zero VXM results; errors: "
+      "BAD_OPERAND {}, STREAM_CONFLICT {}, UNIT_BUSY {}\n",
+      twin.traces_compared(), twin.sxm_drives(), twin.vxm_drives(), twin.vxm_writes(),
+      twin.errors(isa::Err::kBadOperand), twin.errors(isa::Err::kStreamConflict),
+      twin.errors(isa::Err::kUnitBusy));
   // (STREAM_CONFLICT needs a transpose's columns, NumLanes cycles on, to meet another result:
   // common with 8 lanes, rare with 16; tests/rtl_sxm_test.cc raises it on purpose.)
   EXPECT_GT(twin.sxm_drives(), 500);
+  EXPECT_GT(twin.vxm_drives(), 500);
+  EXPECT_GT(twin.vxm_writes(), 500);
   EXPECT_GT(twin.errors(isa::Err::kUnitBusy), 0);
   EXPECT_GT(twin.errors(isa::Err::kBadOperand), 0);
 }

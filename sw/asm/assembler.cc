@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sw/core/error.h"
+#include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu {
 namespace {
@@ -89,7 +90,22 @@ class LineParser {
     std::vector<int> empty_cols;
     Split(line, op_tok, operands, empty_cols);
     if (!empty_cols.empty()) Fail(empty_cols.front(), "empty operand");
-    const isa::OpInfo* info = FindOpByName(op_tok.text);
+    // VXM ops carry their types as suffixes: VADD.f32, VCVT.i32.f32.
+    std::string_view mnemonic = op_tok.text;
+    std::vector<Token> suffixes;
+    if (size_t dot = mnemonic.find('.'); dot != std::string_view::npos) {
+      std::string_view rest = mnemonic.substr(dot + 1);
+      int col = op_tok.col + static_cast<int>(dot) + 1;
+      mnemonic = mnemonic.substr(0, dot);
+      while (true) {
+        size_t next = rest.find('.');
+        suffixes.push_back(Token{rest.substr(0, next), col});
+        if (next == std::string_view::npos) break;
+        col += static_cast<int>(next) + 1;
+        rest = rest.substr(next + 1);
+      }
+    }
+    const isa::OpInfo* info = FindOpByName(mnemonic);
     if (info == nullptr) Fail(op_tok.col, fmt::format("unknown instruction '{}'", op_tok.text));
     if (info->unit != isa::Unit::kIcu && info->unit != config_.QueueUnit(q)) {
       Fail(op_tok.col,
@@ -102,6 +118,7 @@ class LineParser {
                             operands.size()));
     }
     Instr instr{.op = info->op};
+    ParseTypes(*info, op_tok, suffixes, instr);
     const bool sxm = info->unit == isa::Unit::kSxm;
     std::vector<Token> stream_toks;  // where each stream operand was written, for SXM errors
     for (int i = 0; i < info->num_syntax; ++i) {
@@ -110,6 +127,8 @@ class LineParser {
       if (IsStreamOperand(kind)) {
         ParseStream(*info, tok, kind, instr);
         stream_toks.push_back(tok);
+      } else if (kind == "dst" || kind == "srca" || kind == "srcb") {
+        ParseVxmOperand(*info, tok, kind, q, instr);
       } else {
         int64_t value = Integer(tok);
         CheckRange(*info, tok, kind, value);
@@ -159,6 +178,75 @@ class LineParser {
     return instr;
   }
 
+  // The type suffixes of a VXM op: one (vtype), two for VCVT (vtype, stype); none otherwise.
+  void ParseTypes(const isa::OpInfo& info, const Token& op_tok, const std::vector<Token>& suffixes,
+                  Instr& instr) const {
+    const bool has_type = HasField(info.op, "vtype");
+    const size_t want = has_type ? (HasField(info.op, "stype") ? 2 : 1) : 0;
+    if (suffixes.size() != want) {
+      Fail(op_tok.col, want == 0 ? fmt::format("{} takes no type suffix", info.name)
+                                 : fmt::format("{} needs {} type suffix(es) such as .{}", info.name,
+                                               want, isa::kVxmTypeNames[3]));
+    }
+    auto type_of = [&](const Token& tok) -> uint32_t {
+      for (size_t t = 0; t < isa::kVxmTypeNames.size(); ++t) {
+        if (isa::kVxmTypeNames[t] == tok.text) return static_cast<uint32_t>(t);
+      }
+      Fail(tok.col, fmt::format("unknown type '{}' (types: i8, i16, i32, f32)", tok.text));
+    };
+    if (want >= 1) instr.vtype = type_of(suffixes[0]);
+    if (want >= 2) instr.stype = type_of(suffixes[1]);
+    if (has_type && !vxm::TypeLegal(info.op, static_cast<isa::VxmType>(instr.vtype),
+                                    static_cast<isa::VxmType>(instr.stype))) {
+      Fail(suffixes[0].col, fmt::format("{} does not take type {}", info.name, op_tok.text));
+    }
+  }
+
+  // A VXM operand: E<s>/W<s> (a stream group), PREV, SELF, IMM, - (dst: none) or $<raw field>.
+  void ParseVxmOperand(const isa::OpInfo& info, const Token& tok, std::string_view field, int q,
+                       Instr& instr) const {
+    std::string text;
+    for (char c : tok.text) text += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    uint32_t value = 0;
+    const bool is_dst = field == "dst";
+    if (text == "-" && is_dst) {
+      value = kVxmNone;
+    } else if (text == "PREV" && !is_dst) {
+      if (config_.VxmAlu(q) == 0) {
+        Fail(tok.col, "PREV (the previous ALU's result) does not exist on vxm0");
+      }
+      value = kVxmPrev;
+    } else if (text == "SELF" && !is_dst) {
+      value = kVxmSelf;
+    } else if (text == "IMM" && !is_dst) {
+      value = kVxmImm;
+    } else if (text.size() > 1 && text[0] == '$') {
+      const int64_t raw = Integer(Token{tok.text.substr(1), tok.col + 1});
+      CheckRange(info, tok, field, raw);
+      value = static_cast<uint32_t>(raw);
+    } else if (text.size() > 1 && (text[0] == 'E' || text[0] == 'W')) {
+      Token num{tok.text.substr(1), tok.col + 1};
+      const int64_t stream = Integer(num);
+      const isa::VxmOpInfo* vinfo = vxm::FindVxmOp(info.op);
+      const isa::VxmKind kind = field == "srca"   ? vinfo->a
+                                : field == "srcb" ? vinfo->b
+                                                  : vinfo->dst;
+      const int group = vxm::KindGroup(kind, static_cast<isa::VxmType>(instr.vtype),
+                                       static_cast<isa::VxmType>(instr.stype));
+      if (stream < 0 || stream + group > config_.streams) {
+        Fail(num.col,
+             fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
+                         stream, group, config_.streams));
+      }
+      value = VxmStream(text[0] == 'W' ? Dir::kWest : Dir::kEast, static_cast<uint32_t>(stream));
+    } else {
+      Fail(tok.col, fmt::format("expected {} such as E3, W0{}, found '{}'",
+                                is_dst ? "a destination" : "a source",
+                                is_dst ? " or - (none)" : ", PREV, SELF or IMM", tok.text));
+    }
+    SetFieldValue(instr, field, value);
+  }
+
   static bool IsStreamOperand(std::string_view kind) {
     return kind == "stream" || kind == "istream" || kind == "a" || kind == "b" || kind == "m";
   }
@@ -198,8 +286,9 @@ class LineParser {
     int q = config_.QueueByName(operands[0].text);
     if (q < 0) {
       Fail(operands[0].col, fmt::format("no queue '{}' in config '{}' (queues: mxmw, mxma, "
-                                        "mem0..mem{}, sxm)",
-                                        operands[0].text, config_.name, config_.mem_slices - 1));
+                                        "mem0..mem{}, sxm, vxm0..vxm{})",
+                                        operands[0].text, config_.name, config_.mem_slices - 1,
+                                        config_.vxm_alus - 1));
     }
     return q;
   }
@@ -293,10 +382,28 @@ Program Assemble(std::string_view text, std::string_view filename, const CoreCon
   return program;
 }
 
+namespace {
+
+// A VXM operand field in assembly form (the inverse of ParseVxmOperand).
+std::string FormatVxmOperand(uint32_t value, bool is_dst) {
+  if (VxmIsStream(value)) {
+    return fmt::format("{}{}", VxmStreamDir(value) != 0 ? 'W' : 'E', VxmStreamIndex(value));
+  }
+  if (is_dst && value == kVxmNone) return "-";
+  if (!is_dst && value == kVxmPrev) return "PREV";
+  if (!is_dst && value == kVxmSelf) return "SELF";
+  if (!is_dst && value == kVxmImm) return "IMM";
+  return fmt::format("${}", value);
+}
+
+}  // namespace
+
 std::string FormatInstr(const Instr& instr) {
   const isa::OpInfo* info = FindOp(instr.op);
   if (info == nullptr) return fmt::format(".word {:#010x}", static_cast<int>(instr.op));
   std::string out(info->name);
+  if (HasField(instr.op, "vtype")) out += fmt::format(".{}", isa::kVxmTypeNames[instr.vtype & 3]);
+  if (HasField(instr.op, "stype")) out += fmt::format(".{}", isa::kVxmTypeNames[instr.stype & 3]);
   for (int i = 0; i < info->num_syntax; ++i) {
     out += i == 0 ? " " : ", ";
     const std::string_view kind = info->syntax[i];
@@ -306,6 +413,8 @@ std::string FormatInstr(const Instr& instr) {
                                                         : std::string(kind) + "dir";
       out += fmt::format("{}{}", FieldValue(instr, dir_field) != 0 ? 'W' : 'E',
                          FieldValue(instr, kind));
+    } else if (kind == "dst" || kind == "srca" || kind == "srcb") {
+      out += FormatVxmOperand(static_cast<uint32_t>(FieldValue(instr, kind)), kind == "dst");
     } else {
       out += fmt::format("{}", FieldValue(instr, info->syntax[i]));
     }

@@ -16,6 +16,9 @@ namespace tinylpu {
 //                          instruction may follow on the same line); no operand takes a
 //                          label: they name entries in disassembly and error reports
 //   READ 12, W3, stride=1  op, operands in the op's syntax order, then stride=/flag keywords
+//   VADD.f32 W4, E0, SELF  VXM op with its type suffix; dst E<s>/W<s>/-, sources E<s>/W<s>,
+//                          PREV, SELF, IMM ($<n> writes a raw operand field)
+//   CONFIG 1, 0x3f80       CONFIG index, value
 // Throws Error "file:line:col: message" for the first problem found.
 Program Assemble(std::string_view text, std::string_view filename, const CoreConfig& config);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sw/core/error.h"
+#include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu {
 namespace {
@@ -209,6 +210,73 @@ TEST(AssemblerTest, LabelErrorsNameFileLineAndColumn) {
             "e.asm:2:1: error: label 'nop' is an instruction name");
   EXPECT_EQ(error(".queue mem0\nGATHER 1, W99, E0\n"),
             "e.asm:2:12: error: stream 99 with a group of 1 exceeds the 16 streams per direction");
+}
+
+// Every VXM op with every legal type, and CONFIG, survives Disassemble -> Assemble.
+TEST(AssemblerTest, VxmOpsRoundTrip) {
+  const CoreConfig& c = Default();
+  Program p;
+  p.queues.resize(c.num_queues());
+  auto& q = p.queues[c.VxmQueue(1)];
+  q.push_back(Instr::Config(isa::kVxmCfgImmhi, 0xbeef));
+  const uint32_t sources[] = {VxmStream(Dir::kEast, 0), VxmStream(Dir::kWest, 12), kVxmPrev,
+                              kVxmSelf, kVxmImm};
+  int i = 0;
+  for (const isa::VxmOpInfo& info : isa::kVxmOps) {
+    for (int t = 0; t < 4; ++t) {
+      for (int st = 0; st < 4; ++st) {
+        const auto type = static_cast<isa::VxmType>(t);
+        const auto stype = static_cast<isa::VxmType>(st);
+        if ((info.op != isa::Op::kVcvt && st != 0) || !vxm::TypeLegal(info.op, type, stype)) {
+          continue;
+        }
+        const uint32_t dst = i % 3 == 0 ? kVxmNone : VxmStream(i % 2 ? Dir::kWest : Dir::kEast, 8);
+        Instr instr = Instr::Vxm(info.op, type, dst, sources[i % 5],
+                                 info.b == isa::VxmKind::kNone ? 0 : sources[(i + 2) % 5],
+                                 info.op == isa::Op::kVcvt ? stype : isa::VxmType::kI8);
+        q.push_back(instr);
+        ++i;
+      }
+    }
+  }
+  const std::string text = Disassemble(p, c);
+  EXPECT_NE(text.find("VCVT.i32.f32 "), std::string::npos) << text;
+  EXPECT_NE(text.find("VADD.f32 "), std::string::npos) << text;
+  EXPECT_NE(text.find("CONFIG 1, 48879"), std::string::npos) << text;
+  EXPECT_EQ(Assemble(text, "rt.asm", c).queues, p.queues);
+  // Raw operand fields print as $n and parse back.
+  Program raw;
+  raw.queues.resize(c.num_queues());
+  raw.queues[c.VxmQueue(0)] = {Instr::Vxm(isa::Op::kVmov, isa::VxmType::kI8, 5, 9)};
+  EXPECT_EQ(Assemble(Disassemble(raw, c), "raw.asm", c).queues, raw.queues);
+}
+
+TEST(AssemblerTest, VxmErrorsAreLocated) {
+  auto error = [](std::string_view text) {
+    try {
+      Assemble(text, "v.asm", Default());
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error(".queue vxm0\n  VADD E0, E1, E2\n"),
+            "v.asm:2:3: error: VADD needs 1 type suffix(es) such as .f32");
+  EXPECT_EQ(error(".queue vxm0\n  VSHL.f32 -, E0, IMM\n"),
+            "v.asm:2:8: error: VSHL does not take type VSHL.f32");
+  EXPECT_EQ(error(".queue vxm0\n  VADD.u8 -, E0, IMM\n"),
+            "v.asm:2:8: error: unknown type 'u8' (types: i8, i16, i32, f32)");
+  EXPECT_EQ(error(".queue vxm0\n  VADD.i32 -, PREV, IMM\n"),
+            "v.asm:2:15: error: PREV (the previous ALU's result) does not exist on vxm0");
+  EXPECT_EQ(error(".queue vxm1\n  VADD.i32 -, E13, IMM\n"),
+            "v.asm:2:16: error: stream 13 with a group of 4 exceeds the 16 streams per direction");
+  EXPECT_EQ(error(".queue vxm1\n  VMOV.i32 IMM, E0\n"),
+            "v.asm:2:12: error: expected a destination such as E3, W0 or - (none), found 'IMM'");
+  EXPECT_EQ(error(".queue mem0\n  VMOV.i32 -, E0\n"),
+            "v.asm:2:3: error: VMOV cannot be issued from queue mem0");
+  EXPECT_EQ(error(".queue vxm9\n"),
+            "v.asm:1:8: error: no queue 'vxm9' in config 'default' (queues: mxmw, mxma, "
+            "mem0..mem7, sxm, vxm0..vxm3)");
 }
 
 }  // namespace

@@ -235,9 +235,9 @@ int Main(int argc, char** argv) {
       CoreConfig c = NamedConfig(name);
       std::cout << fmt::format(
           "{:8} lanes {:3}  streams {:2}  mem_slices {:2}  mem_depth {:5}  mxm {:2}x{:<2}  "
-          "acc_depth {:4}  queue_depth {:5}\n",
+          "acc_depth {:4}  queue_depth {:5}  vxm_alus {:2}\n",
           c.name, c.lanes, c.streams, c.mem_slices, c.mem_depth, c.mxm_dim, c.mxm_dim, c.acc_depth,
-          c.queue_depth);
+          c.queue_depth, c.vxm_alus);
     }
     return 0;
   }

@@ -7,16 +7,22 @@
 
 namespace tinylpu {
 
+int CoreConfig::VxmAlu(int q) const {
+  return q >= FirstVxmQueue() && q < num_queues() ? q - FirstVxmQueue() : -1;
+}
+
 isa::Unit CoreConfig::QueueUnit(int q) const {
   if (q == kQueueMxmw) return isa::Unit::kMxmw;
   if (q == kQueueMxma) return isa::Unit::kMxma;
   if (q == SxmQueue()) return isa::Unit::kSxm;
+  if (q >= FirstVxmQueue()) return isa::Unit::kVxm;
   return isa::Unit::kMem;
 }
 
 int CoreConfig::QueuePosition(int q) const {
   if (q < kFirstMemQueue) return kMxmPosition;
   if (q == SxmQueue()) return kSxmPosition;
+  if (q >= FirstVxmQueue()) return VxmPosition();
   return MemPosition(q - kFirstMemQueue);
 }
 
@@ -24,21 +30,31 @@ std::string CoreConfig::QueueName(int q) const {
   if (q == kQueueMxmw) return "mxmw";
   if (q == kQueueMxma) return "mxma";
   if (q == SxmQueue()) return "sxm";
+  if (q >= FirstVxmQueue()) return fmt::format("vxm{}", q - FirstVxmQueue());
   return fmt::format("mem{}", q - kFirstMemQueue);
+}
+
+std::string CoreConfig::PositionName(int pos) const {
+  if (pos == kMxmPosition) return "MXM";
+  if (pos == kSxmPosition) return "SXM";
+  if (pos == VxmPosition()) return "VXM";
+  return fmt::format("mem{}", pos - kFirstMemPosition);
 }
 
 int CoreConfig::QueueByName(std::string_view name) const {
   if (name == "mxmw") return kQueueMxmw;
   if (name == "mxma") return kQueueMxma;
   if (name == "sxm") return SxmQueue();
-  if (name.size() > 3 && name.substr(0, 3) == "mem") {
-    int slice = 0;
-    auto digits = name.substr(3);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), slice);
-    if (ec == std::errc() && ptr == digits.data() + digits.size() && slice < mem_slices) {
-      return MemQueue(slice);
-    }
-  }
+  // "mem<i>" or "vxm<k>" with a decimal index below the count.
+  auto indexed = [&](std::string_view prefix, int count) {
+    if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return -1;
+    int index = 0;
+    auto digits = name.substr(prefix.size());
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    return ec == std::errc() && ptr == digits.data() + digits.size() && index < count ? index : -1;
+  };
+  if (int slice = indexed("mem", mem_slices); slice >= 0) return MemQueue(slice);
+  if (int alu = indexed("vxm", vxm_alus); alu >= 0) return VxmQueue(alu);
   return -1;
 }
 
@@ -69,6 +85,10 @@ void CoreConfig::Validate() const {
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");
   check(queue_depth >= 2 && queue_depth >= lanes / 4 && queue_depth <= 65536 && pow2(queue_depth),
         "queue_depth must be a power of two in max(2, lanes/4)..65536 (circular queue)");
+  check(vxm_alus >= 1 && vxm_alus <= 16, "vxm_alus must be in 1..16");
+  check(num_queues() <= 64,
+        "mem_slices + vxm_alus must be at most 61 (the host map has 64 queues: mxmw, mxma, MEM, "
+        "sxm, VXM)");
 }
 
 std::vector<std::string> ConfigNames() {
@@ -80,8 +100,8 @@ std::vector<std::string> ConfigNames() {
 CoreConfig NamedConfig(std::string_view name) {
   for (const auto& c : isa::kConfigs) {
     if (c.name == name) {
-      return CoreConfig{std::string(c.name), c.lanes,   c.streams,   c.mem_slices,
-                        c.mem_depth,         c.mxm_dim, c.acc_depth, c.queue_depth};
+      return CoreConfig{std::string(c.name), c.lanes,     c.streams,     c.mem_slices, c.mem_depth,
+                        c.mxm_dim,           c.acc_depth, c.queue_depth, c.vxm_alus};
     }
   }
   throw Error(fmt::format("unknown config '{}' (known: {})", name, fmt::join(ConfigNames(), ", ")));

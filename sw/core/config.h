@@ -20,12 +20,14 @@ struct CoreConfig {
   int mxm_dim = 16;
   int acc_depth = 64;
   int queue_depth = 512;
+  int vxm_alus = 4;
 
-  // The floorplan, west to east: MXM (position 0), SXM (1), MEM slice i (2 + i). Queues: mxmw,
-  // mxma, one per MEM slice, then sxm. Every position and queue number goes through these
-  // accessors, so a change of floorplan is a change here (and in lpu_top's localparams).
-  int num_queues() const { return SxmQueue() + 1; }
-  int num_positions() const { return kFirstMemPosition + mem_slices; }
+  // The floorplan, west to east: MXM (position 0), SXM (1), MEM slice i (2 + i), VXM (east of
+  // the last MEM slice). Queues: mxmw, mxma, one per MEM slice, sxm, then one per VXM ALU.
+  // Every position and queue number goes through these accessors, so a change of floorplan is
+  // a change here (and in lpu_top's localparams).
+  int num_queues() const { return FirstVxmQueue() + vxm_alus; }
+  int num_positions() const { return VxmPosition() + 1; }
 
   static constexpr int kQueueMxmw = 0;
   static constexpr int kQueueMxma = 1;
@@ -41,15 +43,23 @@ struct CoreConfig {
   int SxmQueue() const { return kFirstMemQueue + mem_slices; }
   // Cycles from a TRANSPOSE's issue to its first output vector (it then drives one per cycle).
   int TransposeLatency() const { return lanes + 1; }
+  // Queue of VXM ALU k (vxm0 is the first queue after sxm).
+  int FirstVxmQueue() const { return SxmQueue() + 1; }
+  int VxmQueue(int alu) const { return FirstVxmQueue() + alu; }
+  int VxmPosition() const { return kFirstMemPosition + mem_slices; }
+  // ALU index of queue q, or -1 when q is no VXM queue.
+  int VxmAlu(int q) const;
 
-  // Kind of queue q (mxmw, mxma, mem or sxm).
+  // Kind of queue q (mxmw, mxma, mem, sxm or vxm).
   isa::Unit QueueUnit(int q) const;
   // Position of the slice that queue q drives.
   int QueuePosition(int q) const;
-  // "mxmw", "mxma", "mem3", "sxm".
+  // "mxmw", "mxma", "mem3", "sxm", "vxm1".
   std::string QueueName(int q) const;
   // Inverse of QueueName; -1 when the name does not denote a queue of this core.
   int QueueByName(std::string_view name) const;
+  // "MXM", "mem3", "VXM": the slice at a position.
+  std::string PositionName(int pos) const;
   // Largest addr operand + 1 for ops issued from queue q (0 when q takes no addr).
   int AddrLimit(int q) const;
 

@@ -38,22 +38,54 @@ TEST(ConfigTest, QueueNamesRoundTrip) {
   EXPECT_EQ(c.QueuePosition(CoreConfig::kQueueMxma), CoreConfig::MxmPosition());
 }
 
-// The target floorplan: MXM | SXM | MEM 0..N-1, queues mxmw, mxma, mem0.., sxm.
+// The target floorplan: MXM | SXM | MEM 0..N-1 | VXM, queues mxmw, mxma, mem0.., sxm, vxm0...
 TEST(ConfigTest, FloorplanPlacesTheSxmBetweenMxmAndMem) {
   CoreConfig c = NamedConfig("default");
   EXPECT_EQ(CoreConfig::MxmPosition(), 0);
   EXPECT_EQ(CoreConfig::SxmPosition(), 1);
   EXPECT_EQ(CoreConfig::MemPosition(0), 2);
   EXPECT_EQ(CoreConfig::MemPosition(3), 5);
-  EXPECT_EQ(c.num_positions(), 2 + c.mem_slices);
+  EXPECT_EQ(c.num_positions(), 3 + c.mem_slices);
   EXPECT_EQ(c.SxmQueue(), 2 + c.mem_slices);
-  EXPECT_EQ(c.num_queues(), 3 + c.mem_slices);
+  EXPECT_EQ(c.num_queues(), 3 + c.mem_slices + c.vxm_alus);
   EXPECT_EQ(c.QueueName(c.SxmQueue()), "sxm");
   EXPECT_EQ(c.QueueByName("sxm"), c.SxmQueue());
   EXPECT_EQ(c.QueueUnit(c.SxmQueue()), isa::Unit::kSxm);
   EXPECT_EQ(c.QueuePosition(c.SxmQueue()), CoreConfig::SxmPosition());
   EXPECT_EQ(c.QueueUnit(CoreConfig::MemQueue(c.mem_slices - 1)), isa::Unit::kMem);
   EXPECT_EQ(c.AddrLimit(c.SxmQueue()), 0);
+}
+
+// The VXM sits east of the last MEM slice; its ALU queues follow sxm.
+TEST(ConfigTest, FloorplanPlacesTheVxmAtTheEastEnd) {
+  for (const std::string& name : ConfigNames()) {
+    SCOPED_TRACE(name);
+    CoreConfig c = NamedConfig(name);
+    EXPECT_EQ(c.VxmPosition(), CoreConfig::MemPosition(c.mem_slices - 1) + 1);
+    EXPECT_EQ(c.VxmPosition(), c.num_positions() - 1);
+    EXPECT_EQ(c.FirstVxmQueue(), c.SxmQueue() + 1);
+    EXPECT_EQ(c.num_queues(), c.FirstVxmQueue() + c.vxm_alus);
+    for (int k = 0; k < c.vxm_alus; ++k) {
+      const int q = c.VxmQueue(k);
+      EXPECT_EQ(c.QueueName(q), "vxm" + std::to_string(k));
+      EXPECT_EQ(c.QueueByName(c.QueueName(q)), q);
+      EXPECT_EQ(c.QueueUnit(q), isa::Unit::kVxm);
+      EXPECT_EQ(c.QueuePosition(q), c.VxmPosition());
+      EXPECT_EQ(c.VxmAlu(q), k);
+      EXPECT_EQ(c.AddrLimit(q), 0);
+    }
+    EXPECT_EQ(c.VxmAlu(c.SxmQueue()), -1);
+    EXPECT_EQ(c.QueueByName("vxm" + std::to_string(c.vxm_alus)), -1);
+    EXPECT_EQ(c.PositionName(c.VxmPosition()), "VXM");
+  }
+  EXPECT_EQ(NamedConfig("small").vxm_alus, 2);
+  EXPECT_EQ(NamedConfig("default").vxm_alus, 4);
+  CoreConfig c = NamedConfig("default");
+  c.vxm_alus = 0;
+  EXPECT_THROW(c.Validate(), Error);
+  c.vxm_alus = 16;
+  c.mem_slices = 46;
+  EXPECT_THROW(c.Validate(), Error);  // 65 queues
 }
 
 TEST(ConfigTest, ValidateNamesTheBadParameter) {

@@ -29,15 +29,17 @@ void CheckCoreConfig(HostBus& bus) {
   uint32_t config0 = bus.Read(RegAddr(isa::kHostRegConfig0));
   uint32_t config1 = bus.Read(RegAddr(isa::kHostRegConfig1));
   uint32_t config2 = bus.Read(RegAddr(isa::kHostRegConfig2));
+  uint32_t config3 = bus.Read(RegAddr(isa::kHostRegConfig3));
   uint32_t want0 = (c.lanes & 0xff) | (c.streams & 0xff) << 8 | (c.mem_slices & 0xff) << 16 |
                    (c.mxm_dim & 0xff) << 24;
   uint32_t want1 = (c.mem_depth & 0xffff) | (c.queue_depth & 0xffff) << 16;
   uint32_t want2 = c.acc_depth & 0xffff;
-  if (config0 != want0 || config1 != want1 || config2 != want2) {
-    throw Error(
-        fmt::format("core CONFIG registers {:#010x} {:#010x} {:#010x} do not match config '{}' "
-                    "({:#010x} {:#010x} {:#010x})",
-                    config0, config1, config2, c.name, want0, want1, want2));
+  uint32_t want3 = c.vxm_alus & 0xff;
+  if (config0 != want0 || config1 != want1 || config2 != want2 || config3 != want3) {
+    throw Error(fmt::format(
+        "core CONFIG registers {:#010x} {:#010x} {:#010x} {:#010x} do not match config '{}' "
+        "({:#010x} {:#010x} {:#010x} {:#010x})",
+        config0, config1, config2, config3, c.name, want0, want1, want2, want3));
   }
 }
 

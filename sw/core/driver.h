@@ -15,7 +15,7 @@ uint32_t RegAddr(uint32_t reg);
 uint32_t QueueAddr(int queue, int entry);
 uint32_t MemAddr(int slice, int word, int chunk);
 
-// Reads ID and CONFIG0..2 and throws Error when they differ from bus.config().
+// Reads ID and CONFIG0..3 and throws Error when they differ from bus.config().
 void CheckCoreConfig(HostBus& bus);
 
 // Writes every queue's instructions and QLEN (0 for queues the program leaves empty).

@@ -66,6 +66,14 @@ struct AccWriteEvent {
   friend bool operator==(const AccWriteEvent&, const AccWriteEvent&) = default;
 };
 
+// VXM ALU `alu` wrote its result register R[alu] at the end of this cycle (NumLanes 32-bit
+// values: the op's result per lane, narrow types sign-extended).
+struct VxmWriteEvent {
+  int alu = 0;
+  std::vector<uint32_t> values;
+  friend bool operator==(const VxmWriteEvent&, const VxmWriteEvent&) = default;
+};
+
 // Everything observable in one run cycle. Events in each list are sorted: issues by queue,
 // drives by (pos, dir, stream), MEM writes and scatters by slice, appends by queue.
 struct CycleTrace {
@@ -78,6 +86,7 @@ struct CycleTrace {
   std::vector<AccWriteEvent> acc_writes;
   // Lane bytes SECDED corrected in this cycle (READ and GATHER drives, host MEM reads).
   int ecc_corrected = 0;
+  std::vector<VxmWriteEvent> vxm_writes;
   // The error raised in this cycle (kNone when none) and the queue that raised it; when several
   // queues fail in one cycle, the lowest queue (as ERR_QUEUE reports it).
   isa::Err err = isa::Err::kNone;

@@ -67,6 +67,13 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "idir") return static_cast<int64_t>(instr.idir);
   if (name == "n") return instr.n;
   if (name == "d") return instr.d;
+  if (name == "vtype") return instr.vtype;
+  if (name == "stype") return instr.stype;
+  if (name == "dst") return instr.dst;
+  if (name == "srca") return instr.srca;
+  if (name == "srcb") return instr.srcb;
+  if (name == "index") return instr.index;
+  if (name == "value") return instr.value;
   if (name == "group") return instr.group;
   if (name == "a") return instr.a;
   if (name == "adir") return static_cast<int64_t>(instr.adir);
@@ -96,6 +103,20 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.n = static_cast<uint32_t>(value);
   } else if (name == "d") {
     instr.d = static_cast<uint32_t>(value);
+  } else if (name == "vtype") {
+    instr.vtype = static_cast<uint32_t>(value);
+  } else if (name == "stype") {
+    instr.stype = static_cast<uint32_t>(value);
+  } else if (name == "dst") {
+    instr.dst = static_cast<uint32_t>(value);
+  } else if (name == "srca") {
+    instr.srca = static_cast<uint32_t>(value);
+  } else if (name == "srcb") {
+    instr.srcb = static_cast<uint32_t>(value);
+  } else if (name == "index") {
+    instr.index = static_cast<uint32_t>(value);
+  } else if (name == "value") {
+    instr.value = static_cast<uint32_t>(value);
   } else if (name == "group") {
     instr.group = static_cast<uint32_t>(value);
   } else if (name == "a") {

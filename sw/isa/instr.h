@@ -24,6 +24,15 @@ struct Instr {
   Dir idir = Dir::kEast;
   uint32_t n = 0;
   uint32_t d = 0;
+  // VXM formats: types and the raw 7-bit operand fields (see VxmStream and kVxmPrev etc.).
+  uint32_t vtype = 0;
+  uint32_t stype = 0;
+  uint32_t dst = 0;
+  uint32_t srca = 0;
+  uint32_t srcb = 0;
+  // CONFIG format.
+  uint32_t index = 0;
+  uint32_t value = 0;
   // SXM operands: group code (0, 1, 2 = 1, 2, 4 streams), sources a and b, mask m.
   uint32_t group = 0;
   uint32_t a = 0;
@@ -102,6 +111,20 @@ struct Instr {
                  .m = m,
                  .mdir = mdir};
   }
+  // A VXM op: type, destination and sources as VXM operand encodings (VxmStream, kVxmPrev, ...).
+  // For VCVT, `stype` is the source type; other ops leave it at 0.
+  static Instr Vxm(isa::Op op, isa::VxmType type, uint32_t dst, uint32_t a, uint32_t b = 0,
+                   isa::VxmType stype = isa::VxmType::kI8) {
+    return Instr{.op = op,
+                 .vtype = static_cast<uint32_t>(type),
+                 .stype = static_cast<uint32_t>(stype),
+                 .dst = dst,
+                 .srca = a,
+                 .srcb = b};
+  }
+  static Instr Config(uint32_t index, uint32_t value) {
+    return Instr{.op = isa::Op::kConfig, .index = index, .value = value};
+  }
 };
 
 // Streams per group for an SXM group code: 1, 2, 4 (and 8 for the reserved code 3, which the
@@ -123,6 +146,19 @@ struct StreamOperand {
 std::vector<StreamOperand> SxmStreamOperands(const Instr& instr);
 bool IsSxm(isa::Op op);
 
+// VXM operand encodings (docs/isa.md, "VXM operands and types").
+inline constexpr uint32_t kVxmStreamFlag = 1u << isa::kVxmStreamBit;
+inline constexpr uint32_t kVxmNone = 0;                 // dst: keep the result in R[k] only
+inline constexpr uint32_t kVxmPrev = isa::kVxmSrcPrev;  // source: R[k-1]
+inline constexpr uint32_t kVxmSelf = isa::kVxmSrcSelf;  // source: R[k]
+inline constexpr uint32_t kVxmImm = isa::kVxmSrcImm;    // source: IMM of ALU k
+constexpr uint32_t VxmStream(Dir dir, uint32_t stream) {
+  return kVxmStreamFlag | static_cast<uint32_t>(dir) << 5 | (stream & 31);
+}
+constexpr bool VxmIsStream(uint32_t operand) { return (operand & kVxmStreamFlag) != 0; }
+constexpr uint32_t VxmStreamIndex(uint32_t operand) { return operand & 31; }
+constexpr int VxmStreamDir(uint32_t operand) { return static_cast<int>(operand >> 5 & 1); }
+
 // ISA table lookups; nullptr when not found.
 const isa::OpInfo* FindOp(isa::Op op);
 const isa::OpInfo* FindOpByOpcode(uint32_t opcode);
@@ -131,8 +167,9 @@ const isa::FormatInfo& FormatOf(const isa::OpInfo& info);
 const isa::FieldInfo* FindField(const isa::FormatInfo& format, std::string_view name);
 bool HasField(isa::Op op, std::string_view name);
 
-// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "istream",
-// "idir", "n", "d").
+// Value of a named field of `instr` ("addr", "stride", "flag", "stream", "dir", "n", "d",
+// "group", "a", "adir", "b", "bdir", "m", "mdir", "vtype", "stype", "dst", "srca", "srcb",
+// "index", "value").
 int64_t FieldValue(const Instr& instr, std::string_view name);
 void SetFieldValue(Instr& instr, std::string_view name, int64_t value);
 

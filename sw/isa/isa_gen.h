@@ -21,6 +21,7 @@ enum class Op : uint8_t {
   kSync = 0x02,
   kNotify = 0x03,
   kIfetch = 0x04,
+  kConfig = 0x05,
   kRead = 0x10,
   kWrite = 0x11,
   kGather = 0x12,
@@ -35,6 +36,26 @@ enum class Op : uint8_t {
   kIw = 0x21,
   kAbc = 0x22,
   kAcc = 0x23,
+  kVadd = 0x28,
+  kVsub = 0x29,
+  kVmul = 0x2a,
+  kVmin = 0x2b,
+  kVmax = 0x2c,
+  kVabs = 0x2d,
+  kVneg = 0x2e,
+  kVshl = 0x2f,
+  kVsra = 0x30,
+  kVsrl = 0x31,
+  kVand = 0x32,
+  kVor = 0x33,
+  kVxor = 0x34,
+  kVeq = 0x35,
+  kVlt = 0x36,
+  kVle = 0x37,
+  kVsel = 0x38,
+  kVmov = 0x39,
+  kVcvt = 0x3a,
+  kVreq = 0x3b,
 };
 
 enum class Unit : uint8_t {
@@ -43,6 +64,7 @@ enum class Unit : uint8_t {
   kMxmw,
   kMxma,
   kSxm,
+  kVxm,
 };
 
 enum class Format : uint8_t {
@@ -56,6 +78,10 @@ enum class Format : uint8_t {
   kSxmMove,
   kSxmMap,
   kSxmSelect,
+  kConfig,
+  kVxm2,
+  kVxm1,
+  kVxmcvt,
 };
 
 enum class Err : uint8_t {
@@ -91,7 +117,7 @@ struct FormatInfo {
   int num_fields;
 };
 
-inline constexpr std::array<FormatInfo, 10> kFormats = {{
+inline constexpr std::array<FormatInfo, 14> kFormats = {{
     {"none", {{}}, 0},
     {"count", {{FieldInfo{"n", 25, 0, false, 1, 67108863}}}, 1},
     {"repeat", {{FieldInfo{"n", 25, 13, false, 1, 8191}, FieldInfo{"d", 12, 0, false, 1, 8191}}}, 2},
@@ -102,6 +128,10 @@ inline constexpr std::array<FormatInfo, 10> kFormats = {{
     {"sxm_move", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
     {"sxm_map", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"b", 17, 13, false, 0, 31}, FieldInfo{"bdir", 12, 12, false, 0, 1}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 7},
     {"sxm_select", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"m", 23, 19, false, 0, 31}, FieldInfo{"mdir", 18, 18, false, 0, 1}, FieldInfo{"b", 17, 13, false, 0, 31}, FieldInfo{"bdir", 12, 12, false, 0, 1}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 9},
+    {"config", {{FieldInfo{"index", 19, 16, false, 0, 15}, FieldInfo{"value", 15, 0, false, 0, 65535}}}, 2},
+    {"vxm2", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"srca", 13, 7, false, 0, 127}, FieldInfo{"srcb", 6, 0, false, 0, 127}}}, 4},
+    {"vxm1", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"srca", 13, 7, false, 0, 127}}}, 3},
+    {"vxmcvt", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"stype", 23, 22, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"srca", 13, 7, false, 0, 127}}}, 4},
 }};
 
 struct OpInfo {
@@ -117,12 +147,13 @@ struct OpInfo {
   int stream_out;
 };
 
-inline constexpr std::array<OpInfo, 19> kOps = {{
+inline constexpr std::array<OpInfo, 40> kOps = {{
     {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", "", "", ""}}, 1, "", 0, 0, 0},
     {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d", "", ""}}, 2, "", 0, 0, 0},
     {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", "", "", ""}}, 0, "", 0, 0, 0},
     {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", "", "", ""}}, 0, "", 0, 0, 0},
     {Op::kIfetch, "IFETCH", Format::kStream, Unit::kIcu, {{"stream", "", "", ""}}, 1, "", 1, 1, 0},
+    {Op::kConfig, "CONFIG", Format::kConfig, Unit::kIcu, {{"index", "value", "", ""}}, 2, "", 0, 0, 0},
     {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream", "", ""}}, 2, "", 1, 0, 2},
     {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream", "", ""}}, 2, "", 1, 1, 0},
     {Op::kGather, "GATHER", Format::kGather, Unit::kMem, {{"addr", "istream", "stream", ""}}, 3, "", 1, 1, 3},
@@ -137,10 +168,31 @@ inline constexpr std::array<OpInfo, 19> kOps = {{
     {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", "", "", ""}}, 0, "", 1, 0, 0},
     {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream", "", ""}}, 2, "acc", 1, 1, 0},
     {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream", "", ""}}, 2, "", 4, 0, 2},
+    {Op::kVadd, "VADD", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVsub, "VSUB", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVmul, "VMUL", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVmin, "VMIN", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVmax, "VMAX", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVabs, "VABS", Format::kVxm1, Unit::kVxm, {{"dst", "srca", "", ""}}, 2, "", 0, 1, 2},
+    {Op::kVneg, "VNEG", Format::kVxm1, Unit::kVxm, {{"dst", "srca", "", ""}}, 2, "", 0, 1, 2},
+    {Op::kVshl, "VSHL", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVsra, "VSRA", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVsrl, "VSRL", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVand, "VAND", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVor, "VOR", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVxor, "VXOR", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVeq, "VEQ", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVlt, "VLT", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVle, "VLE", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVsel, "VSEL", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
+    {Op::kVmov, "VMOV", Format::kVxm1, Unit::kVxm, {{"dst", "srca", "", ""}}, 2, "", 0, 1, 2},
+    {Op::kVcvt, "VCVT", Format::kVxmcvt, Unit::kVxm, {{"dst", "srca", "", ""}}, 2, "", 0, 1, 2},
+    {Op::kVreq, "VREQ", Format::kVxm2, Unit::kVxm, {{"dst", "srca", "srcb", ""}}, 3, "", 0, 1, 2},
 }};
 
 // Latencies, in cycles after the issue cycle.
 inline constexpr int kLatIfetchStreamIn = 1;
+inline constexpr int kLatConfigConfigWrite = 1;
 inline constexpr int kLatReadStreamOut = 2;
 inline constexpr int kLatWriteStreamIn = 1;
 inline constexpr int kLatGatherStreamIn = 1;
@@ -163,6 +215,133 @@ inline constexpr int kLatAbcStreamIn = 1;
 inline constexpr int kLatAbcAccWrite = 3;
 inline constexpr int kLatAccStreamOut = 2;
 inline constexpr int kLatAccAccRead = 1;
+inline constexpr int kLatVaddStreamIn = 1;
+inline constexpr int kLatVaddStreamOut = 2;
+inline constexpr int kLatVaddResultWrite = 1;
+inline constexpr int kLatVsubStreamIn = 1;
+inline constexpr int kLatVsubStreamOut = 2;
+inline constexpr int kLatVsubResultWrite = 1;
+inline constexpr int kLatVmulStreamIn = 1;
+inline constexpr int kLatVmulStreamOut = 2;
+inline constexpr int kLatVmulResultWrite = 1;
+inline constexpr int kLatVminStreamIn = 1;
+inline constexpr int kLatVminStreamOut = 2;
+inline constexpr int kLatVminResultWrite = 1;
+inline constexpr int kLatVmaxStreamIn = 1;
+inline constexpr int kLatVmaxStreamOut = 2;
+inline constexpr int kLatVmaxResultWrite = 1;
+inline constexpr int kLatVabsStreamIn = 1;
+inline constexpr int kLatVabsStreamOut = 2;
+inline constexpr int kLatVabsResultWrite = 1;
+inline constexpr int kLatVnegStreamIn = 1;
+inline constexpr int kLatVnegStreamOut = 2;
+inline constexpr int kLatVnegResultWrite = 1;
+inline constexpr int kLatVshlStreamIn = 1;
+inline constexpr int kLatVshlStreamOut = 2;
+inline constexpr int kLatVshlResultWrite = 1;
+inline constexpr int kLatVsraStreamIn = 1;
+inline constexpr int kLatVsraStreamOut = 2;
+inline constexpr int kLatVsraResultWrite = 1;
+inline constexpr int kLatVsrlStreamIn = 1;
+inline constexpr int kLatVsrlStreamOut = 2;
+inline constexpr int kLatVsrlResultWrite = 1;
+inline constexpr int kLatVandStreamIn = 1;
+inline constexpr int kLatVandStreamOut = 2;
+inline constexpr int kLatVandResultWrite = 1;
+inline constexpr int kLatVorStreamIn = 1;
+inline constexpr int kLatVorStreamOut = 2;
+inline constexpr int kLatVorResultWrite = 1;
+inline constexpr int kLatVxorStreamIn = 1;
+inline constexpr int kLatVxorStreamOut = 2;
+inline constexpr int kLatVxorResultWrite = 1;
+inline constexpr int kLatVeqStreamIn = 1;
+inline constexpr int kLatVeqStreamOut = 2;
+inline constexpr int kLatVeqResultWrite = 1;
+inline constexpr int kLatVltStreamIn = 1;
+inline constexpr int kLatVltStreamOut = 2;
+inline constexpr int kLatVltResultWrite = 1;
+inline constexpr int kLatVleStreamIn = 1;
+inline constexpr int kLatVleStreamOut = 2;
+inline constexpr int kLatVleResultWrite = 1;
+inline constexpr int kLatVselStreamIn = 1;
+inline constexpr int kLatVselStreamOut = 2;
+inline constexpr int kLatVselResultWrite = 1;
+inline constexpr int kLatVmovStreamIn = 1;
+inline constexpr int kLatVmovStreamOut = 2;
+inline constexpr int kLatVmovResultWrite = 1;
+inline constexpr int kLatVcvtStreamIn = 1;
+inline constexpr int kLatVcvtStreamOut = 2;
+inline constexpr int kLatVcvtResultWrite = 1;
+inline constexpr int kLatVreqStreamIn = 1;
+inline constexpr int kLatVreqStreamOut = 2;
+inline constexpr int kLatVreqResultWrite = 1;
+
+// VXM: types (the type/stype field values), operand encodings and per-op operand kinds.
+enum class VxmType : uint8_t {
+  kI8 = 0,
+  kI16 = 1,
+  kI32 = 2,
+  kF32 = 3,
+};
+inline constexpr std::array<std::string_view, 4> kVxmTypeNames = {{"i8", "i16", "i32", "f32"}};
+inline constexpr std::array<int, 4> kVxmTypeGroups = {{1, 2, 4, 4}};
+inline constexpr int kVxmStreamBit = 6;
+inline constexpr uint32_t kVxmSrcPrev = 0;
+inline constexpr uint32_t kVxmSrcSelf = 1;
+inline constexpr uint32_t kVxmSrcImm = 2;
+inline constexpr uint32_t kVxmCfgImmlo = 0;
+inline constexpr uint32_t kVxmCfgImmhi = 1;
+inline constexpr uint32_t kVxmCfgQshift = 2;
+inline constexpr int kVxmConfigRegs = 3;
+inline constexpr int kVxmQshiftMax = 63;
+
+// How an operand's type is given: none (no such operand), the type field, the stype
+// field, or fixed (int32, unsigned 16-bit).
+enum class VxmKind : uint8_t { kNone, kType, kStype, kI32, kU16 };
+
+struct VxmOpInfo {
+  Op op;
+  uint8_t types;  // bit t: type field value t is legal
+  VxmKind a;
+  VxmKind b;
+  VxmKind dst;
+};
+
+inline constexpr std::array<VxmOpInfo, 20> kVxmOps = {{
+    {Op::kVadd, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsub, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmul, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmin, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmax, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVabs, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVneg, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVshl, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsra, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsrl, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVand, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVor, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVxor, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVeq, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVlt, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVle, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsel, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmov, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVcvt, 0xf, VxmKind::kStype, VxmKind::kNone, VxmKind::kType},
+    {Op::kVreq, 0x3, VxmKind::kI32, VxmKind::kU16, VxmKind::kType},
+}};
+
+// Legal VCVT (result type, source type) pairs.
+inline constexpr std::array<std::array<VxmType, 2>, 6> kVxmConversions = {{
+    {{VxmType::kI32, VxmType::kI8}},
+    {{VxmType::kI32, VxmType::kI16}},
+    {{VxmType::kI8, VxmType::kI32}},
+    {{VxmType::kI16, VxmType::kI32}},
+    {{VxmType::kF32, VxmType::kI32}},
+    {{VxmType::kI32, VxmType::kF32}},
+}};
+
+// CONFIG registers of each queue kind's slice (indexed by Unit; 0 = none).
+inline constexpr std::array<int, 6> kUnitConfigRegs = {{0, 0, 0, 0, 0, 3}};
 
 struct ErrInfo {
   Err err;
@@ -175,9 +354,9 @@ inline constexpr std::array<ErrInfo, 12> kErrors = {{
     {Err::kIllegalOpcode, "ILLEGAL_OPCODE", "A queue fetched an opcode that is undefined or not legal for its queue kind."},
     {Err::kAddrRange, "ADDR_RANGE", "An addr operand (including a strided re-issue) is beyond the unit's memory depth."},
     {Err::kStreamRange, "STREAM_RANGE", "A stream operand plus its group size exceeds the streams per direction."},
-    {Err::kBadOperand, "BAD_OPERAND", "An operand is out of its range: NOP 0, REPEAT with n or d of 0, an SXM group code of 3 or a SHIFT/ROTATE amount >= NumLanes (checked at issue); a PERMUTE map that is not a bijection (raised by the SXM in t+1)."},
+    {Err::kBadOperand, "BAD_OPERAND", "An operand is out of its range: NOP 0, REPEAT with n or d of 0, an SXM group code of 3 or a SHIFT/ROTATE amount >= NumLanes (checked at issue); a PERMUTE map that is not a bijection (raised by the SXM in t+1); a VXM type the op does not take, a reserved VXM source or destination encoding, PREV on ALU 0, a CONFIG register or value the slice does not have (or CONFIG on a queue whose slice has no configuration registers)."},
     {Err::kSyncDeadlock, "SYNC_DEADLOCK", "Every unfinished queue is parked by a SYNC, so no NOTIFY can come. Raised in the first such cycle (a SYNC fetched in cycle a counts as parked from a+1); ERR_QUEUE is the lowest parked queue."},
-    {Err::kStreamConflict, "STREAM_CONFLICT", "Two writers drive one stream register in one cycle."},
+    {Err::kStreamConflict, "STREAM_CONFLICT", "Two writers drive the same stream register (direction, stream) at one position in one cycle; overlapping stream groups count. Raised in the cycle of the drives (t+2 for two VXM ops issued at t); ERR_QUEUE is the lowest queue involved."},
     {Err::kQueueOverflow, "QUEUE_OVERFLOW", "An IFETCH would append entries that overwrite entries not yet fetched: after the cycle t+1 in which it lands, more than QueueDepth entries would be loaded and unfetched. Raised in t+1 by the fetching queue; nothing is appended."},
     {Err::kQueueUnderflow, "QUEUE_UNDERFLOW", "A queue had to fetch while every loaded entry had been fetched and an IFETCH issued in the previous cycle had not landed yet (its entries are announced, not loaded). Raised in the cycle of that fetch."},
     {Err::kEccUncorrectable, "ECC_UNCORRECTABLE", "A READ or GATHER found a lane byte with two flipped bits (SECDED detects, cannot correct). Raised in the cycle the word is driven, by the slice's queue."},
@@ -201,6 +380,7 @@ inline constexpr uint32_t kHostRegConfig1 = 0x07;
 inline constexpr uint32_t kHostRegConfig2 = 0x08;
 inline constexpr uint32_t kHostRegEccCorrected = 0x09;
 inline constexpr uint32_t kHostRegEccInject = 0x0a;
+inline constexpr uint32_t kHostRegConfig3 = 0x0b;
 inline constexpr uint32_t kHostRegQlen = 0x40;
 inline constexpr uint32_t kHostId = 0x4c505531;
 
@@ -213,11 +393,12 @@ struct NamedConfig {
   int mxm_dim;
   int acc_depth;
   int queue_depth;
+  int vxm_alus;
 };
 
 inline constexpr std::array<NamedConfig, 2> kConfigs = {{
-    {"small", 8, 8, 4, 512, 8, 32, 256},
-    {"default", 16, 16, 8, 1024, 16, 64, 512},
+    {"small", 8, 8, 4, 512, 8, 32, 256, 2},
+    {"default", 16, 16, 8, 1024, 16, 64, 512, 4},
 }};
 
 }  // namespace tinylpu::isa

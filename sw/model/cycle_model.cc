@@ -15,6 +15,7 @@
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/core/secded.h"
+#include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu {
 namespace {
@@ -73,6 +74,22 @@ static_assert(kGatherAddr.mask != 0 && kGatherIstream.mask != 0 && kGatherIdir.m
                   kGatherStream.lsb == kAddrStream.lsb && kGatherDir.lsb == kAddrDir.lsb,
               "the gather format must carry addr, istream and idir, and place stream and dir as "
               "the addr format does");
+constexpr BitField kCfgIndex = FieldOf(isa::Format::kConfig, "index");
+constexpr BitField kCfgValue = FieldOf(isa::Format::kConfig, "value");
+// Every VXM format places its fields alike (vxm2 has them all but stype).
+constexpr BitField kVxmType = FieldOf(isa::Format::kVxm2, "vtype");
+constexpr BitField kVxmStype = FieldOf(isa::Format::kVxmcvt, "stype");
+constexpr BitField kVxmDst = FieldOf(isa::Format::kVxm2, "dst");
+constexpr BitField kVxmA = FieldOf(isa::Format::kVxm2, "srca");
+constexpr BitField kVxmB = FieldOf(isa::Format::kVxm2, "srcb");
+static_assert(kCfgIndex.mask != 0 && kCfgValue.mask != 0 && kVxmType.mask != 0 &&
+                  kVxmStype.mask != 0 && kVxmDst.mask != 0 && kVxmA.mask != 0 && kVxmB.mask != 0,
+              "a VXM or CONFIG field the model needs is missing from isa_gen.h");
+static_assert(FieldOf(isa::Format::kVxm1, "srca").lsb == kVxmA.lsb &&
+                  FieldOf(isa::Format::kVxmcvt, "srca").lsb == kVxmA.lsb &&
+                  FieldOf(isa::Format::kVxmcvt, "dst").lsb == kVxmDst.lsb &&
+                  FieldOf(isa::Format::kVxmcvt, "vtype").lsb == kVxmType.lsb,
+              "the VXM formats must place their common fields alike (as the RTL assumes)");
 static_assert(kCountN.mask != 0 && kRepeatN.mask != 0 && kRepeatD.mask != 0 &&
                   kStreamStream.mask != 0 && kStreamDir.mask != 0 && kAddrAddr.mask != 0 &&
                   kAddrStride.mask != 0 && kAddrFlag.mask != 0 && kAddrStream.mask != 0 &&
@@ -129,6 +146,7 @@ constexpr uint32_t kLw = static_cast<uint32_t>(isa::Op::kLw);
 constexpr uint32_t kIw = static_cast<uint32_t>(isa::Op::kIw);
 constexpr uint32_t kAbc = static_cast<uint32_t>(isa::Op::kAbc);
 constexpr uint32_t kAcc = static_cast<uint32_t>(isa::Op::kAcc);
+constexpr uint32_t kConfig = static_cast<uint32_t>(isa::Op::kConfig);
 constexpr uint32_t kShift = static_cast<uint32_t>(isa::Op::kShift);
 constexpr uint32_t kRotate = static_cast<uint32_t>(isa::Op::kRotate);
 constexpr uint32_t kPermute = static_cast<uint32_t>(isa::Op::kPermute);
@@ -240,6 +258,7 @@ CycleModel::CycleModel(const CoreConfig& config)
   for (int q = 0; q < num_queues_; ++q) {
     Queue& queue = queues_[q];
     queue.kind = config.QueueUnit(q);
+    queue.vxm_alu = config.VxmAlu(q);
     queue.addr_limit =
         static_cast<uint32_t>(q == CoreConfig::kQueueMxma ? config.acc_depth : config.mem_depth);
     queue.pos = config.QueuePosition(q);
@@ -269,6 +288,13 @@ CycleModel::CycleModel(const CoreConfig& config)
   mxm_.drv.assign(dim_, 0);
   mxm_.wr.assign(dim_, 0);
   mxm_.acc.assign(static_cast<size_t>(config.acc_depth) * dim_, 0);
+  vxm_.resize(config.vxm_alus);
+  for (VxmAlu& alu : vxm_) {
+    alu.r.assign(lanes_, 0);
+    alu.next.assign(lanes_, 0);
+  }
+  vxm_conflict_.assign(config.vxm_alus, false);
+  vxm_driver_.assign(size_t{2} * config.streams, -1);
   sxm_.res.assign(static_cast<size_t>(kSxmGroupMax) * lanes_, 0);
   sxm_.tmp.assign(sxm_.res.size(), 0);
   sxm_.cap.assign(static_cast<size_t>(kSxmGroupMax) * lanes_ * lanes_, 0);
@@ -351,6 +377,8 @@ uint32_t CycleModel::ReadRegister(uint32_t reg) const {
       return ecc_corrected_;
     case isa::kHostRegEccInject:
       return uint32_t{inject_mask_} | uint32_t{inject_lanes_} << 16;
+    case isa::kHostRegConfig3:
+      return static_cast<uint32_t>(config_.vxm_alus & 0xff);
     default:
       if (reg >= isa::kHostRegQlen &&
           reg - isa::kHostRegQlen < static_cast<uint32_t>(num_queues_)) {
@@ -378,6 +406,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     trace->scatters.clear();
     trace->acc_writes.clear();
     trace->ecc_corrected = 0;
+    trace->vxm_writes.clear();
     trace->err = isa::Err::kNone;
     trace->err_queue = 0;
   }
@@ -475,6 +504,9 @@ uint32_t CycleModel::Step(const HostRequest* host) {
   ecc_corrected_ = start ? 0 : ecc_corrected_ + static_cast<uint32_t>(corrected);
   if (trace != nullptr) trace->ecc_corrected = corrected;
 
+  std::fill(vxm_conflict_.begin(), vxm_conflict_.end(), false);
+  if (start || VxmBusy()) StepVxm(start, trace);
+
   // Queues.
   isa::Err err = isa::Err::kNone;
   int err_queue = -1;
@@ -559,7 +591,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
   }
 
   in_flight_ = issued || reading || fetching || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid ||
-               sxm_.Active();
+               sxm_.Active() || VxmBusy();
   ++time_;
   if (trace != nullptr) {
     if (err_queue >= 0) {
@@ -610,6 +642,16 @@ isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) con
       (op.has_istream && kGatherIstream.Get(word) >= static_cast<uint32_t>(config_.streams))) {
     return isa::Err::kStreamRange;
   }
+  if (OpcodeOf(word) == kConfig) {
+    // lpu_icu_queue: the queue kind's registers, and QSHIFT's range on a VXM ALU.
+    const uint32_t regs = static_cast<uint32_t>(isa::kUnitConfigRegs[static_cast<size_t>(q.kind)]);
+    const uint32_t index = kCfgIndex.Get(word);
+    if (index >= regs || (q.kind == isa::Unit::kVxm && index == isa::kVxmCfgQshift &&
+                          kCfgValue.Get(word) > static_cast<uint32_t>(isa::kVxmQshiftMax))) {
+      return isa::Err::kBadOperand;
+    }
+  }
+  if (op.unit == isa::Unit::kVxm) return CheckVxm(q, word);
   if (q.kind == isa::Unit::kSxm && op.unit == isa::Unit::kSxm) return CheckSxm(word);
   return isa::Err::kNone;
 }
@@ -634,6 +676,33 @@ isa::Err CycleModel::CheckSxm(uint32_t word) const {
     return isa::Err::kBadOperand;
   }
   return isa::Err::kNone;
+}
+
+// lpu_icu_queue's VXM checks: every stream group an op reads or drives inside NumStreams
+// (STREAM_RANGE), a legal type, no reserved source or destination encoding and no PREV on
+// ALU 0 (BAD_OPERAND); the lower code wins.
+isa::Err CycleModel::CheckVxm(const Queue& q, uint32_t word) const {
+  const isa::VxmOpInfo* info = vxm::FindVxmOp(static_cast<isa::Op>(OpcodeOf(word)));
+  const auto type = static_cast<isa::VxmType>(kVxmType.Get(word));
+  const auto stype = static_cast<isa::VxmType>(kVxmStype.Get(word));
+  bool range = false;
+  bool bad = !vxm::TypeLegal(info->op, type, stype);
+  auto check = [&](isa::VxmKind kind, uint32_t v, bool is_dst) {
+    if (kind == isa::VxmKind::kNone) return;
+    if (VxmIsStream(v)) {
+      range |= VxmStreamIndex(v) + static_cast<uint32_t>(vxm::KindGroup(kind, type, stype)) >
+               static_cast<uint32_t>(config_.streams);
+    } else if (is_dst) {
+      bad |= v != kVxmNone;
+    } else {
+      bad |= v > kVxmImm || (v == kVxmPrev && q.vxm_alu == 0);
+    }
+  };
+  check(info->a, kVxmA.Get(word), false);
+  check(info->b, kVxmB.Get(word), false);
+  check(info->dst, kVxmDst.Get(word), true);
+  if (range) return isa::Err::kStreamRange;
+  return bad ? isa::Err::kBadOperand : isa::Err::kNone;
 }
 
 bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool* all_finished) {
@@ -786,6 +855,15 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
       min_wait = std::min(min_wait, q.wait);
     } else if (q.rep_left != 0 || q.pc != q.end) {
       blocked = false;
+    }
+  }
+  // STREAM_CONFLICT comes from the VXM slice, not from a queue's checks: it is raised for each
+  // ALU involved, whatever its queue does in this cycle (the lower code wins on one queue).
+  for (int alu = 0; alu < config_.vxm_alus; ++alu) {
+    if (!vxm_conflict_[alu]) continue;
+    const int qi = config_.VxmQueue(alu);
+    if (errs[qi] == isa::Err::kNone || errs[qi] > isa::Err::kStreamConflict) {
+      errs[qi] = isa::Err::kStreamConflict;
     }
   }
   *all_finished = finished;
@@ -1095,6 +1173,152 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     s.b_stream = static_cast<uint8_t>(kGatherStream.Get(word));
   }
   return corrected;
+}
+
+/////////
+// VXM //
+/////////
+
+bool CycleModel::VxmBusy() const {
+  for (int k = 0; k < config_.vxm_alus; ++k) {
+    if (vxm_[k].drv_valid || queues_[config_.VxmQueue(k)].dispatch_valid) return true;
+  }
+  return false;
+}
+
+// lpu_vxm: the op dispatched to ALU k (issued last cycle) samples its sources now, writes R[k]
+// at the end of this cycle and drives it in the next; CONFIG writes IMM or QSHIFT at the end of
+// this cycle. The drives of this cycle send out R[k] as it is now (before this cycle's write).
+// Where two ALUs drive one stream the lower ALU's byte goes out and both raise STREAM_CONFLICT.
+// A start clears every ALU's registers and drops the drives in flight.
+void CycleModel::StepVxm(bool flush, CycleTrace* trace) {
+  const int pos = config_.VxmPosition();
+  const int n = config_.vxm_alus;
+  // Sources are sampled before this position drives anything (see Drive).
+  std::vector<bool> writes(n, false);
+  for (int k = 0; k < n; ++k) {
+    const Queue& q = queues_[config_.VxmQueue(k)];
+    if (!q.dispatch_valid || OpcodeOf(q.dispatch) == kConfig) continue;
+    const uint32_t word = q.dispatch;
+    const auto op = static_cast<isa::Op>(OpcodeOf(word));
+    const isa::VxmOpInfo* info = vxm::FindVxmOp(op);
+    const auto type = static_cast<isa::VxmType>(kVxmType.Get(word));
+    const auto stype = static_cast<isa::VxmType>(kVxmStype.Get(word));
+    VxmAlu& alu = vxm_[k];
+    // Each source as a pointer per byte plane (streams) or a register (R[k-1], R[k], IMM).
+    struct Source {
+      const uint8_t* plane[4] = {};
+      const uint32_t* reg = nullptr;
+      uint32_t imm = 0;
+    };
+    auto source = [&](isa::VxmKind kind, uint32_t v) {
+      Source src;
+      if (kind == isa::VxmKind::kNone) {
+        src.reg = nullptr;
+      } else if (VxmIsStream(v)) {
+        const int group = vxm::KindGroup(kind, type, stype);
+        for (int b = 0; b < group; ++b) {
+          src.plane[b] = Present(pos, VxmStreamDir(v), static_cast<int>(VxmStreamIndex(v)) + b);
+        }
+      } else if (v == kVxmPrev) {
+        src.reg = vxm_[k - 1].r.data();
+      } else if (v == kVxmSelf) {
+        src.reg = alu.r.data();
+      } else {
+        src.imm = alu.imm;
+      }
+      return src;
+    };
+    const Source a = source(info->a, kVxmA.Get(word));
+    const Source b = source(info->b, kVxmB.Get(word));
+    auto value = [](const Source& src, int lane) {
+      if (src.reg != nullptr) return src.reg[lane];
+      uint32_t v = src.imm;
+      if (src.plane[0] != nullptr) {
+        v = 0;
+        for (int p = 0; p < 4 && src.plane[p] != nullptr; ++p) {
+          v |= uint32_t{src.plane[p][lane]} << (8 * p);
+        }
+      }
+      return v;
+    };
+    for (int l = 0; l < lanes_; ++l) {
+      alu.next[l] = vxm::Apply(op, type, stype, value(a, l), value(b, l), alu.r[l],
+                               static_cast<int>(alu.qshift));
+    }
+    writes[k] = true;
+  }
+
+  // Drives of the ops dispatched last cycle; the lower ALU wins a stream.
+  std::fill(vxm_driver_.begin(), vxm_driver_.end(), -1);
+  const size_t first_drive = trace != nullptr ? trace->drives.size() : 0;
+  for (int k = 0; k < n; ++k) {
+    VxmAlu& alu = vxm_[k];
+    if (!alu.drv_valid) continue;
+    for (int b = 0; b < alu.drv_group; ++b) {
+      const int stream = alu.drv_base + b;
+      int& driver = vxm_driver_[static_cast<size_t>(alu.drv_dir) * config_.streams + stream];
+      if (driver >= 0) {
+        vxm_conflict_[driver] = true;
+        vxm_conflict_[k] = true;
+        continue;
+      }
+      driver = k;
+      uint8_t* out = Drive(pos, alu.drv_dir, stream, trace);
+      for (int l = 0; l < lanes_; ++l) out[l] = static_cast<uint8_t>(alu.r[l] >> (8 * b));
+      if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), out, lanes_);
+    }
+  }
+
+  if (trace != nullptr) {
+    std::sort(trace->drives.begin() + static_cast<ptrdiff_t>(first_drive), trace->drives.end(),
+              [](const DriveEvent& x, const DriveEvent& y) {
+                return std::tie(x.dir, x.stream) < std::tie(y.dir, y.stream);
+              });
+  }
+
+  // End of the cycle: R[k], CONFIG registers and the next cycle's drives.
+  for (int k = 0; k < n; ++k) {
+    VxmAlu& alu = vxm_[k];
+    const Queue& q = queues_[config_.VxmQueue(k)];
+    alu.drv_valid = false;
+    if (flush) {
+      std::fill(alu.r.begin(), alu.r.end(), 0);
+      alu.imm = 0;
+      alu.qshift = 0;
+      continue;
+    }
+    if (!q.dispatch_valid) continue;
+    const uint32_t word = q.dispatch;
+    if (OpcodeOf(word) == kConfig) {
+      const uint32_t value = kCfgValue.Get(word);
+      switch (kCfgIndex.Get(word)) {
+        case isa::kVxmCfgImmlo:
+          alu.imm = (alu.imm & 0xffff0000u) | value;
+          break;
+        case isa::kVxmCfgImmhi:
+          alu.imm = (alu.imm & 0xffffu) | value << 16;
+          break;
+        default:
+          alu.qshift = value;
+          break;
+      }
+      continue;
+    }
+    if (!writes[k]) continue;
+    alu.r.swap(alu.next);
+    if (trace != nullptr) trace->vxm_writes.push_back(VxmWriteEvent{.alu = k, .values = alu.r});
+    const uint32_t dst = kVxmDst.Get(word);
+    if (VxmIsStream(dst)) {
+      const isa::VxmOpInfo* info = vxm::FindVxmOp(static_cast<isa::Op>(OpcodeOf(word)));
+      alu.drv_valid = true;
+      alu.drv_dir = static_cast<uint8_t>(VxmStreamDir(dst));
+      alu.drv_base = static_cast<uint8_t>(VxmStreamIndex(dst));
+      alu.drv_group = static_cast<uint8_t>(
+          vxm::KindGroup(info->dst, static_cast<isa::VxmType>(kVxmType.Get(word)),
+                         static_cast<isa::VxmType>(kVxmStype.Get(word))));
+    }
+  }
 }
 
 /////////

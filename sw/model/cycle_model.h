@@ -68,6 +68,7 @@ class CycleModel final : public HostBus {
   // One instruction queue (lpu_icu_queue): sequencer state and its dispatch register.
   struct Queue {
     isa::Unit kind = isa::Unit::kMem;
+    int vxm_alu = -1;  // ALU index of a VXM queue
     uint32_t addr_limit = 0;
     int pos = 0;               // position of its slice (IFETCH samples the streams there)
     uint32_t* imem = nullptr;  // QueueDepth words inside imem_, a circular buffer
@@ -133,6 +134,19 @@ class CycleModel final : public HostBus {
     std::vector<int32_t> wr;   // stage 3 write data of the current cycle
   };
 
+  // One VXM ALU: its result register R[k] (one 32-bit value per lane), its CONFIG registers and
+  // its drive register (the result of the op dispatched last cycle goes out in this one).
+  struct VxmAlu {
+    uint32_t imm = 0;
+    uint32_t qshift = 0;
+    std::vector<uint32_t> r;
+    std::vector<uint32_t> next;  // this cycle's result, written at the end of the cycle
+    bool drv_valid = false;
+    uint8_t drv_dir = 0;
+    uint8_t drv_base = 0;
+    uint8_t drv_group = 0;
+  };
+
   // The SXM (lpu_sxm): the result register, driven in the cycle after an op acts, and the
   // corner turner (lpu_sxm_transpose), whose capture rows and output block are kept by index
   // rather than shifted. Blocks are [group stream k][row][lane].
@@ -174,9 +188,13 @@ class CycleModel final : public HostBus {
   void StepMxm(bool flush, CycleTrace* trace);
   // Returns the lane bytes SECDED corrected in this cycle.
   int StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
+  // The VXM slice; sets vxm_conflict_ for ALUs whose drives overlap in this cycle.
+  void StepVxm(bool flush, CycleTrace* trace);
+  bool VxmBusy() const;
   // Returns the error the SXM raises in this cycle (kNone outside run cycles).
   isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   isa::Err CheckSxm(uint32_t word) const;
 
   // Stream fabric, stored by diagonal (see the class comment).
@@ -222,6 +240,9 @@ class CycleModel final : public HostBus {
   std::vector<uint16_t> rdata_;      // [slice][lanes][2 banks]: lane column output registers
   std::vector<MemSlice> slices_;
   Mxm mxm_;
+  std::vector<VxmAlu> vxm_;
+  std::vector<bool> vxm_conflict_;  // ALU k drove a stream another ALU drove in this cycle
+  std::vector<int> vxm_driver_;     // [dir][stream]: ALU driving it in this cycle, or -1
   Sxm sxm_;
   int sxm_queue_ = 0;
 

@@ -151,8 +151,8 @@ TEST_P(CycleModelTest, QueueAndMemReadBack) {
 
 // Every call takes whole cycles; registers answer with the state of the request cycle.
 TEST_P(CycleModelTest, HostTimingAndAccessWhileRunning) {
-  // Three reset cycles and the four reads of the configuration check, as in RtlSim.
-  EXPECT_EQ(bus_->Time(), 7u);
+  // Three reset cycles and the five reads of the configuration check, as in RtlSim.
+  EXPECT_EQ(bus_->Time(), 8u);
   Program p = Empty();
   p.queues[CoreConfig::MemQueue(0)] = {Instr::Nop(40)};
   LoadProgram(*bus_, p);

@@ -36,8 +36,11 @@ const char* OpColour(isa::Op op) {
       return "#1f9e9e";
     case isa::Op::kTranspose:
       return "#136b6b";
+    case isa::Op::kConfig:
+      return "#b0b0b0";
     default:
-      return "#888888";
+      // VXM ops share one colour.
+      return FindOp(op) != nullptr && FindOp(op)->unit == isa::Unit::kVxm ? "#c2477f" : "#888888";
   }
 }
 
@@ -141,7 +144,9 @@ std::string TimelineSvg(const Program& program, const CoreConfig& config,
                                                          {isa::Op::kAbc, "ABC"},
                                                          {isa::Op::kAcc, "ACC"},
                                                          {isa::Op::kTranspose, "TRANSPOSE"},
-                                                         {isa::Op::kShift, "other SXM"}};
+                                                         {isa::Op::kShift, "other SXM"},
+                                                         {isa::Op::kVadd, "VXM"},
+                                                         {isa::Op::kConfig, "CONFIG"}};
   for (const auto& [op, name] : legend) {
     svg += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
