@@ -339,7 +339,7 @@ module lpu_icu_queue
     end else if (Kind == UNIT_SXM && op != OP_IFETCH) begin
       // SXM ops only (IFETCH, an ICU op, passes through here too).
       return check_sxm(v);
-    end else if (Kind == UNIT_VXM) begin
+    end else if (Kind == UNIT_VXM && op != OP_IFETCH) begin
       return check_vxm(v);
     end
     return ERR_NONE;

@@ -390,12 +390,6 @@ module lpu_top
     .data_o     (drive_data[PosVxm])
   );
 
-  ///////////////////
-  // Slice errors  //
-  ///////////////////
-
-  end
-
   ////////////
   // Tracer //
   ////////////

@@ -732,7 +732,7 @@ TEST_P(RtlModelDiffTest, RandomProgramsAgree) {
   // common with 8 lanes, rare with 16; tests/rtl_sxm_test.cc raises it on purpose.)
   EXPECT_GT(twin.sxm_drives(), 500);
   EXPECT_GT(twin.vxm_drives(), 500);
-  EXPECT_GT(twin.vxm_writes(), 500);
+  EXPECT_GT(twin.vxm_writes(), 300);  // non-zero results; the MEM ops share the mix
   EXPECT_GT(twin.errors(isa::Err::kUnitBusy), 0);
   EXPECT_GT(twin.errors(isa::Err::kBadOperand), 0);
 }
