@@ -13,20 +13,42 @@ package lpu_isa_pkg;
     OP_REPEAT = 6'h01,
     OP_SYNC = 6'h02,
     OP_NOTIFY = 6'h03,
+    OP_CONFIG = 6'h05,
     OP_READ = 6'h10,
     OP_WRITE = 6'h11,
     OP_LW = 6'h20,
     OP_IW = 6'h21,
     OP_ABC = 6'h22,
-    OP_ACC = 6'h23
+    OP_ACC = 6'h23,
+    OP_VADD = 6'h28,
+    OP_VSUB = 6'h29,
+    OP_VMUL = 6'h2a,
+    OP_VMIN = 6'h2b,
+    OP_VMAX = 6'h2c,
+    OP_VABS = 6'h2d,
+    OP_VNEG = 6'h2e,
+    OP_VSHL = 6'h2f,
+    OP_VSRA = 6'h30,
+    OP_VSRL = 6'h31,
+    OP_VAND = 6'h32,
+    OP_VOR = 6'h33,
+    OP_VXOR = 6'h34,
+    OP_VEQ = 6'h35,
+    OP_VLT = 6'h36,
+    OP_VLE = 6'h37,
+    OP_VSEL = 6'h38,
+    OP_VMOV = 6'h39,
+    OP_VCVT = 6'h3a,
+    OP_VREQ = 6'h3b
   } opcode_e;
 
   // Queue kinds
-  typedef enum logic [1:0] {
-    UNIT_ICU = 2'd0,
-    UNIT_MEM = 2'd1,
-    UNIT_MXMW = 2'd2,
-    UNIT_MXMA = 2'd3
+  typedef enum logic [2:0] {
+    UNIT_ICU = 3'd0,
+    UNIT_MEM = 3'd1,
+    UNIT_MXMW = 3'd2,
+    UNIT_MXMA = 3'd3,
+    UNIT_VXM = 3'd4
   } unit_e;
 
   // Error codes (STATUS.err_code)
@@ -36,7 +58,8 @@ package lpu_isa_pkg;
     ERR_ADDR_RANGE = 8'd2,
     ERR_STREAM_RANGE = 8'd3,
     ERR_BAD_OPERAND = 8'd4,
-    ERR_SYNC_DEADLOCK = 8'd5
+    ERR_SYNC_DEADLOCK = 8'd5,
+    ERR_STREAM_CONFLICT = 8'd6
   } err_e;
 
   // Instruction formats
@@ -72,6 +95,41 @@ package lpu_isa_pkg;
     logic [0:0] dir;
   } instr_addr_t;
 
+  typedef struct packed {  // Configuration register write: a register index of the queue's slice and a 16-bit value.
+    opcode_e op;
+    logic [5:0] rsvd0;
+    logic [3:0] index;
+    logic [15:0] value;
+  } instr_config_t;
+
+  typedef struct packed {  // VXM binary op: type, destination, sources a and b.
+    opcode_e op;
+    logic [1:0] vtype;
+    logic [2:0] rsvd0;
+    logic [6:0] dst;
+    logic [6:0] a;
+    logic [6:0] b;
+  } instr_vxm2_t;
+
+  typedef struct packed {  // VXM unary op: type, destination, source a.
+    opcode_e op;
+    logic [1:0] vtype;
+    logic [2:0] rsvd0;
+    logic [6:0] dst;
+    logic [6:0] a;
+    logic [6:0] rsvd1;
+  } instr_vxm1_t;
+
+  typedef struct packed {  // VXM conversion: result type, source type, destination, source a.
+    opcode_e op;
+    logic [1:0] vtype;
+    logic [1:0] stype;
+    logic [0:0] rsvd0;
+    logic [6:0] dst;
+    logic [6:0] a;
+    logic [6:0] rsvd1;
+  } instr_vxmcvt_t;
+
   // Queue kind that may issue each op (ICU ops issue from any queue).
   function automatic logic op_legal(logic [5:0] op, unit_e unit);
     unique case (op)
@@ -79,12 +137,33 @@ package lpu_isa_pkg;
       OP_REPEAT: return 1'b1;
       OP_SYNC: return 1'b1;
       OP_NOTIFY: return 1'b1;
+      OP_CONFIG: return 1'b1;
       OP_READ: return unit == UNIT_MEM;
       OP_WRITE: return unit == UNIT_MEM;
       OP_LW: return unit == UNIT_MXMW;
       OP_IW: return unit == UNIT_MXMW;
       OP_ABC: return unit == UNIT_MXMA;
       OP_ACC: return unit == UNIT_MXMA;
+      OP_VADD: return unit == UNIT_VXM;
+      OP_VSUB: return unit == UNIT_VXM;
+      OP_VMUL: return unit == UNIT_VXM;
+      OP_VMIN: return unit == UNIT_VXM;
+      OP_VMAX: return unit == UNIT_VXM;
+      OP_VABS: return unit == UNIT_VXM;
+      OP_VNEG: return unit == UNIT_VXM;
+      OP_VSHL: return unit == UNIT_VXM;
+      OP_VSRA: return unit == UNIT_VXM;
+      OP_VSRL: return unit == UNIT_VXM;
+      OP_VAND: return unit == UNIT_VXM;
+      OP_VOR: return unit == UNIT_VXM;
+      OP_VXOR: return unit == UNIT_VXM;
+      OP_VEQ: return unit == UNIT_VXM;
+      OP_VLT: return unit == UNIT_VXM;
+      OP_VLE: return unit == UNIT_VXM;
+      OP_VSEL: return unit == UNIT_VXM;
+      OP_VMOV: return unit == UNIT_VXM;
+      OP_VCVT: return unit == UNIT_VXM;
+      OP_VREQ: return unit == UNIT_VXM;
       default: return 1'b0;
     endcase
   endfunction
@@ -112,7 +191,148 @@ package lpu_isa_pkg;
     endcase
   endfunction
 
+  // VXM: types, operand encodings and the checks of each VXM op.
+  typedef enum logic [1:0] {
+    VT_I8 = 2'd0,
+    VT_I16 = 2'd1,
+    VT_I32 = 2'd2,
+    VT_F32 = 2'd3
+  } vxm_type_e;
+
+  localparam int unsigned VxmStreamBit = 6;
+  localparam logic [6:0] VXM_SRC_PREV = 7'd0;
+  localparam logic [6:0] VXM_SRC_SELF = 7'd1;
+  localparam logic [6:0] VXM_SRC_IMM = 7'd2;
+  localparam logic [3:0] VXM_CFG_IMMLO = 4'd0;
+  localparam logic [3:0] VXM_CFG_IMMHI = 4'd1;
+  localparam logic [3:0] VXM_CFG_QSHIFT = 4'd2;
+  localparam int unsigned VxmConfigRegs = 3;
+  localparam int unsigned VxmQshiftMax = 63;
+
+  function automatic int unsigned vxm_type_group(logic [1:0] ty);
+    unique case (ty)
+      2'd0: return 1;
+      2'd1: return 2;
+      2'd2: return 4;
+      2'd3: return 4;
+      default: return 0;
+    endcase
+  endfunction
+
+  // Is (type, stype) legal for a VXM op? (stype only matters for conversions)
+  function automatic logic vxm_type_ok(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+    unique case (op)
+      OP_VADD: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VSUB: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VMUL: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VMIN: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VMAX: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VABS: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VNEG: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VSHL: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2;
+      OP_VSRA: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2;
+      OP_VSRL: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2;
+      OP_VAND: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VOR: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VXOR: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VEQ: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VLT: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VLE: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VSEL: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VMOV: return ty == 2'd0 || ty == 2'd1 || ty == 2'd2 || ty == 2'd3;
+      OP_VCVT: return (ty == 2'd2 && sty == 2'd0) || (ty == 2'd2 && sty == 2'd1) || (ty == 2'd0 && sty == 2'd2) || (ty == 2'd1 && sty == 2'd2) || (ty == 2'd3 && sty == 2'd2) || (ty == 2'd2 && sty == 2'd3);
+      OP_VREQ: return ty == 2'd0 || ty == 2'd1;
+      default: return 1'b0;
+    endcase
+  endfunction
+
+  // Stream group of operand a (0 = the op has no a).
+  function automatic int unsigned vxm_a_group(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+    unique case (op)
+      OP_VADD: return vxm_type_group(ty);
+      OP_VSUB: return vxm_type_group(ty);
+      OP_VMUL: return vxm_type_group(ty);
+      OP_VMIN: return vxm_type_group(ty);
+      OP_VMAX: return vxm_type_group(ty);
+      OP_VABS: return vxm_type_group(ty);
+      OP_VNEG: return vxm_type_group(ty);
+      OP_VSHL: return vxm_type_group(ty);
+      OP_VSRA: return vxm_type_group(ty);
+      OP_VSRL: return vxm_type_group(ty);
+      OP_VAND: return vxm_type_group(ty);
+      OP_VOR: return vxm_type_group(ty);
+      OP_VXOR: return vxm_type_group(ty);
+      OP_VEQ: return vxm_type_group(ty);
+      OP_VLT: return vxm_type_group(ty);
+      OP_VLE: return vxm_type_group(ty);
+      OP_VSEL: return vxm_type_group(ty);
+      OP_VMOV: return vxm_type_group(ty);
+      OP_VCVT: return vxm_type_group(sty);
+      OP_VREQ: return 4;
+      default: return 0;
+    endcase
+  endfunction
+
+  // Stream group of operand b (0 = the op has no b).
+  function automatic int unsigned vxm_b_group(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+    unique case (op)
+      OP_VADD: return vxm_type_group(ty);
+      OP_VSUB: return vxm_type_group(ty);
+      OP_VMUL: return vxm_type_group(ty);
+      OP_VMIN: return vxm_type_group(ty);
+      OP_VMAX: return vxm_type_group(ty);
+      OP_VSHL: return vxm_type_group(ty);
+      OP_VSRA: return vxm_type_group(ty);
+      OP_VSRL: return vxm_type_group(ty);
+      OP_VAND: return vxm_type_group(ty);
+      OP_VOR: return vxm_type_group(ty);
+      OP_VXOR: return vxm_type_group(ty);
+      OP_VEQ: return vxm_type_group(ty);
+      OP_VLT: return vxm_type_group(ty);
+      OP_VLE: return vxm_type_group(ty);
+      OP_VSEL: return vxm_type_group(ty);
+      OP_VREQ: return 2;
+      default: return 0;
+    endcase
+  endfunction
+
+  // Stream group of operand dst (0 = the op has no dst).
+  function automatic int unsigned vxm_dst_group(logic [5:0] op, logic [1:0] ty, logic [1:0] sty);
+    unique case (op)
+      OP_VADD: return vxm_type_group(ty);
+      OP_VSUB: return vxm_type_group(ty);
+      OP_VMUL: return vxm_type_group(ty);
+      OP_VMIN: return vxm_type_group(ty);
+      OP_VMAX: return vxm_type_group(ty);
+      OP_VABS: return vxm_type_group(ty);
+      OP_VNEG: return vxm_type_group(ty);
+      OP_VSHL: return vxm_type_group(ty);
+      OP_VSRA: return vxm_type_group(ty);
+      OP_VSRL: return vxm_type_group(ty);
+      OP_VAND: return vxm_type_group(ty);
+      OP_VOR: return vxm_type_group(ty);
+      OP_VXOR: return vxm_type_group(ty);
+      OP_VEQ: return vxm_type_group(ty);
+      OP_VLT: return vxm_type_group(ty);
+      OP_VLE: return vxm_type_group(ty);
+      OP_VSEL: return vxm_type_group(ty);
+      OP_VMOV: return vxm_type_group(ty);
+      OP_VCVT: return vxm_type_group(ty);
+      OP_VREQ: return vxm_type_group(ty);
+      default: return 0;
+    endcase
+  endfunction
+
+  // CONFIG registers of each queue kind's slice (0 = CONFIG is BAD_OPERAND).
+  function automatic int unsigned unit_config_regs(unit_e unit);
+    unique case (unit)
+      UNIT_VXM: return 3;
+      default: return 0;
+    endcase
+  endfunction
+
   // Latencies, in cycles after the issue cycle
+  localparam int unsigned LatConfigConfigWrite = 1;
   localparam int unsigned LatReadStreamOut = 2;
   localparam int unsigned LatWriteStreamIn = 1;
   localparam int unsigned LatLwStreamIn = 1;
@@ -121,6 +341,66 @@ package lpu_isa_pkg;
   localparam int unsigned LatAbcAccWrite = 3;
   localparam int unsigned LatAccStreamOut = 2;
   localparam int unsigned LatAccAccRead = 1;
+  localparam int unsigned LatVaddStreamIn = 1;
+  localparam int unsigned LatVaddStreamOut = 2;
+  localparam int unsigned LatVaddResultWrite = 1;
+  localparam int unsigned LatVsubStreamIn = 1;
+  localparam int unsigned LatVsubStreamOut = 2;
+  localparam int unsigned LatVsubResultWrite = 1;
+  localparam int unsigned LatVmulStreamIn = 1;
+  localparam int unsigned LatVmulStreamOut = 2;
+  localparam int unsigned LatVmulResultWrite = 1;
+  localparam int unsigned LatVminStreamIn = 1;
+  localparam int unsigned LatVminStreamOut = 2;
+  localparam int unsigned LatVminResultWrite = 1;
+  localparam int unsigned LatVmaxStreamIn = 1;
+  localparam int unsigned LatVmaxStreamOut = 2;
+  localparam int unsigned LatVmaxResultWrite = 1;
+  localparam int unsigned LatVabsStreamIn = 1;
+  localparam int unsigned LatVabsStreamOut = 2;
+  localparam int unsigned LatVabsResultWrite = 1;
+  localparam int unsigned LatVnegStreamIn = 1;
+  localparam int unsigned LatVnegStreamOut = 2;
+  localparam int unsigned LatVnegResultWrite = 1;
+  localparam int unsigned LatVshlStreamIn = 1;
+  localparam int unsigned LatVshlStreamOut = 2;
+  localparam int unsigned LatVshlResultWrite = 1;
+  localparam int unsigned LatVsraStreamIn = 1;
+  localparam int unsigned LatVsraStreamOut = 2;
+  localparam int unsigned LatVsraResultWrite = 1;
+  localparam int unsigned LatVsrlStreamIn = 1;
+  localparam int unsigned LatVsrlStreamOut = 2;
+  localparam int unsigned LatVsrlResultWrite = 1;
+  localparam int unsigned LatVandStreamIn = 1;
+  localparam int unsigned LatVandStreamOut = 2;
+  localparam int unsigned LatVandResultWrite = 1;
+  localparam int unsigned LatVorStreamIn = 1;
+  localparam int unsigned LatVorStreamOut = 2;
+  localparam int unsigned LatVorResultWrite = 1;
+  localparam int unsigned LatVxorStreamIn = 1;
+  localparam int unsigned LatVxorStreamOut = 2;
+  localparam int unsigned LatVxorResultWrite = 1;
+  localparam int unsigned LatVeqStreamIn = 1;
+  localparam int unsigned LatVeqStreamOut = 2;
+  localparam int unsigned LatVeqResultWrite = 1;
+  localparam int unsigned LatVltStreamIn = 1;
+  localparam int unsigned LatVltStreamOut = 2;
+  localparam int unsigned LatVltResultWrite = 1;
+  localparam int unsigned LatVleStreamIn = 1;
+  localparam int unsigned LatVleStreamOut = 2;
+  localparam int unsigned LatVleResultWrite = 1;
+  localparam int unsigned LatVselStreamIn = 1;
+  localparam int unsigned LatVselStreamOut = 2;
+  localparam int unsigned LatVselResultWrite = 1;
+  localparam int unsigned LatVmovStreamIn = 1;
+  localparam int unsigned LatVmovStreamOut = 2;
+  localparam int unsigned LatVmovResultWrite = 1;
+  localparam int unsigned LatVcvtStreamIn = 1;
+  localparam int unsigned LatVcvtStreamOut = 2;
+  localparam int unsigned LatVcvtResultWrite = 1;
+  localparam int unsigned LatVreqStreamIn = 1;
+  localparam int unsigned LatVreqStreamOut = 2;
+  localparam int unsigned LatVreqResultWrite = 1;
 
   // Host port map
   localparam int unsigned HostRegionMsb = 31;
@@ -137,6 +417,7 @@ package lpu_isa_pkg;
   localparam logic [7:0] HOST_REG_CONFIG0 = 8'h06;
   localparam logic [7:0] HOST_REG_CONFIG1 = 8'h07;
   localparam logic [7:0] HOST_REG_CONFIG2 = 8'h08;
+  localparam logic [7:0] HOST_REG_CONFIG3 = 8'h09;
   localparam logic [7:0] HOST_REG_QLEN = 8'h40;
   localparam logic [31:0] HostId = 32'h4c505531;
 

@@ -14,9 +14,13 @@ OUTPUTS = {
     "cmake": "cmake/lpu_configs.cmake",
     "md": "docs/isa.md",
 }
-CONFIG_KEYS = ["lanes", "streams", "mem_slices", "mem_depth", "mxm_dim", "acc_depth", "queue_depth"]
-LATENCY_KEYS = ["stream_in", "stream_out", "weights_live", "acc_write", "acc_read"]
-SYNTAX_OPERANDS = {"addr", "stream", "n", "d"}
+CONFIG_KEYS = ["lanes", "streams", "mem_slices", "mem_depth", "mxm_dim", "acc_depth", "queue_depth",
+               "vxm_alus"]
+LATENCY_KEYS = ["stream_in", "stream_out", "weights_live", "acc_write", "acc_read", "result_write",
+                "config_write"]
+SYNTAX_OPERANDS = {"addr", "stream", "n", "d", "dst", "a", "b", "index", "value"}
+# VXM operand kinds (isa.toml `operands`): the instruction's type or stype field, or a fixed type.
+VXM_KINDS = ["none", "type", "stype", "i32", "u16"]
 
 
 class IsaError(Exception):
@@ -87,6 +91,25 @@ def validate(isa):
                 raise IsaError(f"op {name}: operand {operand} is not a field of format {op['format']}")
         if "flag" in op and "flag" not in fields:
             raise IsaError(f"op {name}: has a flag keyword but format {op['format']} has no flag field")
+    vxm = isa["vxm"]
+    if len(vxm["types"]) != 4 or len(vxm["groups"]) != 4:
+        raise IsaError("vxm: types and groups must list the four type field values")
+    for op in isa["ops"]:
+        if op["unit"] != "vxm":
+            continue
+        name = op["name"]
+        for t in op.get("types", []):
+            if t not in vxm["types"]:
+                raise IsaError(f"op {name}: unknown VXM type {t}")
+        fields = {f["name"] for f in isa["formats"][op["format"]]["fields"]}
+        for key, kind in op.get("operands", {}).items():
+            if key not in ("a", "b", "dst") or key not in fields:
+                raise IsaError(f"op {name}: operand {key} is not a field of format {op['format']}")
+            if kind not in VXM_KINDS[1:]:
+                raise IsaError(f"op {name}: unknown operand kind {kind}")
+        for pair in op.get("conversions", []):
+            if len(pair) != 2 or any(t not in vxm["types"] for t in pair):
+                raise IsaError(f"op {name}: bad conversion {pair}")
     codes = set()
     for err in isa["errors"]:
         if err["code"] in codes or not 0 <= err["code"] < 256:
@@ -107,7 +130,7 @@ def validate(isa):
         for key in ("mem_depth", "acc_depth"):
             if cfg[key] > (1 << field_bits(addr_field)):
                 raise IsaError(f"config {cname}: {key} {cfg[key]} exceeds the addr field")
-        if cfg["mem_slices"] + 2 > 64 or cfg["queue_depth"] > (1 << 16):
+        if cfg["mem_slices"] + 2 + cfg["vxm_alus"] > 64 or cfg["queue_depth"] > (1 << 16):
             raise IsaError(f"config {cname}: too many queues or queue entries for the host map")
 
 
@@ -131,10 +154,11 @@ def gen_sv(isa) -> str:
         out.append(f"    OP_{op['name']} = {opw}'h{op['opcode']:02x}{sep}\n")
     out.append("  } opcode_e;\n\n")
     units = list(isa["units"].keys())
-    out.append("  // Queue kinds\n  typedef enum logic [1:0] {\n")
+    uw = max(1, (len(units) - 1).bit_length())
+    out.append(f"  // Queue kinds\n  typedef enum logic [{uw - 1}:0] {{\n")
     for i, u in enumerate(units):
         sep = "," if i + 1 < len(units) else ""
-        out.append(f"    UNIT_{u.upper()} = 2'd{i}{sep}\n")
+        out.append(f"    UNIT_{u.upper()} = {uw}'d{i}{sep}\n")
     out.append("  } unit_e;\n\n")
     errs = isa["errors"]
     out.append("  // Error codes (STATUS.err_code)\n  typedef enum logic [7:0] {\n")
@@ -184,6 +208,7 @@ def gen_sv(isa) -> str:
         if "stream" in fields:
             out.append(f"      OP_{op['name']}: return {op.get('group', 1)};\n")
     out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append(gen_sv_vxm(isa, opw))
     out.append("  // Latencies, in cycles after the issue cycle\n")
     for op in ops:
         for key in LATENCY_KEYS:
@@ -200,6 +225,70 @@ def gen_sv(isa) -> str:
         out.append(f"  localparam logic [7:0] HOST_REG_{r['name']} = 8'h{r['addr']:02x};\n")
     out.append("  localparam logic [31:0] HostId = 32'h4c505531;\n")
     out.append("\nendpackage\n")
+    return "".join(out)
+
+
+def vxm_group_expr(kind: str, groups, field: str) -> str:
+    """SV expression for the group size of an operand of `kind`."""
+    if kind == "type" or kind == "stype":
+        sel = "ty" if kind == "type" else "sty"
+        return f"vxm_type_group({sel})"
+    if kind == "i32":
+        return str(groups[2])
+    if kind == "u16":
+        return "2"
+    raise IsaError(f"bad operand kind {kind} for {field}")
+
+
+def gen_sv_vxm(isa, opw) -> str:
+    vxm = isa["vxm"]
+    types = vxm["types"]
+    ops = [op for op in isa["ops"] if op["unit"] == "vxm"]
+    out = ["  // VXM: types, operand encodings and the checks of each VXM op.\n"]
+    out.append("  typedef enum logic [1:0] {\n")
+    for i, t in enumerate(types):
+        sep = "," if i + 1 < len(types) else ""
+        out.append(f"    VT_{t.upper()} = 2'd{i}{sep}\n")
+    out.append("  } vxm_type_e;\n\n")
+    out.append(f"  localparam int unsigned VxmStreamBit = {vxm['stream_bit']};\n")
+    out.append(f"  localparam logic [6:0] VXM_SRC_PREV = 7'd{vxm['src_prev']};\n")
+    out.append(f"  localparam logic [6:0] VXM_SRC_SELF = 7'd{vxm['src_self']};\n")
+    out.append(f"  localparam logic [6:0] VXM_SRC_IMM = 7'd{vxm['src_imm']};\n")
+    for i, r in enumerate(vxm["config_regs"]):
+        out.append(f"  localparam logic [3:0] VXM_CFG_{r} = 4'd{i};\n")
+    out.append(f"  localparam int unsigned VxmConfigRegs = {len(vxm['config_regs'])};\n")
+    out.append(f"  localparam int unsigned VxmQshiftMax = {vxm['qshift_max']};\n\n")
+    out.append("  function automatic int unsigned vxm_type_group(logic [1:0] ty);\n    unique case (ty)\n")
+    for i, g in enumerate(vxm["groups"]):
+        out.append(f"      2'd{i}: return {g};\n")
+    out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append("  // Is (type, stype) legal for a VXM op? (stype only matters for conversions)\n")
+    out.append(f"  function automatic logic vxm_type_ok(logic [{opw - 1}:0] op, logic [1:0] ty, "
+               "logic [1:0] sty);\n    unique case (op)\n")
+    for op in ops:
+        if "conversions" in op:
+            conds = " || ".join(f"(ty == 2'd{types.index(a)} && sty == 2'd{types.index(b)})"
+                                for a, b in op["conversions"])
+            out.append(f"      OP_{op['name']}: return {conds};\n")
+        else:
+            conds = " || ".join(f"ty == 2'd{types.index(t)}" for t in op["types"])
+            out.append(f"      OP_{op['name']}: return {conds};\n")
+    out.append("      default: return 1'b0;\n    endcase\n  endfunction\n\n")
+    for field in ("a", "b", "dst"):
+        out.append(f"  // Stream group of operand {field} (0 = the op has no {field}).\n")
+        out.append(f"  function automatic int unsigned vxm_{field}_group(logic [{opw - 1}:0] op, "
+                   "logic [1:0] ty, logic [1:0] sty);\n    unique case (op)\n")
+        for op in ops:
+            kind = op.get("operands", {}).get(field)
+            if kind:
+                out.append(f"      OP_{op['name']}: return {vxm_group_expr(kind, vxm['groups'], field)};\n")
+        out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append("  // CONFIG registers of each queue kind's slice (0 = CONFIG is BAD_OPERAND).\n")
+    out.append("  function automatic int unsigned unit_config_regs(unit_e unit);\n    unique case (unit)\n")
+    for u, info in isa["units"].items():
+        if info.get("config_regs", 0):
+            out.append(f"      UNIT_{u.upper()}: return {info['config_regs']};\n")
+    out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
     return "".join(out)
 
 
@@ -241,11 +330,11 @@ def gen_cpp(isa) -> str:
         out.append(f"    {{\"{fname}\", {{{{{', '.join(items)}}}}}, {len(fmt['fields'])}}},\n")
     out.append("}};\n\n")
     out.append("struct OpInfo {\n  Op op;\n  std::string_view name;\n  Format format;\n  Unit unit;\n"
-               "  std::array<std::string_view, 2> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
+               "  std::array<std::string_view, 3> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
                "  int group;\n  int stream_in;\n  int stream_out;\n};\n\n")
     out.append("inline constexpr std::array<OpInfo, %d> kOps = {{\n" % len(isa["ops"]))
     for op in isa["ops"]:
-        syn = list(op["syntax"]) + [""] * (2 - len(op["syntax"]))
+        syn = list(op["syntax"]) + [""] * (3 - len(op["syntax"]))
         syn_s = ", ".join(f'"{s}"' for s in syn)
         out.append(f"    {{Op::k{camel(op['name'])}, \"{op['name']}\", Format::k{camel(op['format'])}, "
                    f"Unit::k{camel(op['unit'])}, {{{{{syn_s}}}}}, {len(op['syntax'])}, \"{op.get('flag', '')}\", "
@@ -256,6 +345,7 @@ def gen_cpp(isa) -> str:
         for key in LATENCY_KEYS:
             if key in op:
                 out.append(f"inline constexpr int kLat{camel(op['name'])}{camel(key)} = {op[key]};\n")
+    out.append(gen_cpp_vxm(isa))
     out.append("\nstruct ErrInfo {\n  Err err;\n  std::string_view name;\n  std::string_view doc;\n};\n\n")
     out.append("inline constexpr std::array<ErrInfo, %d> kErrors = {{\n" % len(isa["errors"]))
     for e in isa["errors"]:
@@ -281,9 +371,55 @@ def gen_cpp(isa) -> str:
     return "".join(out)
 
 
+def gen_cpp_vxm(isa) -> str:
+    vxm = isa["vxm"]
+    types = vxm["types"]
+    out = ["\n// VXM: types (the type/stype field values), operand encodings and per-op operand kinds.\n"]
+    out.append("enum class VxmType : uint8_t {\n")
+    for i, t in enumerate(types):
+        out.append(f"  k{t.upper()} = {i},\n")
+    out.append("};\n")
+    out.append("inline constexpr std::array<std::string_view, 4> kVxmTypeNames = {{"
+               + ", ".join(f'"{t}"' for t in types) + "}};\n")
+    out.append("inline constexpr std::array<int, 4> kVxmTypeGroups = {{"
+               + ", ".join(str(g) for g in vxm["groups"]) + "}};\n")
+    out.append(f"inline constexpr int kVxmStreamBit = {vxm['stream_bit']};\n")
+    out.append(f"inline constexpr uint32_t kVxmSrcPrev = {vxm['src_prev']};\n")
+    out.append(f"inline constexpr uint32_t kVxmSrcSelf = {vxm['src_self']};\n")
+    out.append(f"inline constexpr uint32_t kVxmSrcImm = {vxm['src_imm']};\n")
+    for i, r in enumerate(vxm["config_regs"]):
+        out.append(f"inline constexpr uint32_t kVxmCfg{camel(r)} = {i};\n")
+    out.append(f"inline constexpr int kVxmConfigRegs = {len(vxm['config_regs'])};\n")
+    out.append(f"inline constexpr int kVxmQshiftMax = {vxm['qshift_max']};\n\n")
+    out.append("// How an operand's type is given: none (no such operand), the type field, the stype\n"
+               "// field, or fixed (int32, unsigned 16-bit).\n")
+    out.append("enum class VxmKind : uint8_t { " + ", ".join(f"k{camel(k)}" for k in VXM_KINDS) + " };\n\n")
+    out.append("struct VxmOpInfo {\n  Op op;\n  uint8_t types;  // bit t: type field value t is legal\n"
+               "  VxmKind a;\n  VxmKind b;\n  VxmKind dst;\n};\n\n")
+    ops = [op for op in isa["ops"] if op["unit"] == "vxm"]
+    out.append(f"inline constexpr std::array<VxmOpInfo, {len(ops)}> kVxmOps = {{{{\n")
+    for op in ops:
+        mask = 0
+        for t in op.get("types", []):
+            mask |= 1 << types.index(t)
+        kinds = [f"VxmKind::k{camel(op.get('operands', {}).get(f, 'none'))}" for f in ("a", "b", "dst")]
+        out.append(f"    {{Op::k{camel(op['name'])}, 0x{mask:x}, {', '.join(kinds)}}},\n")
+    out.append("}};\n\n")
+    convs = [pair for op in ops for pair in op.get("conversions", [])]
+    out.append("// Legal VCVT (result type, source type) pairs.\n")
+    out.append(f"inline constexpr std::array<std::array<VxmType, 2>, {len(convs)}> kVxmConversions = {{{{\n")
+    for a, b in convs:
+        out.append(f"    {{{{VxmType::k{a.upper()}, VxmType::k{b.upper()}}}}},\n")
+    out.append("}};\n\n")
+    out.append("// CONFIG registers of each queue kind's slice (indexed by Unit; 0 = none).\n")
+    regs = ", ".join(str(info.get("config_regs", 0)) for info in isa["units"].values())
+    out.append(f"inline constexpr std::array<int, {len(isa['units'])}> kUnitConfigRegs = {{{{{regs}}}}};\n")
+    return "".join(out)
+
+
 SV_PARAMS = {"lanes": "NumLanes", "streams": "NumStreams", "mem_slices": "NumMemSlices",
              "mem_depth": "MemDepth", "mxm_dim": "MxmDim", "acc_depth": "AccDepth",
-             "queue_depth": "QueueDepth"}
+             "queue_depth": "QueueDepth", "vxm_alus": "VxmAlus"}
 
 
 def gen_cmake(isa) -> str:
@@ -320,6 +456,7 @@ def gen_md(isa) -> str:
         doc = " ".join(op["doc"].split())
         out.append(f"| {op['name']} | 0x{op['opcode']:02x} | {op['unit']} | {op['format']} | {asm} | "
                    f"{lat or '-'} | {doc} |\n")
+    out.append(gen_md_vxm(isa))
     out.append("\n## Formats\n\n")
     for fname, fmt in isa["formats"].items():
         out.append(f"**{fname}**: {fmt['doc']}\n\n| field | bits | range | meaning |\n|---|---|---|---|\n")
@@ -347,6 +484,33 @@ def gen_md(isa) -> str:
                + "---|" * (len(CONFIG_KEYS) + 1) + "\n")
     for cname, cfg in isa["configs"].items():
         out.append(f"| {cname} | " + " | ".join(str(cfg[k]) for k in CONFIG_KEYS) + f" | {cfg['doc']} |\n")
+    return "".join(out)
+
+
+def gen_md_vxm(isa) -> str:
+    vxm = isa["vxm"]
+    out = ["\n## VXM operands and types\n\n"]
+    out.append("Type (and stype) field values: " + ", ".join(
+        f"{i} = {t} (group of {g})" for i, (t, g) in enumerate(zip(vxm["types"], vxm["groups"])))
+        + ". A source field (a, b) is 7 bits: bit " + str(vxm["stream_bit"])
+        + " set = a stream group (bit 5 the direction, 0 = E, 1 = W; bits 4:0 the base stream), "
+        f"else {vxm['src_prev']} = PREV (R[k-1], the previous ALU's result; BAD_OPERAND on ALU 0), "
+        f"{vxm['src_self']} = SELF (R[k]), {vxm['src_imm']} = IMM (the ALU's immediate register); "
+        "other values are BAD_OPERAND. The dst field is a stream group the same way, or 0 = no drive "
+        "(the result stays in R[k]). Assembly: `VADD.f32 W4, E0, SELF`, `VCVT.i32.f32 -, PREV`; "
+        "dst is E&lt;s&gt;, W&lt;s&gt; or -, sources E&lt;s&gt;, W&lt;s&gt;, PREV, SELF or IMM. "
+        "CONFIG registers of a VXM ALU: " + ", ".join(
+            f"{i} = {r}" for i, r in enumerate(vxm["config_regs"])) + ".\n\n")
+    out.append("| op | types | a | b | dst |\n|---|---|---|---|---|\n")
+    for op in isa["ops"]:
+        if op["unit"] != "vxm":
+            continue
+        opnds = op.get("operands", {})
+        types = ", ".join(op["types"])
+        if "conversions" in op:
+            types = ", ".join(f"{a}&lt;-{b}" for a, b in op["conversions"])
+        out.append(f"| {op['name']} | {types} | {opnds.get('a', '-')} | {opnds.get('b', '-')} | "
+                   f"{opnds.get('dst', '-')} |\n")
     return "".join(out)
 
 

@@ -20,12 +20,33 @@ enum class Op : uint8_t {
   kRepeat = 0x01,
   kSync = 0x02,
   kNotify = 0x03,
+  kConfig = 0x05,
   kRead = 0x10,
   kWrite = 0x11,
   kLw = 0x20,
   kIw = 0x21,
   kAbc = 0x22,
   kAcc = 0x23,
+  kVadd = 0x28,
+  kVsub = 0x29,
+  kVmul = 0x2a,
+  kVmin = 0x2b,
+  kVmax = 0x2c,
+  kVabs = 0x2d,
+  kVneg = 0x2e,
+  kVshl = 0x2f,
+  kVsra = 0x30,
+  kVsrl = 0x31,
+  kVand = 0x32,
+  kVor = 0x33,
+  kVxor = 0x34,
+  kVeq = 0x35,
+  kVlt = 0x36,
+  kVle = 0x37,
+  kVsel = 0x38,
+  kVmov = 0x39,
+  kVcvt = 0x3a,
+  kVreq = 0x3b,
 };
 
 enum class Unit : uint8_t {
@@ -33,6 +54,7 @@ enum class Unit : uint8_t {
   kMem,
   kMxmw,
   kMxma,
+  kVxm,
 };
 
 enum class Format : uint8_t {
@@ -41,6 +63,10 @@ enum class Format : uint8_t {
   kRepeat,
   kStream,
   kAddr,
+  kConfig,
+  kVxm2,
+  kVxm1,
+  kVxmcvt,
 };
 
 enum class Err : uint8_t {
@@ -50,6 +76,7 @@ enum class Err : uint8_t {
   kStreamRange = 3,
   kBadOperand = 4,
   kSyncDeadlock = 5,
+  kStreamConflict = 6,
 };
 
 struct FieldInfo {
@@ -67,12 +94,16 @@ struct FormatInfo {
   int num_fields;
 };
 
-inline constexpr std::array<FormatInfo, 5> kFormats = {{
+inline constexpr std::array<FormatInfo, 9> kFormats = {{
     {"none", {{}}, 0},
     {"count", {{FieldInfo{"n", 25, 0, false, 1, 67108863}}}, 1},
     {"repeat", {{FieldInfo{"n", 25, 13, false, 1, 8191}, FieldInfo{"d", 12, 0, false, 1, 8191}}}, 2},
     {"stream", {{FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 2},
     {"addr", {{FieldInfo{"addr", 25, 13, false, 0, 8191}, FieldInfo{"stride", 12, 7, true, -32, 31}, FieldInfo{"flag", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
+    {"config", {{FieldInfo{"index", 19, 16, false, 0, 15}, FieldInfo{"value", 15, 0, false, 0, 65535}}}, 2},
+    {"vxm2", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"a", 13, 7, false, 0, 127}, FieldInfo{"b", 6, 0, false, 0, 127}}}, 4},
+    {"vxm1", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"a", 13, 7, false, 0, 127}}}, 3},
+    {"vxmcvt", {{FieldInfo{"vtype", 25, 24, false, 0, 3}, FieldInfo{"stype", 23, 22, false, 0, 3}, FieldInfo{"dst", 20, 14, false, 0, 127}, FieldInfo{"a", 13, 7, false, 0, 127}}}, 4},
 }};
 
 struct OpInfo {
@@ -80,7 +111,7 @@ struct OpInfo {
   std::string_view name;
   Format format;
   Unit unit;
-  std::array<std::string_view, 2> syntax;
+  std::array<std::string_view, 3> syntax;
   int num_syntax;
   std::string_view flag;
   int group;
@@ -88,20 +119,42 @@ struct OpInfo {
   int stream_out;
 };
 
-inline constexpr std::array<OpInfo, 10> kOps = {{
-    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", ""}}, 1, "", 0, 0, 0},
-    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d"}}, 2, "", 0, 0, 0},
-    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 0, 2},
-    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 1, 0},
-    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", ""}}, 1, "", 1, 1, 0},
-    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", ""}}, 0, "", 1, 0, 0},
-    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "acc", 1, 1, 0},
-    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "", 4, 0, 2},
+inline constexpr std::array<OpInfo, 31> kOps = {{
+    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", "", ""}}, 1, "", 0, 0, 0},
+    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d", ""}}, 2, "", 0, 0, 0},
+    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kConfig, "CONFIG", Format::kConfig, Unit::kIcu, {{"index", "value", ""}}, 2, "", 0, 0, 0},
+    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream", ""}}, 2, "", 1, 0, 2},
+    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream", ""}}, 2, "", 1, 1, 0},
+    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", "", ""}}, 1, "", 1, 1, 0},
+    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", "", ""}}, 0, "", 1, 0, 0},
+    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream", ""}}, 2, "acc", 1, 1, 0},
+    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream", ""}}, 2, "", 4, 0, 2},
+    {Op::kVadd, "VADD", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVsub, "VSUB", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVmul, "VMUL", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVmin, "VMIN", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVmax, "VMAX", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVabs, "VABS", Format::kVxm1, Unit::kVxm, {{"dst", "a", ""}}, 2, "", 0, 1, 2},
+    {Op::kVneg, "VNEG", Format::kVxm1, Unit::kVxm, {{"dst", "a", ""}}, 2, "", 0, 1, 2},
+    {Op::kVshl, "VSHL", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVsra, "VSRA", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVsrl, "VSRL", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVand, "VAND", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVor, "VOR", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVxor, "VXOR", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVeq, "VEQ", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVlt, "VLT", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVle, "VLE", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVsel, "VSEL", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
+    {Op::kVmov, "VMOV", Format::kVxm1, Unit::kVxm, {{"dst", "a", ""}}, 2, "", 0, 1, 2},
+    {Op::kVcvt, "VCVT", Format::kVxmcvt, Unit::kVxm, {{"dst", "a", ""}}, 2, "", 0, 1, 2},
+    {Op::kVreq, "VREQ", Format::kVxm2, Unit::kVxm, {{"dst", "a", "b"}}, 3, "", 0, 1, 2},
 }};
 
 // Latencies, in cycles after the issue cycle.
+inline constexpr int kLatConfigConfigWrite = 1;
 inline constexpr int kLatReadStreamOut = 2;
 inline constexpr int kLatWriteStreamIn = 1;
 inline constexpr int kLatLwStreamIn = 1;
@@ -110,6 +163,133 @@ inline constexpr int kLatAbcStreamIn = 1;
 inline constexpr int kLatAbcAccWrite = 3;
 inline constexpr int kLatAccStreamOut = 2;
 inline constexpr int kLatAccAccRead = 1;
+inline constexpr int kLatVaddStreamIn = 1;
+inline constexpr int kLatVaddStreamOut = 2;
+inline constexpr int kLatVaddResultWrite = 1;
+inline constexpr int kLatVsubStreamIn = 1;
+inline constexpr int kLatVsubStreamOut = 2;
+inline constexpr int kLatVsubResultWrite = 1;
+inline constexpr int kLatVmulStreamIn = 1;
+inline constexpr int kLatVmulStreamOut = 2;
+inline constexpr int kLatVmulResultWrite = 1;
+inline constexpr int kLatVminStreamIn = 1;
+inline constexpr int kLatVminStreamOut = 2;
+inline constexpr int kLatVminResultWrite = 1;
+inline constexpr int kLatVmaxStreamIn = 1;
+inline constexpr int kLatVmaxStreamOut = 2;
+inline constexpr int kLatVmaxResultWrite = 1;
+inline constexpr int kLatVabsStreamIn = 1;
+inline constexpr int kLatVabsStreamOut = 2;
+inline constexpr int kLatVabsResultWrite = 1;
+inline constexpr int kLatVnegStreamIn = 1;
+inline constexpr int kLatVnegStreamOut = 2;
+inline constexpr int kLatVnegResultWrite = 1;
+inline constexpr int kLatVshlStreamIn = 1;
+inline constexpr int kLatVshlStreamOut = 2;
+inline constexpr int kLatVshlResultWrite = 1;
+inline constexpr int kLatVsraStreamIn = 1;
+inline constexpr int kLatVsraStreamOut = 2;
+inline constexpr int kLatVsraResultWrite = 1;
+inline constexpr int kLatVsrlStreamIn = 1;
+inline constexpr int kLatVsrlStreamOut = 2;
+inline constexpr int kLatVsrlResultWrite = 1;
+inline constexpr int kLatVandStreamIn = 1;
+inline constexpr int kLatVandStreamOut = 2;
+inline constexpr int kLatVandResultWrite = 1;
+inline constexpr int kLatVorStreamIn = 1;
+inline constexpr int kLatVorStreamOut = 2;
+inline constexpr int kLatVorResultWrite = 1;
+inline constexpr int kLatVxorStreamIn = 1;
+inline constexpr int kLatVxorStreamOut = 2;
+inline constexpr int kLatVxorResultWrite = 1;
+inline constexpr int kLatVeqStreamIn = 1;
+inline constexpr int kLatVeqStreamOut = 2;
+inline constexpr int kLatVeqResultWrite = 1;
+inline constexpr int kLatVltStreamIn = 1;
+inline constexpr int kLatVltStreamOut = 2;
+inline constexpr int kLatVltResultWrite = 1;
+inline constexpr int kLatVleStreamIn = 1;
+inline constexpr int kLatVleStreamOut = 2;
+inline constexpr int kLatVleResultWrite = 1;
+inline constexpr int kLatVselStreamIn = 1;
+inline constexpr int kLatVselStreamOut = 2;
+inline constexpr int kLatVselResultWrite = 1;
+inline constexpr int kLatVmovStreamIn = 1;
+inline constexpr int kLatVmovStreamOut = 2;
+inline constexpr int kLatVmovResultWrite = 1;
+inline constexpr int kLatVcvtStreamIn = 1;
+inline constexpr int kLatVcvtStreamOut = 2;
+inline constexpr int kLatVcvtResultWrite = 1;
+inline constexpr int kLatVreqStreamIn = 1;
+inline constexpr int kLatVreqStreamOut = 2;
+inline constexpr int kLatVreqResultWrite = 1;
+
+// VXM: types (the type/stype field values), operand encodings and per-op operand kinds.
+enum class VxmType : uint8_t {
+  kI8 = 0,
+  kI16 = 1,
+  kI32 = 2,
+  kF32 = 3,
+};
+inline constexpr std::array<std::string_view, 4> kVxmTypeNames = {{"i8", "i16", "i32", "f32"}};
+inline constexpr std::array<int, 4> kVxmTypeGroups = {{1, 2, 4, 4}};
+inline constexpr int kVxmStreamBit = 6;
+inline constexpr uint32_t kVxmSrcPrev = 0;
+inline constexpr uint32_t kVxmSrcSelf = 1;
+inline constexpr uint32_t kVxmSrcImm = 2;
+inline constexpr uint32_t kVxmCfgImmlo = 0;
+inline constexpr uint32_t kVxmCfgImmhi = 1;
+inline constexpr uint32_t kVxmCfgQshift = 2;
+inline constexpr int kVxmConfigRegs = 3;
+inline constexpr int kVxmQshiftMax = 63;
+
+// How an operand's type is given: none (no such operand), the type field, the stype
+// field, or fixed (int32, unsigned 16-bit).
+enum class VxmKind : uint8_t { kNone, kType, kStype, kI32, kU16 };
+
+struct VxmOpInfo {
+  Op op;
+  uint8_t types;  // bit t: type field value t is legal
+  VxmKind a;
+  VxmKind b;
+  VxmKind dst;
+};
+
+inline constexpr std::array<VxmOpInfo, 20> kVxmOps = {{
+    {Op::kVadd, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsub, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmul, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmin, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmax, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVabs, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVneg, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVshl, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsra, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsrl, 0x7, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVand, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVor, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVxor, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVeq, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVlt, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVle, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVsel, 0xf, VxmKind::kType, VxmKind::kType, VxmKind::kType},
+    {Op::kVmov, 0xf, VxmKind::kType, VxmKind::kNone, VxmKind::kType},
+    {Op::kVcvt, 0xf, VxmKind::kStype, VxmKind::kNone, VxmKind::kType},
+    {Op::kVreq, 0x3, VxmKind::kI32, VxmKind::kU16, VxmKind::kType},
+}};
+
+// Legal VCVT (result type, source type) pairs.
+inline constexpr std::array<std::array<VxmType, 2>, 6> kVxmConversions = {{
+    {{VxmType::kI32, VxmType::kI8}},
+    {{VxmType::kI32, VxmType::kI16}},
+    {{VxmType::kI8, VxmType::kI32}},
+    {{VxmType::kI16, VxmType::kI32}},
+    {{VxmType::kF32, VxmType::kI32}},
+    {{VxmType::kI32, VxmType::kF32}},
+}};
+
+// CONFIG registers of each queue kind's slice (indexed by Unit; 0 = none).
+inline constexpr std::array<int, 5> kUnitConfigRegs = {{0, 0, 0, 0, 3}};
 
 struct ErrInfo {
   Err err;
@@ -117,13 +297,14 @@ struct ErrInfo {
   std::string_view doc;
 };
 
-inline constexpr std::array<ErrInfo, 6> kErrors = {{
+inline constexpr std::array<ErrInfo, 7> kErrors = {{
     {Err::kNone, "NONE", "No error."},
     {Err::kIllegalOpcode, "ILLEGAL_OPCODE", "A queue fetched an opcode that is undefined or not legal for its queue kind."},
     {Err::kAddrRange, "ADDR_RANGE", "An addr operand (including a strided re-issue) is beyond the unit's memory depth."},
     {Err::kStreamRange, "STREAM_RANGE", "A stream operand plus its group size exceeds the streams per direction."},
-    {Err::kBadOperand, "BAD_OPERAND", "A count operand is out of its range (NOP 0, REPEAT with n or d of 0)."},
+    {Err::kBadOperand, "BAD_OPERAND", "An operand is out of its range: NOP 0, REPEAT with n or d of 0, a VXM type the op does not take, a reserved VXM source encoding, PREV on ALU 0, a CONFIG register or value the slice does not have (or CONFIG on a queue whose slice has no configuration registers)."},
     {Err::kSyncDeadlock, "SYNC_DEADLOCK", "Every unfinished queue is parked by a SYNC, so no NOTIFY can come. Raised in the first such cycle (a SYNC fetched in cycle a counts as parked from a+1); ERR_QUEUE is the lowest parked queue."},
+    {Err::kStreamConflict, "STREAM_CONFLICT", "Two writers drive the same stream register (direction, stream) at one position in one cycle; overlapping stream groups count. Raised in the cycle of the drives (t+2 for two VXM ops issued at t); ERR_QUEUE is the lowest queue involved."},
 }};
 
 // Host port map.
@@ -140,6 +321,7 @@ inline constexpr uint32_t kHostRegErrQueue = 0x05;
 inline constexpr uint32_t kHostRegConfig0 = 0x06;
 inline constexpr uint32_t kHostRegConfig1 = 0x07;
 inline constexpr uint32_t kHostRegConfig2 = 0x08;
+inline constexpr uint32_t kHostRegConfig3 = 0x09;
 inline constexpr uint32_t kHostRegQlen = 0x40;
 inline constexpr uint32_t kHostId = 0x4c505531;
 
@@ -152,11 +334,12 @@ struct NamedConfig {
   int mxm_dim;
   int acc_depth;
   int queue_depth;
+  int vxm_alus;
 };
 
 inline constexpr std::array<NamedConfig, 2> kConfigs = {{
-    {"small", 8, 8, 4, 512, 8, 32, 256},
-    {"default", 16, 16, 8, 1024, 16, 64, 512},
+    {"small", 8, 8, 4, 512, 8, 32, 256, 2},
+    {"default", 16, 16, 8, 1024, 16, 64, 512, 4},
 }};
 
 }  // namespace tinylpu::isa
