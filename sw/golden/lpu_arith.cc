@@ -1,47 +1,41 @@
-// LPU arithmetic for the golden model (interim host implementation until sw/vxm lands).
+// LPU arithmetic for the golden model: each function is one VXM op (or a fixed pair) of sw/vxm.
 #include "sw/golden/lpu_arith.h"
 
 #include <bit>
-#include <cmath>
+
+#include "sw/vxm/vxm_func.h"
+#include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu::arith {
+namespace {
+
+uint32_t Bits(float x) { return std::bit_cast<uint32_t>(x); }
+float Float(uint32_t b) { return std::bit_cast<float>(b); }
+
+}  // namespace
 
 float Canonical(float x) {
-  const uint32_t b = std::bit_cast<uint32_t>(x);
-  if ((b & 0x7F800000u) == 0) return std::bit_cast<float>(b & 0x80000000u);
-  if (std::isnan(x)) return std::bit_cast<float>(0x7FC00000u);
-  return x;
+  const uint32_t b = vxm::F32Daz(Bits(x));
+  if ((b & 0x7F800000u) == 0x7F800000u && (b & 0x007FFFFFu) != 0) return Float(vxm::kCanonicalNan);
+  return Float(b);
 }
 
-float F32Add(float a, float b) { return Canonical(Canonical(a) + Canonical(b)); }
-float F32Sub(float a, float b) { return Canonical(Canonical(a) - Canonical(b)); }
-float F32Mul(float a, float b) { return Canonical(Canonical(a) * Canonical(b)); }
-float F32Max(float a, float b) {
-  a = Canonical(a);
-  b = Canonical(b);
-  if (std::isnan(a) || std::isnan(b)) return Canonical(NAN);
-  return a >= b ? a : b;
-}
-float I32ToF32(int32_t x) { return static_cast<float>(x); }
+// VADD.f32, VSUB.f32, VMUL.f32, VMAX.f32.
+float F32Add(float a, float b) { return Float(vxm::F32Add(Bits(a), Bits(b))); }
+float F32Sub(float a, float b) { return Float(vxm::F32Sub(Bits(a), Bits(b))); }
+float F32Mul(float a, float b) { return Float(vxm::F32Mul(Bits(a), Bits(b))); }
+float F32Max(float a, float b) { return Float(vxm::F32Max(Bits(a), Bits(b))); }
+// VCVT.f32.i32 (an int8 operand first goes through VCVT.i32.i8, which is exact).
+float I32ToF32(int32_t x) { return Float(vxm::F32FromI32(x)); }
+// VCVT.i32.f32 (round to nearest even, saturating, NaN -> 0) then VCVT.i8.i32 (saturating).
 int8_t F32ToI8(float x) {
-  x = Canonical(x);
-  if (std::isnan(x)) return 0;
-  const float r = std::nearbyint(x);
-  if (r >= 127.0f) return 127;
-  if (r <= -128.0f) return -128;
-  return static_cast<int8_t>(r);
+  return static_cast<int8_t>(vxm::SatNarrow(vxm::VxmType::kI8, vxm::F32ToI32(Bits(x))));
 }
 
-float Exp(float x) { return Canonical(std::exp(Canonical(x))); }
-float Reciprocal(float x) { return Canonical(1.0f / Canonical(x)); }
-float Rsqrt(float x) { return Canonical(1.0f / std::sqrt(Canonical(x))); }
-float Silu(float x) {
-  x = Canonical(x);
-  return Canonical(x / (1.0f + std::exp(-x)));
-}
-float Gelu(float x) {
-  x = Canonical(x);
-  return Canonical(0.5f * x * (1.0f + std::erf(x * 0.70710678f)));
-}
+float Exp(float x) { return vxm::EvaluateF32(vxm::Func::kExp, x); }
+float Reciprocal(float x) { return vxm::EvaluateF32(vxm::Func::kReciprocal, x); }
+float Rsqrt(float x) { return vxm::EvaluateF32(vxm::Func::kRsqrt, x); }
+float Silu(float x) { return vxm::EvaluateF32(vxm::Func::kSilu, x); }
+float Gelu(float x) { return vxm::EvaluateF32(vxm::Func::kGelu, x); }
 
 }  // namespace tinylpu::arith
