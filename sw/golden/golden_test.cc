@@ -351,3 +351,34 @@ TEST(GoldenTest, RejectsBadUse) {
 
 }  // namespace
 }  // namespace tinylpu
+
+namespace tinylpu {
+namespace {
+
+uint64_t Fnv1a(const Int8Tensor& t) {
+  uint64_t h = 1469598103934665603ull;
+  for (int8_t v : t.data) {
+    h ^= static_cast<uint8_t>(v);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The built-in models' golden outputs, pinned: a change here changes what the compiler and the
+// RTL must produce (numerics, weights generator, calibration or the VXM function library), so
+// it must be deliberate and documented in docs/numerics.md.
+TEST(GoldenTest, BuiltinOutputsArePinned) {
+  const std::vector<std::pair<std::string, uint64_t>> pinned = {
+      {"tiny-decoder", 0xd0067e249fcc6c55ull},   {"tiny-encoder", 0xede09d6f122b48a2ull},
+      {"decoder-2layer", 0xa1e61f1b24830595ull}, {"decoder-64", 0x991287534f9400f6ull},
+      {"encoder-2layer", 0x3accf04789da0c47ull},
+  };
+  for (const auto& [name, hash] : pinned) {
+    const Built b = Build(name);
+    const uint64_t got = Fnv1a(RunGoldenPrefill(b.model, b.input).output);
+    EXPECT_EQ(got, hash) << name << " 0x" << std::hex << got;
+  }
+}
+
+}  // namespace
+}  // namespace tinylpu

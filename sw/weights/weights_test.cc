@@ -99,7 +99,8 @@ TEST(WeightsTest, PerChannelQuantisation) {
 
 TEST(WeightsTest, PerTensorQuantisationErrorIsHalfAStep) {
   const ModelConfig c = BuiltinModel("tiny-decoder");
-  const FloatTensor& w = RandomWeights(c).layers[0].w2;
+  const FloatWeights all = RandomWeights(c);
+  const FloatTensor& w = all.layers[0].w2;
   for (WeightQuant g : {WeightQuant::kPerTensor, WeightQuant::kPerChannel}) {
     const QuantMatrix q = QuantizeMatrix(w, g);
     EXPECT_EQ(q.scales.size(), g == WeightQuant::kPerTensor ? 1u : static_cast<size_t>(w.cols));
