@@ -184,8 +184,8 @@ FloatTensor RefBlock(const ModelConfig& c, const LayerWeights& w, const FloatTen
     t.ffn_in = t.h1;
     t.ffn_mid = RefMatmul(t.h1, w.w1, w.b1);
     for (float& v : t.ffn_mid.data) v = static_cast<float>(RefGelu(v));
-    t.out = RefLayerNorm(Add(t.h1, RefMatmul(t.ffn_mid, w.w2, w.b2)), w.ffn_norm,
-                         w.ffn_norm_bias, c.norm_eps);
+    t.out = RefLayerNorm(Add(t.h1, RefMatmul(t.ffn_mid, w.w2, w.b2)), w.ffn_norm, w.ffn_norm_bias,
+                         c.norm_eps);
   }
   FloatTensor out = t.out;
   if (trace != nullptr) *trace = std::move(t);
@@ -223,8 +223,8 @@ FloatResult RunFloatPrefill(const ModelConfig& config, const FloatWeights& weigh
 FloatResult RunFloatDecode(const ModelConfig& config, const FloatWeights& weights,
                            const FloatTensor& token, FloatKvCache& cache) {
   if (!config.is_decoder()) {
-    throw Error(fmt::format("model '{}': decode needs a decoder model, this is an encoder",
-                            config.name));
+    throw Error(
+        fmt::format("model '{}': decode needs a decoder model, this is an encoder", config.name));
   }
   if (token.rows != 1) {
     throw Error(fmt::format("model '{}': decode takes one token, got {}", config.name, token.rows));

@@ -30,8 +30,8 @@ TEST(FloatRefTest, RmsNorm) {
 
 TEST(FloatRefTest, LayerNorm) {
   const FloatTensor x = Random(3, 16, 1, 5.0f);
-  const FloatTensor y = RefLayerNorm(x, std::vector<float>(16, 1.0f), std::vector<float>(16, 0.5f),
-                                     1e-12f);
+  const FloatTensor y =
+      RefLayerNorm(x, std::vector<float>(16, 1.0f), std::vector<float>(16, 0.5f), 1e-12f);
   for (int r = 0; r < 3; ++r) {
     double mean = 0, var = 0;
     for (int c = 0; c < 16; ++c) mean += y.at(r, c) - 0.5;

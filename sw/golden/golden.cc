@@ -69,8 +69,7 @@ GoldenModel BuildGoldenModel(const ModelConfig& config, const FloatWeights& weig
   m.config = config;
   m.weights = QuantizeWeights(config, weights);
   const float s_in = InputScale(calibration_input);
-  const FloatTensor x =
-      DequantizeActivations(QuantizeActivations(calibration_input, s_in), s_in);
+  const FloatTensor x = DequantizeActivations(QuantizeActivations(calibration_input, s_in), s_in);
   const FloatResult ref = RunFloatPrefill(config, weights, x);
   for (int l = 0; l < config.n_layers; ++l) {
     const FloatLayerTrace& t = ref.layers[l];
@@ -190,9 +189,8 @@ void GoldenRmsNorm(const float* x, int n, const LayerConstants& k, const std::ve
   for (int i = 0; i < n; ++i) out[i] = F32ToI8(F32Mul(F32Mul(x[i], r), gain[i]));
 }
 
-void GoldenLayerNorm(const float* x, int n, const LayerConstants& k,
-                     const std::vector<float>& gain, const std::vector<float>& bias, int lanes,
-                     int8_t* out) {
+void GoldenLayerNorm(const float* x, int n, const LayerConstants& k, const std::vector<float>& gain,
+                     const std::vector<float>& bias, int lanes, int8_t* out) {
   const float mean = F32Mul(ReduceSumF32(x, n, lanes), k.inv_d);
   std::vector<float> xc(n), sq(n);
   for (int i = 0; i < n; ++i) {
@@ -212,8 +210,7 @@ void GoldenRope(float* x, int head_dim, const float* cos, const float* sin) {
   }
 }
 
-int32_t GoldenSoftmaxRow(const float* scores, const std::vector<bool>& valid, int n,
-                         int8_t* e_q) {
+int32_t GoldenSoftmaxRow(const float* scores, const std::vector<bool>& valid, int n, int8_t* e_q) {
   float m = kNegInf;
   for (int j = 0; j < n; ++j) {
     if (valid[j]) m = arith::F32Max(m, scores[j]);
@@ -359,7 +356,8 @@ Int8Tensor GoldenBlock(const GoldenModel& model, int layer, const Int8Tensor& x,
     t.ffn_out = Epilogue(MxmMatmul(t.ffn_mid, w.w2.q), k.w2_mul, {});
     t.h2 = AddF32(t.h1, t.ffn_out);
     t.out = Int8Tensor(t.h2.rows, t.h2.cols);
-    for (size_t i = 0; i < t.h2.size(); ++i) t.out.data[i] = F32ToI8(F32Mul(t.h2.data[i], k.out_inv));
+    for (size_t i = 0; i < t.h2.size(); ++i)
+      t.out.data[i] = F32ToI8(F32Mul(t.h2.data[i], k.out_inv));
   } else {
     LayerNormRows(t.h1, k, k.norm1_gain, k.norm1_bias, lanes, t.h1_q);
     t.ffn_in = t.h1_q;
@@ -380,10 +378,10 @@ GoldenResult RunGolden(const GoldenModel& model, const Int8Tensor& input, Golden
   ValidateModelConfig(c);
   if (static_cast<int>(model.weights.layers.size()) != c.n_layers ||
       static_cast<int>(model.scales.size()) != c.n_layers) {
-    throw Error(fmt::format("model '{}': golden model has {} weight layers and {} scale layers, "
-                            "config needs {}",
-                            c.name, model.weights.layers.size(), model.scales.size(),
-                            c.n_layers));
+    throw Error(
+        fmt::format("model '{}': golden model has {} weight layers and {} scale layers, "
+                    "config needs {}",
+                    c.name, model.weights.layers.size(), model.scales.size(), c.n_layers));
   }
   if (input.cols != c.d_model || input.rows < 1) {
     throw Error(fmt::format("model '{}': input is [{}][{}], expected [tokens][{}]", c.name,
@@ -413,9 +411,10 @@ GoldenResult RunGoldenPrefill(const GoldenModel& model, const Int8Tensor& input,
                               GoldenKvCache* cache) {
   GoldenKvCache local;
   if (cache != nullptr && cache->length() != 0) {
-    throw Error(fmt::format("model '{}': prefill needs an empty KV cache, this one holds {} "
-                            "positions",
-                            model.config.name, cache->length()));
+    throw Error(
+        fmt::format("model '{}': prefill needs an empty KV cache, this one holds {} "
+                    "positions",
+                    model.config.name, cache->length()));
   }
   return RunGolden(model, input, cache != nullptr ? *cache : local);
 }
@@ -427,10 +426,22 @@ GoldenResult RunGoldenDecode(const GoldenModel& model, const Int8Tensor& token,
                             model.config.name));
   }
   if (token.rows != 1) {
-    throw Error(fmt::format("model '{}': decode takes one token, got {}", model.config.name,
-                            token.rows));
+    throw Error(
+        fmt::format("model '{}': decode takes one token, got {}", model.config.name, token.rows));
   }
   return RunGolden(model, token, cache);
+}
+
+PreparedModel PrepareModel(const ModelConfig& config, const FloatWeights* weights) {
+  ValidateModelConfig(config);
+  PreparedModel p;
+  p.config = config;
+  p.weights = weights != nullptr ? *weights : RandomWeights(config);
+  p.input = BuiltinInput(config);
+  p.golden = BuildGoldenModel(config, p.weights, p.input);
+  p.input_q = QuantizeActivations(p.input, p.golden.scales[0].in);
+  p.input_dq = DequantizeActivations(p.input_q, p.golden.scales[0].in);
+  return p;
 }
 
 Accuracy CompareTensors(const FloatTensor& actual, const FloatTensor& reference) {

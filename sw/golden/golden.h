@@ -60,12 +60,12 @@ struct LayerConstants {
   std::vector<float> norm1_gain, norm1_bias;  // decoder: / s_attn_in; encoder LN1: / s_h1
   std::vector<float> norm2_gain, norm2_bias;  // decoder: / s_ffn_in;  encoder LN2: / s_out
   // Linear epilogues y[n] = acc[n] * mul[n] (+ add[n]); decoder biases are empty.
-  std::vector<float> q_mul, q_add;  // s_attn_in*sw_q[n]/s_q, bq[n]/s_q (encoder input: s_in)
-  std::vector<float> k_mul, k_add;  // same with k
-  std::vector<float> v_mul, v_add;  // same with v
-  float qk_scale = 0;               // s_q * s_k / sqrt(head_dim)
-  float pv_scale = 0;               // s_v / s_attn
-  std::vector<float> o_mul, o_add;  // s_attn * sw_o[n], bo[n]
+  std::vector<float> q_mul, q_add;    // s_attn_in*sw_q[n]/s_q, bq[n]/s_q (encoder input: s_in)
+  std::vector<float> k_mul, k_add;    // same with k
+  std::vector<float> v_mul, v_add;    // same with v
+  float qk_scale = 0;                 // s_q * s_k / sqrt(head_dim)
+  float pv_scale = 0;                 // s_v / s_attn
+  std::vector<float> o_mul, o_add;    // s_attn * sw_o[n], bo[n]
   std::vector<float> w1_mul, w1_add;  // decoder gate: s_ffn_in*sw_1[n]; encoder: s_h1*sw_1[n], b1
   std::vector<float> w3_mul;          // decoder up: s_ffn_in * sw_3[n] / s_ffn_mid
   std::vector<float> w2_mul, w2_add;  // s_ffn_mid * sw_2[n], b2[n]
@@ -96,15 +96,13 @@ float ReduceMaxF32(const float* x, int n);
 void GoldenRmsNorm(const float* x, int n, const LayerConstants& k, const std::vector<float>& gain,
                    int lanes, int8_t* out);
 // LayerNorm of one row to int8: gain and bias already divided by the output scale.
-void GoldenLayerNorm(const float* x, int n, const LayerConstants& k,
-                     const std::vector<float>& gain, const std::vector<float>& bias, int lanes,
-                     int8_t* out);
+void GoldenLayerNorm(const float* x, int n, const LayerConstants& k, const std::vector<float>& gain,
+                     const std::vector<float>& bias, int lanes, int8_t* out);
 // RoPE of one head vector in place: pairs (2i, 2i+1) with cos/sin row of the position.
 void GoldenRope(float* x, int head_dim, const float* cos, const float* sin);
 // Softmax numerator of one query row: scores s[0..n) (fp32), valid[j] false for masked keys.
 // e_q[j] = valid ? F32ToI8(F32Mul(Exp(F32Sub(s[j], max)), 127)) : 0; returns sum_j e_q[j].
-int32_t GoldenSoftmaxRow(const float* scores, const std::vector<bool>& valid, int n,
-                         int8_t* e_q);
+int32_t GoldenSoftmaxRow(const float* scores, const std::vector<bool>& valid, int n, int8_t* e_q);
 
 // ---- Blocks ----
 
@@ -148,6 +146,18 @@ GoldenResult RunGoldenPrefill(const GoldenModel& model, const Int8Tensor& input,
 // a prefill of t+1 tokens bit for bit.
 GoldenResult RunGoldenDecode(const GoldenModel& model, const Int8Tensor& token,
                              GoldenKvCache& cache);
+
+// A model ready to run: weights (random from config.seed unless given), the built-in input,
+// the calibrated golden model and the quantised input.
+struct PreparedModel {
+  ModelConfig config;
+  FloatWeights weights;
+  FloatTensor input;     // BuiltinInput(config), [seq_len][d_model]
+  GoldenModel golden;    // calibrated on `input`
+  Int8Tensor input_q;    // input quantised at golden.scales[0].in
+  FloatTensor input_dq;  // input_q dequantised: what the float reference runs on
+};
+PreparedModel PrepareModel(const ModelConfig& config, const FloatWeights* weights = nullptr);
 
 // Cosine similarity and max |a-b| of two equal-size tensors (accuracy reports).
 struct Accuracy {

@@ -258,8 +258,7 @@ TEST(GoldenTest, GeluFfnTracksFloat) {
   const GoldenLayerTrace& t = r.layers[0];
   const ActScales& s = b.model.scales[0];
   const LayerWeights& w = b.weights.layers[0];
-  const FloatTensor ref =
-      RefGeluFfn(DequantizeActivations(t.ffn_in, s.h1), w.w1, w.b1, w.w2, w.b2);
+  const FloatTensor ref = RefGeluFfn(DequantizeActivations(t.ffn_in, s.h1), w.w1, w.b1, w.w2, w.b2);
   EXPECT_GE(CompareTensors(t.ffn_out, ref).cosine, 0.99);
 }
 
@@ -268,7 +267,7 @@ TEST(GoldenTest, NormsTrackFloat) {
     SCOPED_TRACE(name);
     const Built b = Build(name);
     const GoldenResult r = RunGoldenPrefill(b.model, b.input);
-  const GoldenLayerTrace& t = r.layers[0];
+    const GoldenLayerTrace& t = r.layers[0];
     const ActScales& s = b.model.scales[0];
     const LayerWeights& w = b.weights.layers[0];
     const float eps = b.config.norm_eps;

@@ -52,8 +52,8 @@ inline constexpr int kMaxReduceLanes = 64;  // reduce_lanes
 // Throws Error naming the model, the first bad field and the limit it breaks.
 void ValidateModelConfig(const ModelConfig& config);
 
-std::string_view BlockTypeName(BlockType block);        // "decoder" / "encoder"
-std::string_view WeightQuantName(WeightQuant quant);    // "per-tensor" / "per-channel"
+std::string_view BlockTypeName(BlockType block);      // "decoder" / "encoder"
+std::string_view WeightQuantName(WeightQuant quant);  // "per-tensor" / "per-channel"
 
 // Built-in models: tiny-decoder (the default), tiny-encoder, decoder-2layer, decoder-64,
 // encoder-2layer. All validate.

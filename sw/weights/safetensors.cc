@@ -98,9 +98,9 @@ uint16_t FloatToHalf(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
   const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
   const uint32_t abs = x & 0x7FFFFFFFu;
-  if (abs > 0x7F800000u) return sign | 0x7E00u;  // NaN
+  if (abs > 0x7F800000u) return sign | 0x7E00u;   // NaN
   if (abs >= 0x477FF000u) return sign | 0x7C00u;  // rounds to >= 65520: inf
-  if (abs < 0x38800000u) {                         // below the smallest normal half
+  if (abs < 0x38800000u) {                        // below the smallest normal half
     // Value = abs_f; subnormal half unit is 2^-24. Round to nearest even in float arithmetic,
     // exact because the scaled value has few bits.
     const float scaled = std::bit_cast<float>(abs) * 0x1.0p24f;
@@ -178,8 +178,9 @@ SafetensorsFile SafetensorsFile::Open(const std::string& path) {
     int64_t numel = 1;
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) {
-        TensorError(path, name, fmt::format("shape {} is not a list of non-negative integers",
-                                            v["shape"].dump()));
+        TensorError(
+            path, name,
+            fmt::format("shape {} is not a list of non-negative integers", v["shape"].dump()));
       }
       const uint64_t dim = d.get<uint64_t>();
       if (dim > static_cast<uint64_t>(kMaxElements) ||
@@ -197,7 +198,8 @@ SafetensorsFile SafetensorsFile::Open(const std::string& path) {
     const uint64_t begin = off[0].get<uint64_t>();
     const uint64_t end = off[1].get<uint64_t>();
     if (begin > end) {
-      TensorError(path, name, fmt::format("data_offsets [{}, {}] end before they begin", begin, end));
+      TensorError(path, name,
+                  fmt::format("data_offsets [{}, {}] end before they begin", begin, end));
     }
     if (end > data_size) {
       TensorError(path, name,

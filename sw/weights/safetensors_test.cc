@@ -68,7 +68,8 @@ TEST_F(SafetensorsTest, RoundTripAllDtypes) {
   EXPECT_EQ(a.values, ts[0].values);
   const StTensor b = f.Read("b");
   EXPECT_EQ(b.dtype, StDtype::kF16);
-  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(b.values[i], ts[1].values[i], 1e-3 * std::fabs(ts[1].values[i]) + 1e-7);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(b.values[i], ts[1].values[i], 1e-3 * std::fabs(ts[1].values[i]) + 1e-7);
   const StTensor c = f.Read("c");
   EXPECT_NEAR(c.values[0], 3.14159f, 0.01f);
   EXPECT_NEAR(c.values[1], -1e30f, 1e28f);
@@ -81,7 +82,7 @@ TEST_F(SafetensorsTest, HalfAndBFloat16Conversions) {
   EXPECT_EQ(FloatToHalf(65504.0f), 0x7BFF);
   EXPECT_EQ(FloatToHalf(65520.0f), 0x7C00);  // rounds up to inf
   EXPECT_EQ(FloatToHalf(0x1.0p-24f), 0x0001);
-  EXPECT_EQ(FloatToHalf(0x1.0p-25f), 0x0000);   // tie -> even (0)
+  EXPECT_EQ(FloatToHalf(0x1.0p-25f), 0x0000);         // tie -> even (0)
   EXPECT_EQ(FloatToHalf(1.0f + 0x1.0p-11f), 0x3C00);  // tie -> even
   EXPECT_EQ(FloatToHalf(1.0f + 0x1.8p-10f), 0x3C02);  // tie above an odd -> up
   EXPECT_EQ(FloatToHalf(1.0f + 0x1.8p-11f), 0x3C01);  // above the tie -> up
@@ -145,7 +146,8 @@ TEST_F(SafetensorsTest, ExtraTensorsAndMetadataAreIgnored) {
   WriteSafetensors(p, ts);
   EXPECT_EQ(LoadSafetensorsWeights(p, c).layers[0].wv, w.layers[0].wv);
   const std::string m = WithHeader(
-      "meta", R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+      "meta",
+      R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
       4);
   EXPECT_EQ(OpenError(m), "");
 }
@@ -189,27 +191,28 @@ TEST_F(SafetensorsTest, RejectsNonObjectEntry) {
 }
 
 TEST_F(SafetensorsTest, RejectsMissingDtype) {
-  const std::string p = WithHeader("nodtype", R"({"w": {"shape": [1], "data_offsets": [0, 4]}})", 4);
+  const std::string p =
+      WithHeader("nodtype", R"({"w": {"shape": [1], "data_offsets": [0, 4]}})", 4);
   EXPECT_EQ(OpenError(p), p + ": tensor 'w': header entry has no \"dtype\" string");
 }
 
 TEST_F(SafetensorsTest, RejectsUnknownDtype) {
   const std::string p =
       WithHeader("dtype", R"({"w": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}})", 8);
-  EXPECT_EQ(OpenError(p),
-            p + ": tensor 'w': unsupported dtype 'I64' (supported: F32, F16, BF16)");
+  EXPECT_EQ(OpenError(p), p + ": tensor 'w': unsupported dtype 'I64' (supported: F32, F16, BF16)");
 }
 
 TEST_F(SafetensorsTest, RejectsBadShape) {
-  const std::string p =
-      WithHeader("shape", R"({"w": {"dtype": "F32", "shape": [2, -1], "data_offsets": [0, 8]}})", 8);
+  const std::string p = WithHeader(
+      "shape", R"({"w": {"dtype": "F32", "shape": [2, -1], "data_offsets": [0, 8]}})", 8);
   EXPECT_EQ(OpenError(p), p + ": tensor 'w': shape [2,-1] is not a list of non-negative integers");
 }
 
 TEST_F(SafetensorsTest, RejectsBadOffsetsField) {
   const std::string p =
       WithHeader("offs", R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [4]}})", 8);
-  EXPECT_EQ(OpenError(p), p + ": tensor 'w': \"data_offsets\" is not a pair of non-negative integers");
+  EXPECT_EQ(OpenError(p),
+            p + ": tensor 'w': \"data_offsets\" is not a pair of non-negative integers");
 }
 
 TEST_F(SafetensorsTest, RejectsReversedOffsets) {
@@ -234,11 +237,11 @@ TEST_F(SafetensorsTest, RejectsSizeMismatch) {
 }
 
 TEST_F(SafetensorsTest, RejectsOverlappingTensors) {
-  const std::string p = WithHeader(
-      "overlap",
-      R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
-      R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
-      12);
+  const std::string p =
+      WithHeader("overlap",
+                 R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},)"
+                 R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                 12);
   EXPECT_EQ(OpenError(p), p + ": tensor 'b': data_offsets [4, 12] overlap tensor 'a' at [0, 8]");
 }
 

@@ -32,8 +32,8 @@ WeightSpec Matrix(const std::string& name, int layer, int in, int out,
   return s;
 }
 
-WeightSpec Vector(const std::string& name, int layer, int len, std::vector<float> LayerWeights::*field,
-                  WeightSpec::Init init) {
+WeightSpec Vector(const std::string& name, int layer, int len,
+                  std::vector<float> LayerWeights::*field, WeightSpec::Init init) {
   WeightSpec s;
   s.name = fmt::format("layers.{}.{}", layer, name);
   s.layer = layer;
