@@ -231,6 +231,36 @@ TEST(GoldenTest, AttentionGqaCausal) {
   EXPECT_NE(t.probs.Rows(15, 16), t.probs.Rows(16 + 15, 16 + 16));
 }
 
+// GQA is MHA with shared KV heads: a 4-head/2-KV-head model gives the same bits as a 4/4 model
+// whose wk/wv columns repeat each KV head for the two query heads that use it.
+TEST(GoldenTest, GqaEqualsMhaWithRepeatedKvHeadsBitForBit) {
+  const ModelConfig gqa = BuiltinModel("tiny-decoder");
+  ModelConfig mha = gqa;
+  mha.n_kv_heads = gqa.n_heads;
+  const FloatWeights wg = RandomWeights(gqa);
+  FloatWeights wm = wg;
+  const int hd = gqa.head_dim;
+  for (FloatTensor LayerWeights::*m : {&LayerWeights::wk, &LayerWeights::wv}) {
+    const FloatTensor& src = wg.layers[0].*m;
+    FloatTensor dst(src.rows, mha.kv_dim());
+    for (int r = 0; r < src.rows; ++r) {
+      for (int h = 0; h < mha.n_heads; ++h) {
+        for (int i = 0; i < hd; ++i) dst.at(r, h * hd + i) = src.at(r, (h / 2) * hd + i);
+      }
+    }
+    wm.layers[0].*m = dst;
+  }
+  const FloatTensor x = BuiltinInput(gqa);
+  const GoldenModel g = BuildGoldenModel(gqa, wg, x);
+  const GoldenModel m = BuildGoldenModel(mha, wm, x);
+  EXPECT_EQ(g.scales[0].k, m.scales[0].k);
+  const Int8Tensor xq = QuantizeActivations(x, g.scales[0].in);
+  const GoldenResult rg = RunGoldenPrefill(g, xq);
+  const GoldenResult rm = RunGoldenPrefill(m, xq);
+  EXPECT_EQ(rg.layers[0].attn, rm.layers[0].attn);
+  EXPECT_EQ(rg.output, rm.output);
+}
+
 TEST(GoldenTest, EncoderAttentionHasNoMask) {
   const Built b = Build("tiny-encoder");
   const GoldenResult r = RunGoldenPrefill(b.model, b.input);
