@@ -1,0 +1,127 @@
+// Model configs: validation with field-naming messages, and the built-in named models.
+#include "sw/golden/model_config.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "sw/core/error.h"
+
+namespace tinylpu {
+namespace {
+
+[[noreturn]] void Fail(const ModelConfig& c, const std::string& what) {
+  throw Error(fmt::format("model config '{}': {}", c.name, what));
+}
+
+void CheckRange(const ModelConfig& c, const char* field, int value, int lo, int hi) {
+  if (value < lo || value > hi) {
+    Fail(c, fmt::format("{} = {} is out of range [{}, {}]", field, value, lo, hi));
+  }
+}
+
+}  // namespace
+
+void ValidateModelConfig(const ModelConfig& c) {
+  CheckRange(c, "d_model", c.d_model, 1, kMaxModelDim);
+  CheckRange(c, "n_heads", c.n_heads, 1, kMaxHeads);
+  CheckRange(c, "n_kv_heads", c.n_kv_heads, 1, c.n_heads);
+  CheckRange(c, "head_dim", c.head_dim, 1, kMaxModelDim);
+  CheckRange(c, "ffn_dim", c.ffn_dim, 1, kMaxModelDim);
+  CheckRange(c, "seq_len", c.seq_len, 1, kMaxSeqLen);
+  CheckRange(c, "n_layers", c.n_layers, 1, kMaxLayers);
+  CheckRange(c, "reduce_lanes", c.reduce_lanes, 1, kMaxReduceLanes);
+  if (c.n_heads % c.n_kv_heads != 0) {
+    Fail(c, fmt::format("n_kv_heads = {} must divide n_heads = {}", c.n_kv_heads, c.n_heads));
+  }
+  if (c.q_dim() > kMaxModelDim) {
+    Fail(c, fmt::format("n_heads * head_dim = {} exceeds the limit {}", c.q_dim(), kMaxModelDim));
+  }
+  if ((c.reduce_lanes & (c.reduce_lanes - 1)) != 0) {
+    Fail(c, fmt::format("reduce_lanes = {} must be a power of two", c.reduce_lanes));
+  }
+  if (!(c.norm_eps > 0.0f) || !std::isfinite(c.norm_eps)) {
+    Fail(c, fmt::format("norm_eps = {} must be a positive finite number", c.norm_eps));
+  }
+  if (c.is_decoder()) {
+    if (c.head_dim % 2 != 0) {
+      Fail(c, fmt::format("head_dim = {} must be even for RoPE", c.head_dim));
+    }
+    if (!(c.rope_base > 1.0f) || !std::isfinite(c.rope_base)) {
+      Fail(c, fmt::format("rope_base = {} must be a finite number > 1", c.rope_base));
+    }
+  } else if (c.n_kv_heads != c.n_heads) {
+    Fail(c, fmt::format("n_kv_heads = {} must equal n_heads = {} in an encoder", c.n_kv_heads,
+                        c.n_heads));
+  }
+}
+
+std::string_view BlockTypeName(BlockType block) {
+  return block == BlockType::kDecoder ? "decoder" : "encoder";
+}
+
+std::string_view WeightQuantName(WeightQuant quant) {
+  return quant == WeightQuant::kPerTensor ? "per-tensor" : "per-channel";
+}
+
+const std::vector<ModelConfig>& BuiltinModels() {
+  static const std::vector<ModelConfig> models = [] {
+    std::vector<ModelConfig> m;
+    ModelConfig tiny;  // the defaults: d 32, 4 heads, 2 KV heads, head 8, FFN 64, seq 16
+    tiny.name = "tiny-decoder";
+    tiny.seed = 1;
+    m.push_back(tiny);
+
+    ModelConfig enc;
+    enc.name = "tiny-encoder";
+    enc.block = BlockType::kEncoder;
+    enc.n_kv_heads = 4;
+    enc.norm_eps = 1e-12f;
+    enc.seed = 2;
+    m.push_back(enc);
+
+    ModelConfig two = tiny;
+    two.name = "decoder-2layer";
+    two.n_layers = 2;
+    two.seed = 3;
+    m.push_back(two);
+
+    ModelConfig big = tiny;  // needs tiling on a 16x16 MXM in every dimension
+    big.name = "decoder-64";
+    big.d_model = 64;
+    big.n_heads = 4;
+    big.n_kv_heads = 2;
+    big.head_dim = 16;
+    big.ffn_dim = 176;
+    big.seq_len = 64;
+    big.seed = 4;
+    m.push_back(big);
+
+    ModelConfig enc2 = enc;
+    enc2.name = "encoder-2layer";
+    enc2.n_layers = 2;
+    enc2.seq_len = 32;
+    enc2.weight_quant = WeightQuant::kPerTensor;
+    enc2.seed = 5;
+    m.push_back(enc2);
+    for (const auto& c : m) ValidateModelConfig(c);
+    return m;
+  }();
+  return models;
+}
+
+std::vector<std::string> BuiltinModelNames() {
+  std::vector<std::string> names;
+  for (const auto& m : BuiltinModels()) names.push_back(m.name);
+  return names;
+}
+
+ModelConfig BuiltinModel(std::string_view name) {
+  for (const auto& m : BuiltinModels()) {
+    if (m.name == name) return m;
+  }
+  throw Error(fmt::format("unknown model '{}' (built-in models: {})", name,
+                          fmt::join(BuiltinModelNames(), ", ")));
+}
+
+}  // namespace tinylpu
