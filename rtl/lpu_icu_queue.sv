@@ -369,6 +369,28 @@ module lpu_icu_queue
                    run_i && finished_o |-> err == ERR_NONE && !issue)
     else $error("lpu_icu_queue: activity after finish");
 
+  // No dispatch outside a run: nothing enters the dispatch register unless the core runs (and
+  // not in the start cycle), and a queue raises errors only in run cycles.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !run_i || start_i |-> !dispatch_valid_d && err == ERR_NONE && !notify_o)
+    else $error("lpu_icu_queue: dispatch, error or NOTIFY outside a run");
+
+  // The sequencer state only moves in run cycles or on start.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !run_i && !start_i |=> $stable(pc_q) && $stable(wait_q) && $stable(rep_left_q)
+                                          && $stable(parked_q))
+    else $error("lpu_icu_queue: sequencer moved while idle");
+
+  // REPEAT counters: a pending re-issue has a distance, and the wait before it is shorter.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   rep_left_q != '0 |-> rep_dist_q != '0 && wait_q < WaitWidth'(rep_dist_q))
+    else $error("lpu_icu_queue: REPEAT counters out of step");
+
+  // A queue issues at most one instruction per cycle, and a re-issue needs an earlier issue.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   reissue && issue |-> last_valid_q)
+    else $error("lpu_icu_queue: re-issue before any issue");
+
   // A parked queue issues nothing, and it is never parked with a wait or re-issue pending.
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    parked_q |-> !issue && !notify_o && wait_q == '0 && rep_left_q == '0)
