@@ -114,9 +114,10 @@ class RtlSim final : public HostBus {
     }
     ++cycles_;
     if (context_->gotError()) {
-      throw Error(fmt::format("RTL assertion failed in clock cycle {} (config {}): see the "
-                              "%Error line above",
-                              cycles_, config_.name));
+      throw Error(
+          fmt::format("RTL assertion failed in clock cycle {} (config {}): see the "
+                      "%Error line above",
+                      cycles_, config_.name));
     }
   }
 

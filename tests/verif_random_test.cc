@@ -69,7 +69,9 @@ struct Bench {
       rec.Clear();
       r = lockstep.Run(rc.cycles + 200);
     } catch (const Error& e) {
-      ADD_FAILURE() << e.what() << "\n" << rc.description << "\n" << replay << "\nprogram:\n"
+      ADD_FAILURE() << e.what() << "\n"
+                    << rc.description << "\n"
+                    << replay << "\nprogram:\n"
                     << rc.Listing(config);
       return RunResult{.timed_out = true};
     }
@@ -109,12 +111,13 @@ TEST_P(RandomLockstepTest, LegalProgramsAgree) {
     const RandomCase rc = gen.Legal();
     const RunResult r = bench.Run(rc, Replay(seed));
     EXPECT_TRUE(r.ok()) << r.Describe(config) << " in a legal program\n"
-                        << Replay(seed) << "\n" << rc.Listing(config);
+                        << Replay(seed) << "\n"
+                        << rc.Listing(config);
     EXPECT_EQ(r.cycles, rc.cycles) << Replay(seed);
   }
   EXPECT_EQ(bench.cov.shadow_mismatches(), 0);
-  std::cout << "functional coverage: " << bench.cov.Write("random_legal", FcovFile(config.name), LPU_FCOV_DEFAULT_DIR)
-            << "\n";
+  std::cout << "functional coverage: "
+            << bench.cov.Write("random_legal", FcovFile(config.name), LPU_FCOV_DEFAULT_DIR) << "\n";
 }
 
 // Illegal programs: each error code the generator can trip stops the run in the predicted
@@ -141,7 +144,8 @@ TEST_P(RandomLockstepTest, IllegalProgramsTripEachError) {
     }
   }
   std::cout << "functional coverage: "
-            << bench.cov.Write("random_illegal", FcovFile(config.name), LPU_FCOV_DEFAULT_DIR) << "\n";
+            << bench.cov.Write("random_illegal", FcovFile(config.name), LPU_FCOV_DEFAULT_DIR)
+            << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, RandomLockstepTest, testing::ValuesIn(RtlConfigNames()),

@@ -114,7 +114,8 @@ void FunctionalCoverage::SampleIssue(int q, uint32_t word, bool reissue) {
       Hit("group_dir", fmt::format("sample.g{}.{}", info.group, DirName(instr->dir)));
     }
   }
-  if (!info.flag.empty()) Hit("operand", fmt::format("{}.{}={}", n, info.flag, instr->flag ? 1 : 0));
+  if (!info.flag.empty())
+    Hit("operand", fmt::format("{}.{}={}", n, info.flag, instr->flag ? 1 : 0));
   if (HasField(instr->op, "addr")) {
     const uint32_t a = instr->addr;
     const uint32_t last = static_cast<uint32_t>(config_.AddrLimit(q) - 1);
@@ -122,8 +123,9 @@ void FunctionalCoverage::SampleIssue(int q, uint32_t word, bool reissue) {
   }
   if (reissue && HasField(instr->op, "stride")) {
     const int s = instr->stride;
-    Hit("operand", n + (s < 0 ? ".reissue_stride_neg" : s == 0 ? ".reissue_stride_zero"
-                                                             : ".reissue_stride_pos"));
+    Hit("operand", n + (s < 0    ? ".reissue_stride_neg"
+                        : s == 0 ? ".reissue_stride_zero"
+                                 : ".reissue_stride_pos"));
   }
 }
 
@@ -186,7 +188,8 @@ void FunctionalCoverage::SampleRun(const std::vector<std::vector<uint32_t>>& wor
         ++s.pc;
         const isa::Op op = opcode(w);
         auto instr = Decode(w);
-        if (instr && IsControl(op)) Hit("op_queue", fmt::format("{}@{}", OpName(op), config_.QueueName(q)));
+        if (instr && IsControl(op))
+          Hit("op_queue", fmt::format("{}@{}", OpName(op), config_.QueueName(q)));
         if (!instr) {
           // undefined: ILLEGAL_OPCODE (from the trace)
         } else if (op == isa::Op::kNop) {
@@ -326,8 +329,9 @@ FunctionalCoverage FunctionalCoverage::FromJson(std::string_view text) {
 std::string FunctionalCoverage::Write(std::string_view test, std::string_view file,
                                       std::string_view default_dir) const {
   const char* env = std::getenv("LPU_FCOV_DIR");
-  const std::filesystem::path dir =
-      env != nullptr && *env != '\0' ? std::filesystem::path(env) : std::filesystem::path(default_dir);
+  const std::filesystem::path dir = env != nullptr && *env != '\0'
+                                        ? std::filesystem::path(env)
+                                        : std::filesystem::path(default_dir);
   std::filesystem::create_directories(dir);
   const std::filesystem::path path = dir / file;
   std::ofstream out(path);

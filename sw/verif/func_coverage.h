@@ -53,7 +53,8 @@ class FunctionalCoverage {
   std::string ToJson(std::string_view test) const;
   static FunctionalCoverage FromJson(std::string_view text);
   // Writes ToJson(test) to <dir>/<file>, dir from $LPU_FCOV_DIR or `default_dir`.
-  std::string Write(std::string_view test, std::string_view file, std::string_view default_dir) const;
+  std::string Write(std::string_view test, std::string_view file,
+                    std::string_view default_dir) const;
 
  private:
   void Define(const std::string& point, const std::string& bin) { points_[point][bin] += 0; }

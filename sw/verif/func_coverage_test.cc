@@ -52,8 +52,8 @@ TEST(FunctionalCoverageTest, SamplesControlOpsAndIssuesFromATrace) {
   Instr read = Instr::Addr(isa::Op::kRead, 0, 0, Dir::kEast);
   read.stride = -1;  // addr 0, then re-issue at... stays in range? no: use +1
   read.stride = 1;
-  p.queues[mem0] = {Instr::Repeat(1, 1), Instr::Nop(2), read, Instr::Repeat(2, 1), Instr::Sync(),
-                    Instr::Nop(1)};
+  p.queues[mem0] = {Instr::Repeat(1, 1), Instr::Nop(2), read,
+                    Instr::Repeat(2, 1), Instr::Sync(), Instr::Nop(1)};
   p.queues[mem0 + 1] = {Instr::Nop(9), Instr::Notify(), Instr::Notify()};
   LoadProgram(*model, p);
   RunResult r = RunCore(*model, 100);

@@ -107,7 +107,8 @@ void GenWeights::Apply(std::string_view overrides) {
       for (const OpClass& c : kCustomClasses) known = known || c.name == name;
       if (!known) throw Error(fmt::format("generator weights: no custom class '{}'", name));
       custom[name] = weight;
-    } else if (const isa::OpInfo* info = FindOpByName(key); info != nullptr && !IsControl(info->op)) {
+    } else if (const isa::OpInfo* info = FindOpByName(key);
+               info != nullptr && !IsControl(info->op)) {
       op[std::string(info->name)] = weight;
     } else {
       throw Error(fmt::format(
@@ -151,7 +152,8 @@ std::string RandomCase::Listing(const CoreConfig& config) const {
     out += fmt::format(".queue {}\n", config.QueueName(static_cast<int>(q)));
     for (uint32_t w : words[q]) {
       auto instr = Decode(w);
-      out += instr ? fmt::format("  {}\n", FormatInstr(*instr)) : fmt::format("  .word {:#010x}\n", w);
+      out +=
+          instr ? fmt::format("  {}\n", FormatInstr(*instr)) : fmt::format("  .word {:#010x}\n", w);
     }
   }
   return out;
@@ -183,7 +185,8 @@ void GenContext::AppendControl(int q, const Instr& instr) {
 
 void GenContext::GapTo(int q, int64_t cycle) {
   const int64_t max = FieldMax(isa::Op::kNop, "n");
-  while (now_[q] < cycle) AppendControl(q, Instr::Nop(static_cast<uint32_t>(std::min(max, cycle - now_[q]))));
+  while (now_[q] < cycle)
+    AppendControl(q, Instr::Nop(static_cast<uint32_t>(std::min(max, cycle - now_[q]))));
 }
 
 Instr GenContext::RandomOp(int q, isa::Op op) {
@@ -192,7 +195,7 @@ Instr GenContext::RandomOp(int q, isa::Op op) {
   if (HasField(op, "addr")) {
     const int limit = config_.AddrLimit(q);
     const int pick = Uniform(0, 99);
-    int addr = pick < 70 ? Uniform(0, std::min(7, limit - 1))
+    int addr = pick < 70   ? Uniform(0, std::min(7, limit - 1))
                : pick < 85 ? limit - 1 - Uniform(0, std::min(2, limit - 1))
                            : Uniform(0, limit - 1);
     instr.addr = static_cast<uint32_t>(addr);
@@ -574,13 +577,15 @@ RandomCase ProgramGenerator::Build(int horizon_min, int horizon_max, Program* pr
     std::vector<Choice> choices;
     choices.push_back({w.nop, [&] {
                          const bool big = ctx.Chance(0.05);
-                         ctx.AppendControl(q, Instr::Nop(big ? ctx.Uniform(41, 300)
-                                                             : CountValue(ctx, isa::Op::kNop, "n", false)));
+                         ctx.AppendControl(
+                             q, Instr::Nop(big ? ctx.Uniform(41, 300)
+                                               : CountValue(ctx, isa::Op::kNop, "n", false)));
                          return true;
                        }});
     choices.push_back({w.repeat, [&] {
                          const uint32_t n = CountValue(ctx, isa::Op::kRepeat, "n", true);
-                         const uint32_t d = n > 64 ? 1 : CountValue(ctx, isa::Op::kRepeat, "d", n < 3);
+                         const uint32_t d =
+                             n > 64 ? 1 : CountValue(ctx, isa::Op::kRepeat, "d", n < 3);
                          return ctx.Repeat(q, n, d) || ctx.Repeat(q, 1, d > 64 ? 1 : d);
                        }});
     if (nq > 1) choices.push_back({w.sync, [&] { return ctx.Barrier(q); }});
@@ -825,9 +830,10 @@ std::vector<isa::Err> ProgramGenerator::UntrippableErrors() {
 RandomCase ProgramGenerator::Illegal(isa::Err err) {
   const Maker make = FindMaker(err);
   if (make == nullptr) {
-    throw Error(fmt::format("the generator has no maker for error code {} ({}): add one to "
-                            "kMakers in sw/verif/random_program.cc",
-                            static_cast<int>(err), ErrName(err)));
+    throw Error(
+        fmt::format("the generator has no maker for error code {} ({}): add one to "
+                    "kMakers in sw/verif/random_program.cc",
+                    static_cast<int>(err), ErrName(err)));
   }
   for (int attempt = 0; attempt < 50; ++attempt) {
     Program program;

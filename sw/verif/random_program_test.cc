@@ -97,9 +97,9 @@ TEST(GenWeightsTest, ZeroWeightsExcludeClasses) {
 
 TEST(GeneratorTest, EveryErrorCodeIsTrippableOrListed) {
   const size_t codes = isa::kErrors.size() - 1;  // without NONE
-  EXPECT_EQ(ProgramGenerator::TrippableErrors().size() +
-                ProgramGenerator::UntrippableErrors().size(),
-            codes);
+  EXPECT_EQ(
+      ProgramGenerator::TrippableErrors().size() + ProgramGenerator::UntrippableErrors().size(),
+      codes);
   ProgramGenerator gen(NamedConfig("small"), 1);
   for (isa::Err err : ProgramGenerator::UntrippableErrors()) EXPECT_THROW(gen.Illegal(err), Error);
 }
