@@ -5,6 +5,8 @@ lpu_icu_queue.sv
 lpu_stream_fabric.sv
 lpu_mem_slice.sv
 lpu_mxm.sv
+lpu_sxm_transpose.sv
+lpu_sxm.sv
 lpu_ctrl.sv
 lpu_tracer.sv
 lpu_top.sv

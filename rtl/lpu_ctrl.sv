@@ -23,6 +23,7 @@
 module lpu_ctrl
   import lpu_isa_pkg::*;
 #(
+  parameter int unsigned NumQueues    = 11,  // set by lpu_top: mxmw, mxma, MEM, sxm
   parameter int unsigned NumLanes     = 16,
   parameter int unsigned NumStreams   = 16,
   parameter int unsigned NumMemSlices = 8,
@@ -30,7 +31,6 @@ module lpu_ctrl
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned QueueDepth   = 512,
-  localparam int unsigned NumQueues    = 2 + NumMemSlices,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1),
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,

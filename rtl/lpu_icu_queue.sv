@@ -24,7 +24,8 @@
 //
 // An issued instruction goes into the dispatch register and reaches the slice one cycle
 // later. Before issuing, the queue checks it (opcode legal for this queue's kind, addr below
-// AddrLimit after striding, stream group inside NumStreams, NOP/REPEAT operands non-zero) and,
+// AddrLimit after striding, stream group inside NumStreams, NOP/REPEAT operands non-zero; for
+// SXM ops every stream operand with its group, the group code and the shift amount) and,
 // on a failure, raises `err_o` instead of issuing. The queue has finished once it has nothing
 // left to wait, re-issue or fetch; the control block ends the run from `finished_o`.
 //
@@ -39,6 +40,7 @@ module lpu_icu_queue
   parameter unit_e       Kind       = UNIT_MEM,
   parameter int unsigned AddrLimit  = 1024,  // words addressable by addr-format ops
   parameter int unsigned NumStreams = 16,
+  parameter int unsigned NumLanes   = 16,   // SHIFT/ROTATE amounts must be below it
   parameter int unsigned QueueDepth = 512,
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
@@ -153,24 +155,54 @@ module lpu_icu_queue
   // One instruction word seen through every format; all views share the opcode bits, and
   // the stream and addr formats place the stream field alike (checked below).
   typedef union packed {
-    logic [31:0]   raw;
-    instr_count_t  count;
-    instr_repeat_t rpt;
-    instr_stream_t strm;
-    instr_addr_t   addr;
+    logic [31:0]       raw;
+    instr_count_t      count;
+    instr_repeat_t     rpt;
+    instr_stream_t     strm;
+    instr_addr_t       addr;
+    instr_sxm_shift_t  sxm_shift;
+    instr_sxm_select_t sxm;
   } instr_view_t;
+
+  // The STREAM_RANGE and BAD_OPERAND checks of an SXM op (every SXM format places group, a, b,
+  // m and the destination alike): the destination and a span the group, b spans it for SELECT
+  // and is one stream (the map) for PERMUTE and DISTRIBUTE, m is one stream. The reserved group
+  // code 3 counts as 8 streams for the range check and is a BAD_OPERAND, as is a SHIFT or
+  // ROTATE amount of NumLanes or more.
+  function automatic err_e check_sxm(instr_view_t v);
+    int  group;
+    int  b_width;
+    logic has_b, has_m, has_n;
+    group   = 1 << v.sxm.group;
+    has_b   = v.sxm.op inside {OP_PERMUTE, OP_DISTRIBUTE, OP_SELECT};
+    has_m   = v.sxm.op == OP_SELECT;
+    has_n   = v.sxm.op inside {OP_SHIFT, OP_ROTATE};
+    b_width = has_m ? group : 1;
+    if (int'(v.sxm.stream) + group > int'(NumStreams) || int'(v.sxm.a) + group > int'(NumStreams)
+        || (has_b && int'(v.sxm.b) + b_width > int'(NumStreams))
+        || (has_m && int'(v.sxm.m) + 1 > int'(NumStreams))) begin
+      return ERR_STREAM_RANGE;
+    end else if (v.sxm.group == 2'd3 || (has_n && int'(v.sxm_shift.n) >= int'(NumLanes))) begin
+      return ERR_BAD_OPERAND;
+    end
+    return ERR_NONE;
+  endfunction
 
   // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
   // checks fail at once the lower error code wins.
-  function automatic err_e check_issue(logic [5:0] op, logic [4:0] stream, logic addr_ok);
+  function automatic err_e check_issue(instr_view_t v, logic addr_ok);
+    logic [5:0]  op;
     int unsigned group;
+    op    = v.raw[31:26];
     group = op_group(op);
     if (!op_legal(op, Kind)) begin
       return ERR_ILLEGAL_OPCODE;
     end else if (op_has_addr(op) && !addr_ok) begin
       return ERR_ADDR_RANGE;
-    end else if (group != 0 && int'(stream) + group > NumStreams) begin
+    end else if (group != 0 && int'(v.strm.stream) + group > NumStreams) begin
       return ERR_STREAM_RANGE;
+    end else if (Kind == UNIT_SXM) begin
+      return check_sxm(v);
     end
     return ERR_NONE;
   endfunction
@@ -292,7 +324,7 @@ module lpu_icu_queue
             // notify_o already broadcasts the release; nothing is issued.
           end
           default: begin
-            err         = check_issue(fetch.raw[31:26], fetch.strm.stream, fetch_addr_ok);
+            err         = check_issue(fetch, fetch_addr_ok);
             issue       = (err == ERR_NONE);
             issue_instr = fetch.raw;
           end
@@ -305,7 +337,7 @@ module lpu_icu_queue
         wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
         // Nothing was issued yet in this run: the re-issue issues nothing.
         if (last_valid_q) begin
-          err         = check_issue(last.raw[31:26], last.strm.stream, reissue_addr_ok);
+          err         = check_issue(last, reissue_addr_ok);
           issue       = (err == ERR_NONE);
           issue_instr = reissue_instr.raw;
         end

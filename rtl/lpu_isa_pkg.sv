@@ -15,6 +15,12 @@ package lpu_isa_pkg;
     OP_NOTIFY = 6'h03,
     OP_READ = 6'h10,
     OP_WRITE = 6'h11,
+    OP_SHIFT = 6'h18,
+    OP_ROTATE = 6'h19,
+    OP_PERMUTE = 6'h1a,
+    OP_DISTRIBUTE = 6'h1b,
+    OP_TRANSPOSE = 6'h1c,
+    OP_SELECT = 6'h1d,
     OP_LW = 6'h20,
     OP_IW = 6'h21,
     OP_ABC = 6'h22,
@@ -22,11 +28,12 @@ package lpu_isa_pkg;
   } opcode_e;
 
   // Queue kinds
-  typedef enum logic [1:0] {
-    UNIT_ICU = 2'd0,
-    UNIT_MEM = 2'd1,
-    UNIT_MXMW = 2'd2,
-    UNIT_MXMA = 2'd3
+  typedef enum logic [2:0] {
+    UNIT_ICU = 3'd0,
+    UNIT_MEM = 3'd1,
+    UNIT_MXMW = 3'd2,
+    UNIT_MXMA = 3'd3,
+    UNIT_SXM = 3'd4
   } unit_e;
 
   // Error codes (STATUS.err_code)
@@ -36,7 +43,9 @@ package lpu_isa_pkg;
     ERR_ADDR_RANGE = 8'd2,
     ERR_STREAM_RANGE = 8'd3,
     ERR_BAD_OPERAND = 8'd4,
-    ERR_SYNC_DEADLOCK = 8'd5
+    ERR_SYNC_DEADLOCK = 8'd5,
+    ERR_STREAM_CONFLICT = 8'd6,
+    ERR_UNIT_BUSY = 8'd10
   } err_e;
 
   // Instruction formats
@@ -72,6 +81,53 @@ package lpu_isa_pkg;
     logic [0:0] dir;
   } instr_addr_t;
 
+  typedef struct packed {  // SXM shift or rotate: group, direction, amount, source and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [3:0] rsvd0;
+    logic [0:0] flag;
+    logic [6:0] n;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_shift_t;
+
+  typedef struct packed {  // SXM one-source op: group, source and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [11:0] rsvd0;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_move_t;
+
+  typedef struct packed {  // SXM lane map: group, source, map and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [5:0] rsvd0;
+    logic [4:0] b;
+    logic [0:0] bdir;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_map_t;
+
+  typedef struct packed {  // SXM select: group, two sources, mask and destination streams.
+    opcode_e op;
+    logic [1:0] group;
+    logic [4:0] m;
+    logic [0:0] mdir;
+    logic [4:0] b;
+    logic [0:0] bdir;
+    logic [4:0] a;
+    logic [0:0] adir;
+    logic [4:0] stream;
+    logic [0:0] dir;
+  } instr_sxm_select_t;
+
   // Queue kind that may issue each op (ICU ops issue from any queue).
   function automatic logic op_legal(logic [5:0] op, unit_e unit);
     unique case (op)
@@ -81,6 +137,12 @@ package lpu_isa_pkg;
       OP_NOTIFY: return 1'b1;
       OP_READ: return unit == UNIT_MEM;
       OP_WRITE: return unit == UNIT_MEM;
+      OP_SHIFT: return unit == UNIT_SXM;
+      OP_ROTATE: return unit == UNIT_SXM;
+      OP_PERMUTE: return unit == UNIT_SXM;
+      OP_DISTRIBUTE: return unit == UNIT_SXM;
+      OP_TRANSPOSE: return unit == UNIT_SXM;
+      OP_SELECT: return unit == UNIT_SXM;
       OP_LW: return unit == UNIT_MXMW;
       OP_IW: return unit == UNIT_MXMW;
       OP_ABC: return unit == UNIT_MXMA;
@@ -105,6 +167,12 @@ package lpu_isa_pkg;
     unique case (op)
       OP_READ: return 1;
       OP_WRITE: return 1;
+      OP_SHIFT: return 0;
+      OP_ROTATE: return 0;
+      OP_PERMUTE: return 0;
+      OP_DISTRIBUTE: return 0;
+      OP_TRANSPOSE: return 0;
+      OP_SELECT: return 0;
       OP_LW: return 1;
       OP_ABC: return 1;
       OP_ACC: return 4;
@@ -115,6 +183,17 @@ package lpu_isa_pkg;
   // Latencies, in cycles after the issue cycle
   localparam int unsigned LatReadStreamOut = 2;
   localparam int unsigned LatWriteStreamIn = 1;
+  localparam int unsigned LatShiftStreamIn = 1;
+  localparam int unsigned LatShiftStreamOut = 2;
+  localparam int unsigned LatRotateStreamIn = 1;
+  localparam int unsigned LatRotateStreamOut = 2;
+  localparam int unsigned LatPermuteStreamIn = 1;
+  localparam int unsigned LatPermuteStreamOut = 2;
+  localparam int unsigned LatDistributeStreamIn = 1;
+  localparam int unsigned LatDistributeStreamOut = 2;
+  localparam int unsigned LatTransposeStreamIn = 1;
+  localparam int unsigned LatSelectStreamIn = 1;
+  localparam int unsigned LatSelectStreamOut = 2;
   localparam int unsigned LatLwStreamIn = 1;
   localparam int unsigned LatIwWeightsLive = 2;
   localparam int unsigned LatAbcStreamIn = 1;

@@ -1,6 +1,6 @@
 // Stream registers: the byte-wide, lane-parallel streams that carry vectors between slices.
 //
-// For every position p (0 = MXM, 1 + i = MEM slice i), direction d (0 = eastward, 1 =
+// For every position p (0 = MXM, 1 = SXM, 2 + i = MEM slice i), direction d (0 = eastward, 1 =
 // westward) and stream s there is one NumLanes-byte register present[p][d][s]: the value at
 // position p in this cycle. The slice at p reads it (`present_o[p]`) and may drive stream s in
 // direction d (`drive_i[p][d][s]` with `data_i[p][d][s]`), replacing the value for the next

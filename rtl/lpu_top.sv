@@ -1,10 +1,12 @@
-// tinylpu core: control, instruction queues, stream fabric, MXM and MEM slices.
+// tinylpu core: control, instruction queues, stream fabric, MXM, SXM and MEM slices.
 //
-// The slices sit in a row at positions 0 (MXM) and 1 + i (MEM slice i), joined by the stream
-// fabric. Queues are numbered mxmw (0), mxma (1), mem0 .. mem{NumMemSlices-1} (2 ..); each
-// feeds its slice through its dispatch register. The host loads the queues and MEM words
-// through a word-addressed 32-bit port, then writes CTRL.start; lpu_ctrl runs the core until
-// every queue has finished plus four drain cycles (or the first error) and raises done.
+// The slices sit in a row, west to east: MXM (position PosMxm = 0), SXM (PosSxm = 1), MEM
+// slice i (PosMem0 + i), joined by the stream fabric. Queues are numbered mxmw (0), mxma (1),
+// mem0 .. mem{NumMemSlices-1} (QueueMem0 ..), then sxm (QueueSxm); each feeds its slice
+// through its dispatch register. The localparams below are the only place that numbers them.
+// The host loads the queues and MEM words through a word-addressed 32-bit port, then writes
+// CTRL.start; lpu_ctrl runs the core until every queue has finished plus four drain cycles (or
+// the first error) and raises done.
 // docs/architecture.md is the cycle-level contract; docs/isa.md has the encodings and the
 // host map.
 
@@ -31,13 +33,15 @@ module lpu_top
   output logic        done_o
 );
 
-  localparam int unsigned NumQueues    = 2 + NumMemSlices;
-  localparam int unsigned NumPos       = 1 + NumMemSlices;
   localparam int unsigned QueueMxmw    = 0;
   localparam int unsigned QueueMxma    = 1;
   localparam int unsigned QueueMem0    = 2;
+  localparam int unsigned QueueSxm     = QueueMem0 + NumMemSlices;
+  localparam int unsigned NumQueues    = QueueSxm + 1;
   localparam int unsigned PosMxm       = 0;
-  localparam int unsigned PosMem0      = 1;
+  localparam int unsigned PosSxm       = 1;
+  localparam int unsigned PosMem0      = 2;
+  localparam int unsigned NumPos       = PosMem0 + NumMemSlices;
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1;
   localparam int unsigned LenWidth     = $clog2(QueueDepth + 1);
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1;
@@ -64,9 +68,11 @@ module lpu_top
   logic [NumQueues-1:0]    finished;
   logic [NumQueues-1:0]    notify, parked;
   logic                    sync_release, sync_deadlock;
-  err_e                    queue_err [NumQueues];
+  err_e                    queue_err [NumQueues];  // the queues' issue checks
+  err_e                    core_err  [NumQueues];  // with the errors the units raise
 
   lpu_ctrl #(
+    .NumQueues    (NumQueues),
     .NumLanes     (NumLanes),
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
@@ -102,7 +108,7 @@ module lpu_top
     .parked_i      (parked),
     .release_o     (sync_release),
     .deadlock_o    (sync_deadlock),
-    .err_i         (queue_err),
+    .err_i         (core_err),
     .busy_o,
     .done_o
   );
@@ -120,13 +126,15 @@ module lpu_top
 
   for (genvar q = 0; q < NumQueues; q++) begin : gen_queue
     localparam unit_e Kind = (q == QueueMxmw) ? UNIT_MXMW :
-                             (q == QueueMxma) ? UNIT_MXMA : UNIT_MEM;
+                             (q == QueueMxma) ? UNIT_MXMA :
+                             (q == QueueSxm)  ? UNIT_SXM  : UNIT_MEM;
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
 
     lpu_icu_queue #(
       .Kind       (Kind),
       .AddrLimit  (AddrLimit),
       .NumStreams (NumStreams),
+      .NumLanes   (NumLanes),
       .QueueDepth (QueueDepth)
     ) u_queue (
       .clk_i,
@@ -211,6 +219,40 @@ module lpu_top
     .data_o      (drive_data[PosMxm])
   );
 
+  /////////
+  // SXM //
+  /////////
+
+  err_e sxm_err;
+
+  lpu_sxm #(
+    .NumLanes   (NumLanes),
+    .NumStreams (NumStreams)
+  ) u_sxm (
+    .clk_i,
+    .rst_ni,
+    .flush_i          (start),
+    .run_i            (run),
+    .dispatch_valid_i (dispatch_valid[QueueSxm]),
+    .dispatch_instr_i (dispatch_instr[QueueSxm]),
+    .present_i        (present[PosSxm]),
+    .drive_o          (drive[PosSxm]),
+    .data_o           (drive_data[PosSxm]),
+    .err_o            (sxm_err)
+  );
+
+  // The SXM's errors count as its queue's: when the queue's own check fails in the same cycle,
+  // the lower code wins (as for one instruction failing several checks).
+  always_comb begin
+    for (int unsigned q = 0; q < NumQueues; q++) begin
+      core_err[q] = queue_err[q];
+    end
+    if (sxm_err != ERR_NONE && (queue_err[QueueSxm] == ERR_NONE || sxm_err < queue_err[QueueSxm]))
+    begin
+      core_err[QueueSxm] = sxm_err;
+    end
+  end
+
   ////////////////
   // MEM slices //
   ////////////////
@@ -247,6 +289,13 @@ module lpu_top
   // (tb/rtl_trace.cc). The queue and MXM outputs it needs exist in simulation only, so
   // synthesis sees none of it.
   lpu_tracer #(
+    .NumQueues    (NumQueues),
+    .NumPos       (NumPos),
+    .QueueMem0    (QueueMem0),
+    .PosMem0      (PosMem0),
+    .QueueMxmw    (QueueMxmw),
+    .QueueMxma    (QueueMxma),
+    .QueueSxm     (QueueSxm),
     .NumLanes     (NumLanes),
     .NumStreams   (NumStreams),
     .NumMemSlices (NumMemSlices),
@@ -261,7 +310,7 @@ module lpu_top
     .issue_instr_i    (issue_instr),
     .dispatch_valid_i (dispatch_valid),
     .dispatch_instr_i (dispatch_instr),
-    .err_i            (queue_err),
+    .err_i            (core_err),
     .drive_i          (drive),
     .drive_data_i     (drive_data),
     .present_i        (present),
@@ -283,7 +332,7 @@ module lpu_top
       else $fatal(1, "lpu_top: NumStreams must be in 4..32 (5-bit stream field, ACC groups)");
     assert (MxmDim >= 1 && MxmDim <= NumLanes) else $fatal(1, "lpu_top: MxmDim > NumLanes");
     assert (NumMemSlices >= 1 && NumQueues <= 64)
-      else $fatal(1, "lpu_top: NumMemSlices must be in 1..62");
+      else $fatal(1, "lpu_top: NumMemSlices must be in 1..61 (64 queues in the host map)");
     assert (MemDepth >= 1 && MemDepth <= 8192)
       else $fatal(1, "lpu_top: MemDepth must be in 1..8192 (13-bit addr field)");
     assert (AccDepth >= 1 && AccDepth <= 8192)

@@ -24,13 +24,19 @@
 module lpu_tracer
   import lpu_isa_pkg::*;
 #(
+  // Floorplan and queue numbering, from lpu_top.
+  parameter int unsigned NumQueues    = 11,
+  parameter int unsigned NumPos       = 10,
+  parameter int unsigned QueueMem0    = 2,
+  parameter int unsigned PosMem0      = 2,
+  parameter int unsigned QueueMxmw    = 0,
+  parameter int unsigned QueueMxma    = 1,
+  parameter int unsigned QueueSxm     = 10,
   parameter int unsigned NumLanes     = 16,
   parameter int unsigned NumStreams   = 16,
   parameter int unsigned NumMemSlices = 8,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
-  localparam int unsigned NumQueues    = 2 + NumMemSlices,
-  localparam int unsigned NumPos       = 1 + NumMemSlices,
   localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1
 ) (
   input  logic                         clk_i,
@@ -58,8 +64,6 @@ module lpu_tracer
   input  logic [MxmDim-1:0][31:0]      acc_wdata_i
 );
 
-  localparam int unsigned QueueMem0      = 2;
-  localparam int unsigned PosMem0        = 1;
   localparam int unsigned StreamIdxWidth = (NumStreams > 1) ? $clog2(NumStreams) : 1;
 
   /////////
@@ -172,12 +176,14 @@ module lpu_tracer
     end
   end
 
-  // The observed mxmw and mxma dispatch registers, and the MEM operand fields that do not
-  // take part in a write.
+  // The observed mxmw, mxma and sxm dispatch registers (their effects are traced as drives,
+  // accumulator writes and errors), and the MEM operand fields that do not take part in a
+  // write.
   logic unused_dispatch;
   always_comb begin
-    unused_dispatch = dispatch_valid_i[0] ^ dispatch_valid_i[1]
-                      ^ (^dispatch_instr_i[0]) ^ (^dispatch_instr_i[1]);
+    unused_dispatch = dispatch_valid_i[QueueMxmw] ^ dispatch_valid_i[QueueMxma]
+                      ^ dispatch_valid_i[QueueSxm] ^ (^dispatch_instr_i[QueueMxmw])
+                      ^ (^dispatch_instr_i[QueueMxma]) ^ (^dispatch_instr_i[QueueSxm]);
     for (int unsigned i = 0; i < NumMemSlices; i++) begin
       unused_dispatch ^= ^{mem_instr[i].stride, mem_instr[i].flag};
     end

@@ -13,7 +13,10 @@
 namespace tinylpu {
 namespace {
 
-constexpr int64_t kHistoryCycles = 8;
+// Issues are kept long enough to name the TRANSPOSE behind its last output column.
+int64_t HistoryCycles(const CoreConfig& config) {
+  return std::max<int64_t>(8, 2 * static_cast<int64_t>(config.lanes) + 2);
+}
 
 std::string InstrText(uint32_t word) {
   auto instr = Decode(word);
@@ -40,6 +43,57 @@ std::string Responsible(const CoreConfig& config,
   }
   return fmt::format("responsible: no instruction of queue {} issued in cycle {} (reference)",
                      config.QueueName(queue), cycle);
+}
+
+// The issue of queue q in cycle `cycle` (from the reference), if any.
+const IssueEvent* FindIssue(const std::deque<std::pair<int64_t, IssueEvent>>& history,
+                            const CycleTrace& ref, int queue, int64_t cycle) {
+  if (cycle == ref.cycle) {
+    for (const IssueEvent& e : ref.issues) {
+      if (e.queue == queue) return &e;
+    }
+  }
+  for (const auto& [c, e] : history) {
+    if (c == cycle && e.queue == queue) return &e;
+  }
+  return nullptr;
+}
+
+std::string PositionName(const CoreConfig& config, int pos) {
+  if (pos == CoreConfig::MxmPosition()) return "MXM";
+  if (pos == CoreConfig::SxmPosition()) return "SXM";
+  return config.QueueName(CoreConfig::MemQueue(pos - CoreConfig::MemPosition(0)));
+}
+
+// The SXM instruction behind a drive of stream `stream` in direction `dir` in cycle c: an op
+// issued at c-2 whose destination group holds the stream, or else a TRANSPOSE whose output
+// column c - (issue + lanes + 1) it is.
+std::string SxmResponsible(const CoreConfig& config,
+                           const std::deque<std::pair<int64_t, IssueEvent>>& history,
+                           const CycleTrace& ref, Dir dir, int stream, int64_t c) {
+  const int q = config.SxmQueue();
+  auto covers = [&](const Instr& instr) {
+    const int base = static_cast<int>(instr.stream);
+    return instr.dir == dir && stream >= base && stream < base + SxmGroupSize(instr.group);
+  };
+  if (const IssueEvent* e = FindIssue(history, ref, q, c - isa::kLatShiftStreamOut)) {
+    auto instr = Decode(e->word);
+    if (instr && instr->op != isa::Op::kTranspose && covers(*instr)) {
+      return fmt::format("responsible: queue {} issued `{}` in cycle {}", config.QueueName(q),
+                         InstrText(e->word), c - isa::kLatShiftStreamOut);
+    }
+  }
+  for (int col = 0; col < config.lanes; ++col) {
+    const int64_t t = c - config.TransposeLatency() - col;
+    if (const IssueEvent* e = FindIssue(history, ref, q, t)) {
+      auto instr = Decode(e->word);
+      if (instr && instr->op == isa::Op::kTranspose && covers(*instr)) {
+        return fmt::format("responsible: queue {} issued `{}` in cycle {} (output column {})",
+                           config.QueueName(q), InstrText(e->word), t, col);
+      }
+    }
+  }
+  return fmt::format("responsible: no SXM instruction of the reference drives it in cycle {}", c);
 }
 
 // First differing lane of two byte vectors, and how many differ.
@@ -113,15 +167,21 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     const DriveEvent* d = dut_drives.count(key) ? dut_drives[key] : nullptr;
     const DriveEvent* r = ref_drives.count(key) ? ref_drives[key] : nullptr;
     if (d && r && *d == *r) continue;
-    const int queue =
-        pos == CoreConfig::kMxmPosition ? CoreConfig::kQueueMxma : CoreConfig::MemQueue(pos - 1);
-    const int latency =
-        pos == CoreConfig::kMxmPosition ? isa::kLatAccStreamOut : isa::kLatReadStreamOut;
     std::string what = d && r ? LaneDiff(d->lanes, r->lanes, 2)
                               : fmt::format("driven by the {} only", d ? "DUT" : "reference");
+    std::string responsible;
+    if (pos == CoreConfig::SxmPosition()) {
+      responsible = SxmResponsible(config, history, ref, Dir(dir), stream, c);
+    } else if (pos == CoreConfig::MxmPosition()) {
+      responsible =
+          Responsible(config, history, ref, CoreConfig::kQueueMxma, c - isa::kLatAccStreamOut);
+    } else {
+      responsible =
+          Responsible(config, history, ref, CoreConfig::MemQueue(pos - CoreConfig::MemPosition(0)),
+                      c - isa::kLatReadStreamOut);
+    }
     return fmt::format("stream {}{} at position {} ({}): {}\n  {}", DirLetter(Dir(dir)), stream,
-                       pos, pos == 0 ? "MXM" : fmt::format("mem{}", pos - 1), what,
-                       Responsible(config, history, ref, queue, c - latency));
+                       pos, PositionName(config, pos), what, responsible);
   }
   // MEM writes, keyed by slice.
   std::map<int, const MemWriteEvent*> dut_mem;
@@ -226,7 +286,7 @@ std::optional<Divergence> Lockstep::CompareReady() {
     }
     if (observer_ != nullptr) observer_->OnCycle(r);
     for (const IssueEvent& e : r.issues) history_.emplace_back(r.cycle, e);
-    while (!history_.empty() && history_.front().first < r.cycle - kHistoryCycles) {
+    while (!history_.empty() && history_.front().first < r.cycle - HistoryCycles(dut_.config())) {
       history_.pop_front();
     }
     dq.pop_front();

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "sw/asm/assembler.h"
 #include "sw/compiler/matmul.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
@@ -18,6 +19,7 @@ struct LockstepCase {
   std::string config;
   MatmulShape shape;
   uint64_t seed;
+  bool transpose_w = false;  // W kept token-major, transposed by the SXM
 };
 
 void PrintTo(const LockstepCase& c, std::ostream* os) {
@@ -26,8 +28,8 @@ void PrintTo(const LockstepCase& c, std::ostream* os) {
 
 // Loads a random matmul into both engines of `lockstep` and returns its plan.
 MatmulPlan LoadMatmul(Lockstep& lockstep, const CoreConfig& config, MatmulShape shape,
-                      uint64_t seed) {
-  MatmulPlan plan = CompileMatmul(config, shape);
+                      uint64_t seed, const MatmulOptions& options = {}) {
+  MatmulPlan plan = CompileMatmul(config, shape, options);
   const auto [x, w] = RandomMatmulOperands(shape, seed);
   lockstep.LoadProgram(plan.program);
   for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
@@ -42,13 +44,16 @@ TEST_P(LockstepMatmulTest, RtlAndModelAgreeEveryCycle) {
   const LockstepCase& c = GetParam();
   std::cout << fmt::format(
       "seed {} (replay: build/bin/tinylpu run --engine lockstep --config {} --m {} --k {} --n {} "
-      "--seed {} --waves run.fst)\n",
-      c.seed, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed);
+      "--seed {}{} --waves run.fst)\n",
+      c.seed, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed,
+      c.transpose_w ? " --transpose-w" : "");
   CoreConfig config = NamedConfig(c.config);
   auto rtl = MakeRtlSim(config);
   auto model = MakeCycleModel(config);
   Lockstep lockstep(*rtl, *model);
-  MatmulPlan plan = LoadMatmul(lockstep, config, c.shape, c.seed);
+  MatmulPlan plan =
+      LoadMatmul(lockstep, config, c.shape, c.seed,
+                 {.w_layout = c.transpose_w ? WeightLayout::kTokenMajor : WeightLayout::kRowMajor});
   LockstepResult result = lockstep.Run(1'000'000);
   ASSERT_FALSE(result.divergence.has_value()) << result.divergence->message;
   EXPECT_TRUE(result.dut.ok()) << result.dut.Describe(config);
@@ -60,11 +65,13 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LockstepMatmulTest,
                          testing::Values(LockstepCase{"small", {20, 30, 17}, 31},
                                          LockstepCase{"small", {70, 16, 24}, 32},
                                          LockstepCase{"default", {32, 48, 40}, 33},
-                                         LockstepCase{"default", {80, 70, 33}, 34}),
+                                         LockstepCase{"default", {80, 70, 33}, 34},
+                                         LockstepCase{"small", {20, 30, 17}, 35, true},
+                                         LockstepCase{"default", {40, 33, 50}, 36, true}),
                          [](const testing::TestParamInfo<LockstepCase>& info) {
                            const LockstepCase& c = info.param;
-                           return fmt::format("{}_M{}K{}N{}", c.config, c.shape.m, c.shape.k,
-                                              c.shape.n);
+                           return fmt::format("{}_M{}K{}N{}{}", c.config, c.shape.m, c.shape.k,
+                                              c.shape.n, c.transpose_w ? "_TransposedW" : "");
                          });
 
 // SYNC and NOTIFY: parked queues released together (one of them then re-issuing with REPEAT),
@@ -117,8 +124,10 @@ TEST(LockstepSyncTest, RtlAndModelAgreeOnSyncNotify) {
 // design, to prove that the checker catches and locates the fault.
 class FaultyBus final : public HostBus, public TraceSink {
  public:
-  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive };
-  FaultyBus(HostBus& inner, Fault fault) : inner_(inner), fault_(fault) {}
+  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive, kSxmDriveLane };
+  // kSxmDriveLane corrupts lane 2 of the SXM's drive in its (skip+1)-th driving cycle.
+  FaultyBus(HostBus& inner, Fault fault, int skip = 0)
+      : inner_(inner), fault_(fault), skip_(skip) {}
 
   const CoreConfig& config() const override { return inner_.config(); }
   void Write(uint32_t addr, uint32_t data) override { inner_.Write(addr, data); }
@@ -150,6 +159,15 @@ class FaultyBus final : public HostBus, public TraceSink {
       } else if (fault_ == Fault::kDropDrive && !t.drives.empty() && t.cycle > 20) {
         t.drives.erase(t.drives.begin());
         injected_ = true;
+      } else if (fault_ == Fault::kSxmDriveLane) {
+        for (DriveEvent& d : t.drives) {
+          if (d.pos != CoreConfig::SxmPosition()) continue;
+          if (skip_-- == 0) {
+            d.lanes[2] ^= 0x01;
+            injected_ = true;
+          }
+          break;
+        }
       }
       if (injected_) fault_cycle_ = t.cycle;
     }
@@ -161,6 +179,7 @@ class FaultyBus final : public HostBus, public TraceSink {
  private:
   HostBus& inner_;
   Fault fault_;
+  int skip_ = 0;
   TraceSink* sink_ = nullptr;
   bool injected_ = false;
   int64_t fault_cycle_ = -1;
@@ -168,13 +187,14 @@ class FaultyBus final : public HostBus, public TraceSink {
 
 // Runs a small matmul with `fault` injected into the DUT's trace; returns the divergence report
 // and checks that it points at the injected cycle.
-std::string FaultReport(FaultyBus::Fault fault, int64_t* fault_cycle) {
+std::string FaultReport(FaultyBus::Fault fault, int64_t* fault_cycle,
+                        const MatmulOptions& options = {}, int skip = 0) {
   CoreConfig config = NamedConfig("small");
   auto model_a = MakeCycleModel(config);
   auto model_b = MakeCycleModel(config);
-  FaultyBus faulty(*model_a, fault);
+  FaultyBus faulty(*model_a, fault, skip);
   Lockstep lockstep(faulty, *model_b);
-  LoadMatmul(lockstep, config, {8, 8, 8}, 5);
+  LoadMatmul(lockstep, config, {8, 8, 8}, 5, options);
   LockstepResult result = lockstep.Run(100'000);
   *fault_cycle = faulty.fault_cycle();
   EXPECT_GE(*fault_cycle, 0) << "the fault was never injected";
@@ -211,6 +231,61 @@ TEST(LockstepFaultTest, MissingStreamDriveIsNamed) {
   const std::string msg = FaultReport(FaultyBus::Fault::kDropDrive, &cycle);
   EXPECT_NE(msg.find("driven by the reference only"), std::string::npos) << msg;
   EXPECT_NE(msg.find("responsible: queue"), std::string::npos) << msg;
+}
+
+// A wrong byte in a transposed column (K kept one token per word, turned by the SXM on its way
+// to the MXM) is named by position, stream, lane and the TRANSPOSE with its output column.
+TEST(LockstepFaultTest, BrokenSxmColumnIsLocatedByLaneAndTranspose) {
+  const MatmulOptions transposed{.w_layout = WeightLayout::kTokenMajor};
+  const CoreConfig config = NamedConfig("small");
+  const MatmulPlan plan = CompileMatmul(config, {8, 8, 8}, transposed);
+  ASSERT_FALSE(plan.program.queues[config.SxmQueue()].empty());
+  for (int column : {0, 5}) {
+    SCOPED_TRACE(fmt::format("column {}", column));
+    int64_t cycle = 0;
+    const std::string msg =
+        FaultReport(FaultyBus::Fault::kSxmDriveLane, &cycle, transposed, column);
+    EXPECT_NE(msg.find(fmt::format("at position {} (SXM)", CoreConfig::SxmPosition())),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("lane 2:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("queue sxm issued `TRANSPOSE"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(fmt::format("in cycle {} (output column {})",
+                                   cycle - config.TransposeLatency() - column, column)),
+              std::string::npos)
+        << msg;
+  }
+}
+
+// The same for a lane op: the SHIFT issued two cycles before the drive is named.
+TEST(LockstepFaultTest, BrokenShiftIsLocatedByLaneAndInstruction) {
+  CoreConfig config = NamedConfig("small");
+  auto model_a = MakeCycleModel(config);
+  auto model_b = MakeCycleModel(config);
+  FaultyBus faulty(*model_a, FaultyBus::Fault::kSxmDriveLane);
+  Lockstep lockstep(faulty, *model_b);
+  std::vector<uint8_t> lanes(config.lanes);
+  for (int l = 0; l < config.lanes; ++l) lanes[l] = static_cast<uint8_t>(l + 1);
+  lockstep.WriteMemWord(0, 0, lanes);
+  const Instr shift = Instr::SxmShift(isa::Op::kShift, 0, Dir::kWest, 3, true, 2, Dir::kEast);
+  Program p;
+  p.queues.resize(config.num_queues());
+  // mem0 READ at 1 drives at 3, present at the SXM at 3 + hops: SHIFT at 2 + hops.
+  const int hops = CoreConfig::MemPosition(0) - CoreConfig::SxmPosition();
+  p.queues[CoreConfig::MemQueue(0)] = {Instr::Nop(1),
+                                       Instr::Addr(isa::Op::kRead, 0, 0, Dir::kWest)};
+  p.queues[config.SxmQueue()] = {Instr::Nop(static_cast<uint32_t>(2 + hops)), shift};
+  lockstep.LoadProgram(p);
+  LockstepResult result = lockstep.Run(1000);
+  ASSERT_TRUE(result.divergence.has_value());
+  const std::string& msg = result.divergence->message;
+  EXPECT_EQ(result.divergence->cycle, faulty.fault_cycle());
+  EXPECT_EQ(faulty.fault_cycle(), 2 + hops + isa::kLatShiftStreamOut);
+  EXPECT_NE(msg.find("stream E2 at position 1 (SXM): lane 2:"), std::string::npos) << msg;
+  EXPECT_NE(
+      msg.find(fmt::format("queue sxm issued `{}` in cycle {}", FormatInstr(shift), 2 + hops)),
+      std::string::npos)
+      << msg;
 }
 
 TEST(LockstepTest, ConfigsMustMatch) {

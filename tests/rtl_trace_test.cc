@@ -122,8 +122,8 @@ TEST_P(RtlTraceTest, ReadDrivesAtTPlus2AndWriteCommitsAtTPlus1) {
   const Instr write = Instr::Addr(isa::Op::kWrite, 7, 1, Dir::kEast);
   const Instr read_west = Instr::Addr(isa::Op::kRead, 0, top, Dir::kWest);
   Program p = Empty();
-  // mem0 (position 1) reads at 3 and drives at 5; mem2 (position 3) sees the word at 7, so
-  // its WRITE issues at 6; mem1 (position 2) samples at 5, before the word arrives.
+  // mem0 (position 2) reads at 3 and drives at 5; mem2 (position 4) sees the word at 7, so
+  // its WRITE issues at 6; mem1 (position 3) samples at 5, before the word arrives.
   p.queues[CoreConfig::MemQueue(0)] = {Instr::Nop(3), read};
   p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(4), write_early};
   p.queues[CoreConfig::MemQueue(2)] = {Instr::Nop(6), write};
@@ -226,8 +226,10 @@ TEST_P(RtlTraceTest, AbcWritesAccumulatorAtTPlus3) {
   std::vector<int32_t> sum(dim);
   for (int n = 0; n < dim; ++n) sum[n] = y1[n] + y2[n];
 
-  // mem0 (position 1) reads the rows at 0..dim-1 (westward, stream 0: present at position 0
-  // at k+3) and the activations at dim and dim+1 (stream 1, present at dim+3 and dim+4).
+  // mem0 reads the rows at 0..dim-1 (westward, stream 0: present at the MXM at k+2+h, h hops
+  // away) and the activations at dim and dim+1 (stream 1): the first LW issues at l0 = 1+h.
+  const int h = CoreConfig::MemPosition(0) - CoreConfig::MxmPosition();
+  const int l0 = 1 + h;
   const Instr rows = Strided(isa::Op::kRead, 0, 0, Dir::kWest, 1);
   const Instr acts = Strided(isa::Op::kRead, d, 1, Dir::kWest, 1);
   const Instr lw = Instr::Stream(isa::Op::kLw, 0, Dir::kWest);
@@ -237,14 +239,17 @@ TEST_P(RtlTraceTest, AbcWritesAccumulatorAtTPlus3) {
   const Instr acc = Instr::Addr(isa::Op::kAcc, 5, 0, Dir::kEast);
   Program p = Empty();
   p.queues[CoreConfig::MemQueue(0)] = {rows, Instr::Repeat(d - 1, 1), acts, Instr::Repeat(1, 1)};
-  p.queues[CoreConfig::kQueueMxmw] = {Instr::Nop(2), lw, Instr::Repeat(d - 1, 1), iw};
-  p.queues[CoreConfig::kQueueMxma] = {Instr::Nop(d + 2), abc, abc_acc, Instr::Nop(2), acc};
-  ASSERT_EQ(p.FinishCycle(), dim + 7);
+  p.queues[CoreConfig::kQueueMxmw] = {Instr::Nop(static_cast<uint32_t>(l0)), lw,
+                                      Instr::Repeat(d - 1, 1), iw};
+  p.queues[CoreConfig::kQueueMxma] = {Instr::Nop(d + static_cast<uint32_t>(l0)), abc, abc_acc,
+                                      Instr::Nop(2), acc};
+  const int t = l0 + dim;  // IW and the first ABC
+  ASSERT_EQ(p.FinishCycle(), t + 5);
 
   RunResult r;
   std::vector<CycleTrace> got = Run(p, &r);
   ASSERT_TRUE(r.ok()) << r.Describe(config_);
-  std::vector<CycleTrace> want = EmptyTraces(dim + 7 + isa::kDrainCycles);
+  std::vector<CycleTrace> want = EmptyTraces(t + 5 + isa::kDrainCycles);
   const int mem0 = CoreConfig::MemQueue(0);
   const int pos = CoreConfig::MemPosition(0);
   for (int k = 0; k < dim + 2; ++k) {
@@ -253,24 +258,26 @@ TEST_P(RtlTraceTest, AbcWritesAccumulatorAtTPlus3) {
     want[k].issues.push_back({mem0, Encode(issued)});
     want[k + 2].drives.push_back({pos, Dir::kWest, k < dim ? 0 : 1, words[k]});
   }
-  for (int k = 0; k < dim; ++k) want[k + 2].issues.push_back({CoreConfig::kQueueMxmw, Encode(lw)});
-  want[dim + 2].issues.push_back({CoreConfig::kQueueMxmw, Encode(iw)});
-  want[dim + 2].issues.push_back({CoreConfig::kQueueMxma, Encode(abc)});
-  want[dim + 3].issues.push_back({CoreConfig::kQueueMxma, Encode(abc_acc)});
-  want[dim + 6].issues.push_back({CoreConfig::kQueueMxma, Encode(acc)});
+  for (int k = 0; k < dim; ++k) {
+    want[k + l0].issues.push_back({CoreConfig::kQueueMxmw, Encode(lw)});
+  }
+  want[t].issues.push_back({CoreConfig::kQueueMxmw, Encode(iw)});
+  want[t].issues.push_back({CoreConfig::kQueueMxma, Encode(abc)});
+  want[t + 1].issues.push_back({CoreConfig::kQueueMxma, Encode(abc_acc)});
+  want[t + 4].issues.push_back({CoreConfig::kQueueMxma, Encode(acc)});
   for (auto& t : want) {
     std::sort(t.issues.begin(), t.issues.end(),
               [](const IssueEvent& a, const IssueEvent& b) { return a.queue < b.queue; });
   }
-  want[dim + 5].acc_writes = {{5, y1}};
-  want[dim + 6].acc_writes = {{5, sum}};
-  // ACC at dim+6 reads at dim+7 and drives at dim+8: stream b carries byte b of each lane.
+  want[t + 3].acc_writes = {{5, y1}};
+  want[t + 4].acc_writes = {{5, sum}};
+  // ACC at t+4 reads at t+5 and drives at t+6: stream b carries byte b of each lane.
   for (int b = 0; b < 4; ++b) {
     std::vector<uint8_t> plane(config_.lanes, 0);
     for (int n = 0; n < dim; ++n) {
       plane[n] = static_cast<uint8_t>(static_cast<uint32_t>(sum[n]) >> (8 * b));
     }
-    want[dim + 8].drives.push_back({CoreConfig::kMxmPosition, Dir::kEast, b, plane});
+    want[t + 6].drives.push_back({CoreConfig::kMxmPosition, Dir::kEast, b, plane});
   }
   ExpectTraces(got, want);
 }

@@ -16,7 +16,9 @@ OUTPUTS = {
 }
 CONFIG_KEYS = ["lanes", "streams", "mem_slices", "mem_depth", "mxm_dim", "acc_depth", "queue_depth"]
 LATENCY_KEYS = ["stream_in", "stream_out", "weights_live", "acc_write", "acc_read"]
-SYNTAX_OPERANDS = {"addr", "stream", "n", "d"}
+SYNTAX_OPERANDS = {"addr", "stream", "n", "d", "a", "b", "m"}
+# Operands written as streams (E<n>/W<n>); each has a direction field beside it.
+STREAM_OPERANDS = {"stream": "dir", "a": "adir", "b": "bdir", "m": "mdir"}
 
 
 class IsaError(Exception):
@@ -85,6 +87,9 @@ def validate(isa):
                 raise IsaError(f"op {name}: unknown operand {operand}")
             if operand not in fields:
                 raise IsaError(f"op {name}: operand {operand} is not a field of format {op['format']}")
+            if operand in STREAM_OPERANDS and STREAM_OPERANDS[operand] not in fields:
+                raise IsaError(f"op {name}: stream operand {operand} has no direction field "
+                               f"{STREAM_OPERANDS[operand]} in format {op['format']}")
         if "flag" in op and "flag" not in fields:
             raise IsaError(f"op {name}: has a flag keyword but format {op['format']} has no flag field")
     codes = set()
@@ -107,7 +112,8 @@ def validate(isa):
         for key in ("mem_depth", "acc_depth"):
             if cfg[key] > (1 << field_bits(addr_field)):
                 raise IsaError(f"config {cname}: {key} {cfg[key]} exceeds the addr field")
-        if cfg["mem_slices"] + 2 > 64 or cfg["queue_depth"] > (1 << 16):
+        # Queues: mxmw, mxma, one per MEM slice, sxm.
+        if cfg["mem_slices"] + 3 > 64 or cfg["queue_depth"] > (1 << 16):
             raise IsaError(f"config {cname}: too many queues or queue entries for the host map")
 
 
@@ -131,10 +137,11 @@ def gen_sv(isa) -> str:
         out.append(f"    OP_{op['name']} = {opw}'h{op['opcode']:02x}{sep}\n")
     out.append("  } opcode_e;\n\n")
     units = list(isa["units"].keys())
-    out.append("  // Queue kinds\n  typedef enum logic [1:0] {\n")
+    uw = max(1, (len(units) - 1).bit_length())
+    out.append("  // Queue kinds\n  typedef enum logic [%d:0] {\n" % (uw - 1))
     for i, u in enumerate(units):
         sep = "," if i + 1 < len(units) else ""
-        out.append(f"    UNIT_{u.upper()} = 2'd{i}{sep}\n")
+        out.append(f"    UNIT_{u.upper()} = {uw}'d{i}{sep}\n")
     out.append("  } unit_e;\n\n")
     errs = isa["errors"]
     out.append("  // Error codes (STATUS.err_code)\n  typedef enum logic [7:0] {\n")
@@ -229,7 +236,11 @@ def gen_cpp(isa) -> str:
     out.append("};\n\n")
     out.append("struct FieldInfo {\n  std::string_view name;\n  int msb;\n  int lsb;\n  bool is_signed;\n"
                "  int64_t min;\n  int64_t max;\n};\n\n")
-    out.append("struct FormatInfo {\n  std::string_view name;\n  std::array<FieldInfo, 5> fields;\n"
+    max_fields = max(len(fmt["fields"]) for fmt in isa["formats"].values())
+    max_syntax = max(len(op["syntax"]) for op in isa["ops"])
+    out.append(f"inline constexpr int kMaxFields = {max_fields};\n")
+    out.append(f"inline constexpr int kMaxSyntax = {max_syntax};\n\n")
+    out.append("struct FormatInfo {\n  std::string_view name;\n  std::array<FieldInfo, kMaxFields> fields;\n"
                "  int num_fields;\n};\n\n")
     out.append("inline constexpr std::array<FormatInfo, %d> kFormats = {{\n" % len(isa["formats"]))
     for fname, fmt in isa["formats"].items():
@@ -241,11 +252,11 @@ def gen_cpp(isa) -> str:
         out.append(f"    {{\"{fname}\", {{{{{', '.join(items)}}}}}, {len(fmt['fields'])}}},\n")
     out.append("}};\n\n")
     out.append("struct OpInfo {\n  Op op;\n  std::string_view name;\n  Format format;\n  Unit unit;\n"
-               "  std::array<std::string_view, 2> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
+               "  std::array<std::string_view, kMaxSyntax> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
                "  int group;\n  int stream_in;\n  int stream_out;\n};\n\n")
     out.append("inline constexpr std::array<OpInfo, %d> kOps = {{\n" % len(isa["ops"]))
     for op in isa["ops"]:
-        syn = list(op["syntax"]) + [""] * (2 - len(op["syntax"]))
+        syn = list(op["syntax"]) + [""] * (max_syntax - len(op["syntax"]))
         syn_s = ", ".join(f'"{s}"' for s in syn)
         out.append(f"    {{Op::k{camel(op['name'])}, \"{op['name']}\", Format::k{camel(op['format'])}, "
                    f"Unit::k{camel(op['unit'])}, {{{{{syn_s}}}}}, {len(op['syntax'])}, \"{op.get('flag', '')}\", "
@@ -306,17 +317,22 @@ def gen_md(isa) -> str:
     out.append("## Operations\n\n| op | opcode | queue kind | format | assembly | latency | semantics |\n"
                "|---|---|---|---|---|---|---|\n")
     for op in isa["ops"]:
-        syn = ", ".join("E&lt;s&gt;/W&lt;s&gt;" if s == "stream" else s for s in op["syntax"])
+        syn = ", ".join(f"{'' if s == 'stream' else s + ':'}E&lt;s&gt;/W&lt;s&gt;"
+                        if s in STREAM_OPERANDS else s for s in op["syntax"])
         fields = {f["name"] for f in isa["formats"][op["format"]]["fields"]}
         extras = []
         if "stride" in fields:
             extras.append("[, stride=k]")
+        if "group" in fields:
+            extras.append("[, group=2&#124;4]")
         if "flag" in op:
             extras.append(f"[, {op['flag']}]")
         asm = f"`{op['name']} {syn}{''.join(extras)}`".replace("  ", " ").replace(" `", "`")
         lat = "; ".join(f"{k.replace('_', ' ')} {op[k]}" for k in LATENCY_KEYS if k in op and op[k])
         if op.get("group", 1) > 1:
             lat += f"; group of {op['group']} streams"
+        if "group" in fields:
+            lat += "; group of 1, 2 or 4 streams"
         doc = " ".join(op["doc"].split())
         out.append(f"| {op['name']} | 0x{op['opcode']:02x} | {op['unit']} | {op['format']} | {asm} | "
                    f"{lat or '-'} | {doc} |\n")

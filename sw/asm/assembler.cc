@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -100,17 +101,24 @@ class LineParser {
                             operands.size()));
     }
     Instr instr{.op = info->op};
+    const bool sxm = info->unit == isa::Unit::kSxm;
+    std::vector<Token> stream_toks;  // where each stream operand was written, for SXM errors
     for (int i = 0; i < info->num_syntax; ++i) {
       const Token& tok = operands[i];
       std::string_view kind = info->syntax[i];
-      if (kind == "stream") {
-        ParseStream(*info, tok, instr);
+      if (IsStreamOperand(kind)) {
+        ParseStream(*info, tok, kind, instr);
+        stream_toks.push_back(tok);
       } else {
         int64_t value = Integer(tok);
         CheckRange(*info, tok, kind, value);
         if (kind == "addr" && value >= config_.AddrLimit(q)) {
           Fail(tok.col, fmt::format("address {} is beyond queue {}'s depth {}", value,
                                     config_.QueueName(q), config_.AddrLimit(q)));
+        }
+        if (kind == "n" && sxm && value >= config_.lanes) {
+          Fail(tok.col, fmt::format("{} by {} lanes: the amount must be below the {} lanes",
+                                    info->name, value, config_.lanes));
         }
         SetFieldValue(instr, kind, value);
       }
@@ -122,28 +130,56 @@ class LineParser {
         int64_t value = Integer(value_tok);
         CheckRange(*info, value_tok, "stride", value);
         instr.stride = static_cast<int32_t>(value);
+      } else if (tok.text.starts_with("group=") && HasField(info->op, "group")) {
+        Token value_tok{tok.text.substr(6), tok.col + 6};
+        const int code = SxmGroupCode(static_cast<int>(Integer(value_tok)));
+        if (code < 0) Fail(value_tok.col, "group must be 1, 2 or 4 streams");
+        instr.group = static_cast<uint32_t>(code);
       } else if (!info->flag.empty() && tok.text == info->flag) {
         instr.flag = true;
       } else {
         Fail(tok.col, fmt::format("unexpected operand '{}' for {}", tok.text, info->name));
       }
     }
+    if (sxm) {
+      // Every stream operand with its group must fit, now that the group is known.
+      const std::vector<StreamOperand> streams = SxmStreamOperands(instr);
+      for (int i = 0; i < info->num_syntax; ++i) {
+        for (const StreamOperand& s : streams) {
+          if (s.name != info->syntax[i]) continue;
+          if (static_cast<int>(s.stream) + s.width > config_.streams) {
+            Fail(operands[i].col + 1,
+                 fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
+                             s.stream, s.width, config_.streams));
+          }
+        }
+      }
+    }
     return instr;
   }
 
-  void ParseStream(const isa::OpInfo& info, const Token& tok, Instr& instr) const {
+  static bool IsStreamOperand(std::string_view kind) {
+    return kind == "stream" || kind == "a" || kind == "b" || kind == "m";
+  }
+
+  // A stream operand (E<n> or W<n>) into the field `kind` and its direction field.
+  void ParseStream(const isa::OpInfo& info, const Token& tok, std::string_view kind,
+                   Instr& instr) const {
     std::string_view s = tok.text;
     if (s.size() < 2 || (s[0] != 'E' && s[0] != 'W' && s[0] != 'e' && s[0] != 'w')) {
       Fail(tok.col, fmt::format("expected a stream such as E3 or W0, found '{}'", s));
     }
     Token num{s.substr(1), tok.col + 1};
     int64_t stream = Integer(num);
-    if (stream < 0 || stream + info.group > config_.streams) {
+    // SXM groups are checked once the group= keyword is known (Parse).
+    const int group = std::max(info.group, 1);
+    if (stream < 0 || stream + group > config_.streams) {
       Fail(num.col, fmt::format("stream {} with a group of {} exceeds the {} streams per direction",
-                                stream, info.group, config_.streams));
+                                stream, group, config_.streams));
     }
-    instr.stream = static_cast<uint32_t>(stream);
-    instr.dir = (s[0] == 'W' || s[0] == 'w') ? Dir::kWest : Dir::kEast;
+    const std::string dir_field = kind == "stream" ? "dir" : std::string(kind) + "dir";
+    SetFieldValue(instr, kind, stream);
+    SetFieldValue(instr, dir_field, (s[0] == 'W' || s[0] == 'w') ? 1 : 0);
   }
 
   int ParseDirective(std::string_view line) const {
@@ -158,7 +194,7 @@ class LineParser {
     int q = config_.QueueByName(operands[0].text);
     if (q < 0) {
       Fail(operands[0].col, fmt::format("no queue '{}' in config '{}' (queues: mxmw, mxma, "
-                                        "mem0..mem{})",
+                                        "mem0..mem{}, sxm)",
                                         operands[0].text, config_.name, config_.mem_slices - 1));
     }
     return q;
@@ -211,14 +247,20 @@ std::string FormatInstr(const Instr& instr) {
   std::string out(info->name);
   for (int i = 0; i < info->num_syntax; ++i) {
     out += i == 0 ? " " : ", ";
-    if (info->syntax[i] == "stream") {
-      out += fmt::format("{}{}", instr.dir == Dir::kWest ? 'W' : 'E', instr.stream);
+    const std::string_view kind = info->syntax[i];
+    if (kind == "stream" || kind == "a" || kind == "b" || kind == "m") {
+      const std::string dir_field = kind == "stream" ? "dir" : std::string(kind) + "dir";
+      out += fmt::format("{}{}", FieldValue(instr, dir_field) != 0 ? 'W' : 'E',
+                         FieldValue(instr, kind));
     } else {
       out += fmt::format("{}", FieldValue(instr, info->syntax[i]));
     }
   }
   if (HasField(instr.op, "stride") && instr.stride != 0) {
     out += fmt::format(", stride={}", instr.stride);
+  }
+  if (HasField(instr.op, "group") && instr.group != 0) {
+    out += fmt::format(", group={}", SxmGroupSize(instr.group));
   }
   if (!info->flag.empty() && instr.flag) out += fmt::format(", {}", info->flag);
   return out;

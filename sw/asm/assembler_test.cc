@@ -74,6 +74,36 @@ TEST(AssemblerTest, DisassemblyRoundTrips) {
   EXPECT_EQ(Disassemble(Assemble(text, "round.asm", Default()), Default()), text);
 }
 
+// Every SXM op: stream operands as E<n>/W<n> with their own directions, the amount, the group
+// keyword (group=2|4, 1 by default) and `down`.
+TEST(AssemblerTest, SxmOpsParseAndRoundTrip) {
+  constexpr const char* kSxm = R"(.queue sxm
+    SHIFT W0, 3, E4
+    SHIFT E1, 15, W2, group=2, down
+    ROTATE W2, 0, W4, group=4
+    PERMUTE W0, E5, E8
+    DISTRIBUTE W1, W6, W8, group=2
+    TRANSPOSE W3, W12, group=4
+    SELECT W0, E4, W9, E12, group=4
+)";
+  Program p = Assemble(kSxm, "sxm.asm", Default());
+  const auto& q = p.queues[Default().SxmQueue()];
+  ASSERT_EQ(q.size(), 7u);
+  EXPECT_EQ(q[0], Instr::SxmShift(isa::Op::kShift, 0, Dir::kWest, 3, false, 4, Dir::kEast));
+  EXPECT_EQ(q[1], Instr::SxmShift(isa::Op::kShift, 1, Dir::kEast, 15, true, 2, Dir::kWest, 1));
+  EXPECT_EQ(q[2], Instr::SxmShift(isa::Op::kRotate, 2, Dir::kWest, 0, false, 4, Dir::kWest, 2));
+  EXPECT_EQ(q[3], Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 5, Dir::kEast, 8, Dir::kEast));
+  EXPECT_EQ(q[4],
+            Instr::SxmMap(isa::Op::kDistribute, 1, Dir::kWest, 6, Dir::kWest, 8, Dir::kWest, 1));
+  EXPECT_EQ(q[5], Instr::Transpose(3, Dir::kWest, 12, Dir::kWest, 2));
+  EXPECT_EQ(q[6], Instr::Select(0, Dir::kWest, 4, Dir::kEast, 9, Dir::kWest, 12, Dir::kEast, 2));
+  EXPECT_EQ(FormatInstr(q[1]), "SHIFT E1, 15, W2, group=2, down");
+  EXPECT_EQ(FormatInstr(q[6]), "SELECT W0, E4, W9, E12, group=4");
+  const std::string text = Disassemble(p, Default());
+  EXPECT_EQ(Assemble(text, "round.asm", Default()), p);
+  EXPECT_EQ(FromBinary(ToBinary(p), "sxm.bin"), p);
+}
+
 struct BadCase {
   const char* text;
   const char* where;    // "file:line:col"
@@ -113,7 +143,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{".queue mem0\n  READ 1, W0, stride=40\n", "bad.asm:2:22:", "outside -32..31"},
         BadCase{".queue mem0\n  READ 1,, W0\n", "bad.asm:2:10:", "empty operand"},
         BadCase{".queue mem0\n  NOP 0\n", "bad.asm:2:7:", "outside 1.."},
-        BadCase{".queue mem0\n  LW W0\n", "bad.asm:2:3:", "cannot be issued from queue mem0"}));
+        BadCase{".queue mem0\n  LW W0\n", "bad.asm:2:3:", "cannot be issued from queue mem0"},
+        BadCase{".queue mem0\n  SHIFT W0, 1, E0\n", "bad.asm:2:3:", "cannot be issued"},
+        BadCase{".queue sxm\n  SHIFT W0, 16, E0\n", "bad.asm:2:13:", "below the 16 lanes"},
+        BadCase{".queue sxm\n  SHIFT W0, 1, E0, group=3\n", "bad.asm:2:26:", "1, 2 or 4"},
+        BadCase{".queue sxm\n  SHIFT W0, 1, E14, group=4\n",
+                "bad.asm:2:17:", "stream 14 with a group of 4"},
+        BadCase{".queue sxm\n  TRANSPOSE W13, E0, group=4\n",
+                "bad.asm:2:14:", "stream 13 with a group of 4"},
+        BadCase{".queue sxm\n  SELECT W0, E15, W0, E0, group=2\n",
+                "bad.asm:2:15:", "stream 15 with a group of 2"},
+        BadCase{".queue sxm\n  PERMUTE W0, E16, E0\n", "bad.asm:2:16:", "exceeds the 16"},
+        BadCase{".queue sxm\n  TRANSPOSE W0, E0, down\n", "bad.asm:2:21:", "unexpected operand"}));
 
 }  // namespace
 }  // namespace tinylpu

@@ -47,6 +47,7 @@ struct RunOptions {
   std::string config = "default";
   MatmulShape shape{32, 48, 40};
   uint64_t seed = 1;
+  bool transpose_w = false;
   bool json = false;
   std::string waves;
   std::string emit_asm;
@@ -58,7 +59,10 @@ struct RunOptions {
 // run on the RTL and checked against the host reference.
 int RunMatmul(const RunOptions& opt) {
   CoreConfig config = NamedConfig(opt.config);
-  MatmulPlan plan = CompileMatmul(config, opt.shape);
+  MatmulPlan plan =
+      CompileMatmul(config, opt.shape,
+                    MatmulOptions{.w_layout = opt.transpose_w ? WeightLayout::kTokenMajor
+                                                              : WeightLayout::kRowMajor});
 
   const auto [x, w] = RandomMatmulOperands(opt.shape, opt.seed);
 
@@ -119,6 +123,7 @@ int RunMatmul(const RunOptions& opt) {
         {"shape", {{"m", opt.shape.m}, {"k", opt.shape.k}, {"n", opt.shape.n}}},
         {"config", config.name},
         {"engine", opt.engine},
+        {"w_layout", opt.transpose_w ? "token_major" : "row_major"},
         {"lockstep_divergence", divergence ? divergence->message : ""},
         {"seed", opt.seed},
         {"bit_exact", bit_exact},
@@ -132,9 +137,10 @@ int RunMatmul(const RunOptions& opt) {
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format(
-        "matmul {} int8 on {}, config '{}' (seed {}): {}, {} cycles (predicted {}), "
+        "matmul {}{} int8 on {}, config '{}' (seed {}): {}, {} cycles (predicted {}), "
         "MXM utilisation {:.1f}%{}\n",
-        shape, EngineLabel(opt.engine), config.name, opt.seed,
+        shape, opt.transpose_w ? " (W transposed by the SXM)" : "", EngineLabel(opt.engine),
+        config.name, opt.seed,
         bit_exact ? "bit-exact"
                   : fmt::format("NOT bit-exact ({} of {} wrong)", mismatches, y.size()),
         result.cycles, plan.predicted_cycles, 100.0 * utilization,
@@ -143,10 +149,11 @@ int RunMatmul(const RunOptions& opt) {
   const bool ok = bit_exact && result.cycles == plan.predicted_cycles;
   if (!ok) {
     std::cerr << fmt::format(
-        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed {} "
+        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed "
+        "{}{} "
         "--waves tinylpu_run.fst\n",
         opt.engine == "model" ? "lockstep" : opt.engine, config.name, opt.shape.m, opt.shape.k,
-        opt.shape.n, opt.seed);
+        opt.shape.n, opt.seed, opt.transpose_w ? " --transpose-w" : "");
   }
   return ok ? 0 : 1;
 }
@@ -168,6 +175,9 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--k", run.shape.k, "Columns of X, rows of W")->check(CLI::Range(1, 4096));
   run_cmd->add_option("--n", run.shape.n, "Columns of W and Y")->check(CLI::Range(1, 4096));
   run_cmd->add_option("--seed", run.seed, "Seed of the random operands");
+  run_cmd->add_flag("--transpose-w", run.transpose_w,
+                    "Keep W in MEM one column per word and transpose it in the SXM on the way "
+                    "to the MXM");
   run_cmd->add_flag("--json", run.json, "Print one JSON object instead of a line");
   run_cmd->add_option("--waves", run.waves, "Write an FST wave file of the run");
   run_cmd->add_option("--emit-asm", run.emit_asm, "Write the compiled program as assembly");

@@ -109,17 +109,98 @@ class MatmulScheduler {
 
   void LoadWeights(int kt, int nt) {
     const int mxmw = CoreConfig::kQueueMxmw;
-    for (int r = 0; r < plan_.config.mxm_dim; ++r) {
-      for (int64_t t = sched_.NextFree(mxmw);; ++t) {
-        int stream = TryFeedMxm(plan_.WWord(kt, nt, r), t, isa::kLatLwStreamIn);
-        if (stream < 0) continue;
-        sched_.Place(mxmw, t, Instr::Stream(isa::Op::kLw, stream, Dir::kWest));
-        break;
+    if (plan_.w_layout == WeightLayout::kTokenMajor) {
+      LoadTransposedWeights(kt, nt);
+    } else {
+      for (int r = 0; r < plan_.config.mxm_dim; ++r) {
+        for (int64_t t = sched_.NextFree(mxmw);; ++t) {
+          int stream = TryFeedMxm(plan_.WWord(kt, nt, r), t, isa::kLatLwStreamIn);
+          if (stream < 0) continue;
+          sched_.Place(mxmw, t, Instr::Stream(isa::Op::kLw, stream, Dir::kWest));
+          break;
+        }
       }
     }
     // The new weights may replace the active ones only after the last ABC that uses them.
     install_cycle_ = std::max(sched_.NextFree(mxmw), last_abc_ + 1);
     sched_.Place(mxmw, install_cycle_, Instr{.op = isa::Op::kIw});
+  }
+
+  // Tile (kt, nt) stored one column of W per word: its D words are READ westward so that word j
+  // reaches the SXM in cycle tx+1+j, a TRANSPOSE issued in tx turns them into the rows of W,
+  // driven westward in tx+L+1+r (L = lanes), and LW r samples row r at the MXM one hop on.
+  // Only the first D captured words matter (lanes >= MxmDim never enter the array), but all L
+  // output columns are driven, so all L are reserved on the way to the MXM.
+  void LoadTransposedWeights(int kt, int nt) {
+    const CoreConfig& c = plan_.config;
+    const int mxmw = CoreConfig::kQueueMxmw;
+    const int sxm = c.SxmQueue();
+    const int dim = c.mxm_dim;
+    const int sxm_pos = CoreConfig::SxmPosition();
+    const int hop_out = sxm_pos - CoreConfig::MxmPosition();
+    int64_t tx = std::max(sched_.NextFree(sxm), next_transpose_);
+    // The first LW, at tx + L + 1 + hop_out - 1, may not come before the mxmw queue is free.
+    tx = std::max(tx, sched_.NextFree(mxmw) - c.TransposeLatency() - hop_out + isa::kLatLwStreamIn);
+    for (;; ++tx) {
+      // READ of word j: its value must be present at the SXM in tx + stream_in + j.
+      std::vector<int64_t> t_read(dim);
+      bool slices_free = true;
+      for (int j = 0; j < dim; ++j) {
+        const WordLoc loc = plan_.WWord(kt, nt, j);
+        t_read[j] = tx + isa::kLatTransposeStreamIn + j - isa::kLatReadStreamOut -
+                    (CoreConfig::MemPosition(loc.slice) - sxm_pos);
+        slices_free = slices_free && t_read[j] >= sched_.NextFree(CoreConfig::MemQueue(loc.slice));
+      }
+      if (!slices_free) continue;
+      auto in_transfer = [&](int j, int stream) {
+        return Transfer{Dir::kWest,
+                        stream,
+                        1,
+                        CoreConfig::MemPosition(plan_.WWord(kt, nt, j).slice),
+                        t_read[j] + isa::kLatReadStreamOut,
+                        sxm_pos};
+      };
+      auto out_transfer = [&](int r, int stream) {
+        return Transfer{Dir::kWest,
+                        stream,
+                        1,
+                        sxm_pos,
+                        tx + c.TransposeLatency() + r,
+                        CoreConfig::MxmPosition()};
+      };
+      const int in_stream = FindStreamForAll(dim, in_transfer);
+      const int out_stream = FindStreamForAll(c.lanes, out_transfer);
+      if (in_stream < 0 || out_stream < 0) continue;
+      for (int j = 0; j < dim; ++j) {
+        sched_.ReserveStream(in_transfer(j, in_stream));
+        const WordLoc loc = plan_.WWord(kt, nt, j);
+        sched_.Place(CoreConfig::MemQueue(loc.slice), t_read[j],
+                     Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(loc.addr),
+                                 static_cast<uint32_t>(in_stream), Dir::kWest));
+      }
+      for (int r = 0; r < c.lanes; ++r) sched_.ReserveStream(out_transfer(r, out_stream));
+      sched_.Place(sxm, tx,
+                   Instr::Transpose(static_cast<uint32_t>(in_stream), Dir::kWest,
+                                    static_cast<uint32_t>(out_stream), Dir::kWest));
+      for (int r = 0; r < dim; ++r) {
+        sched_.Place(mxmw, tx + c.TransposeLatency() + r + hop_out - isa::kLatLwStreamIn,
+                     Instr::Stream(isa::Op::kLw, static_cast<uint32_t>(out_stream), Dir::kWest));
+      }
+      // The next TRANSPOSE may reach the SXM once this one has captured its L vectors.
+      next_transpose_ = tx + c.lanes;
+      return;
+    }
+  }
+
+  // The lowest stream free for every transfer(i, stream), i < count; -1 when none is.
+  template <typename MakeTransfer>
+  int FindStreamForAll(int count, MakeTransfer transfer) const {
+    for (int s = 0; s < plan_.config.streams; ++s) {
+      bool free = true;
+      for (int i = 0; i < count && free; ++i) free = sched_.StreamFree(transfer(i, s));
+      if (free) return s;
+    }
+    return -1;
   }
 
   void Activate(int m, int kt, int acc) {
@@ -174,12 +255,14 @@ class MatmulScheduler {
   Schedule sched_;
   int64_t last_abc_ = -1;
   int64_t install_cycle_ = 0;
+  int64_t next_transpose_ = 0;  // earliest issue cycle of the next TRANSPOSE
   std::vector<int64_t> acc_ready_ = std::vector<int64_t>(plan_.config.acc_depth, 0);
 };
 
 }  // namespace
 
-MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape) {
+MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape,
+                         const MatmulOptions& options) {
   config.Validate();
   if (shape.m < 1 || shape.k < 1 || shape.n < 1) {
     throw Error(fmt::format("matmul shape {}x{}x{}: every dimension must be at least 1", shape.m,
@@ -194,6 +277,7 @@ MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape) {
   MatmulPlan plan;
   plan.config = config;
   plan.shape = shape;
+  plan.w_layout = options.w_layout;
   plan.tiles_k = CeilDiv(shape.k, config.mxm_dim);
   plan.tiles_n = CeilDiv(shape.n, config.mxm_dim);
 
@@ -243,9 +327,17 @@ std::vector<MemWord> PackMatmulInputs(const MatmulPlan& plan, const std::vector<
     for (int nt = 0; nt < plan.tiles_n; ++nt) {
       for (int r = 0; r < dim; ++r) {
         MemWord word{plan.WWord(kt, nt, r), std::vector<uint8_t>(lanes, 0)};
-        const int k = kt * dim + r;
-        for (int n = 0; n < dim && k < s.k && nt * dim + n < s.n; ++n) {
-          word.lanes[n] = static_cast<uint8_t>(w[static_cast<size_t>(k) * s.n + nt * dim + n]);
+        if (plan.w_layout == WeightLayout::kTokenMajor) {
+          // Column n = nt*D + r of W, lane k holding W[kt*D + k][n].
+          const int n = nt * dim + r;
+          for (int k = 0; k < dim && kt * dim + k < s.k && n < s.n; ++k) {
+            word.lanes[k] = static_cast<uint8_t>(w[static_cast<size_t>(kt * dim + k) * s.n + n]);
+          }
+        } else {
+          const int k = kt * dim + r;
+          for (int n = 0; n < dim && k < s.k && nt * dim + n < s.n; ++n) {
+            word.lanes[n] = static_cast<uint8_t>(w[static_cast<size_t>(k) * s.n + nt * dim + n]);
+          }
         }
         words.push_back(std::move(word));
       }

@@ -16,6 +16,19 @@ struct MatmulShape {
   int n = 0;
 };
 
+// How W sits in MEM.
+enum class WeightLayout {
+  // One word per row of W (input index k), as LW takes it: the MEM words go straight to the MXM.
+  kRowMajor,
+  // One word per column of W (output index n): W^T row by row, as a K matrix is kept one token
+  // per word. The SXM transposes each tile on its way from MEM to the MXM (TRANSPOSE -> LW).
+  kTokenMajor,
+};
+
+struct MatmulOptions {
+  WeightLayout w_layout = WeightLayout::kRowMajor;
+};
+
 // Where one MEM word lives.
 struct WordLoc {
   int slice = 0;
@@ -32,10 +45,12 @@ struct TensorLayout {
 struct MatmulPlan {
   CoreConfig config;
   MatmulShape shape;
+  WeightLayout w_layout = WeightLayout::kRowMajor;
   int tiles_k = 0;  // ceil(K / MxmDim)
   int tiles_n = 0;  // ceil(N / MxmDim)
   // X word (m, kt): lane k holds X[m][kt*D + k]. W word (kt, nt, r): lane n holds
-  // W[kt*D + r][nt*D + n]. Y word (m, nt, b): lane n holds byte b of Y[m][nt*D + n].
+  // W[kt*D + r][nt*D + n] (kRowMajor), or lane k holds W[kt*D + k][nt*D + r] (kTokenMajor).
+  // Y word (m, nt, b): lane n holds byte b of Y[m][nt*D + n].
   TensorLayout x, w, y;
   Program program;
   int64_t predicted_cycles = 0;
@@ -54,10 +69,12 @@ struct MatmulPlan {
 
 // Compiles the matmul. Throws Error naming the limit when the shape cannot be mapped (MEM
 // capacity, queue depth, too few MEM slices, non-positive dimensions).
-MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape);
+MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape,
+                         const MatmulOptions& options = {});
 
 // Host-side packing of the operands into MEM words and unpacking of the result.
-// x is M*K row-major int8, w is K*N row-major int8, y is M*N row-major int32.
+// x is M*K row-major int8, w is K*N row-major int8 (whatever the plan's layout in MEM), y is M*N
+// row-major int32.
 struct MemWord {
   WordLoc loc;
   std::vector<uint8_t> lanes;

@@ -10,22 +10,27 @@ namespace tinylpu {
 isa::Unit CoreConfig::QueueUnit(int q) const {
   if (q == kQueueMxmw) return isa::Unit::kMxmw;
   if (q == kQueueMxma) return isa::Unit::kMxma;
+  if (q == SxmQueue()) return isa::Unit::kSxm;
   return isa::Unit::kMem;
 }
 
 int CoreConfig::QueuePosition(int q) const {
-  return q < kFirstMemQueue ? kMxmPosition : MemPosition(q - kFirstMemQueue);
+  if (q < kFirstMemQueue) return kMxmPosition;
+  if (q == SxmQueue()) return kSxmPosition;
+  return MemPosition(q - kFirstMemQueue);
 }
 
 std::string CoreConfig::QueueName(int q) const {
   if (q == kQueueMxmw) return "mxmw";
   if (q == kQueueMxma) return "mxma";
+  if (q == SxmQueue()) return "sxm";
   return fmt::format("mem{}", q - kFirstMemQueue);
 }
 
 int CoreConfig::QueueByName(std::string_view name) const {
   if (name == "mxmw") return kQueueMxmw;
   if (name == "mxma") return kQueueMxma;
+  if (name == "sxm") return SxmQueue();
   if (name.size() > 3 && name.substr(0, 3) == "mem") {
     int slice = 0;
     auto digits = name.substr(3);
@@ -54,7 +59,8 @@ void CoreConfig::Validate() const {
   };
   check(lanes >= 4 && lanes % 4 == 0 && lanes <= 128, "lanes must be a multiple of 4 in 4..128");
   check(streams >= 4 && streams <= 32, "streams must be in 4..32");
-  check(mem_slices >= 1 && mem_slices <= 62, "mem_slices must be in 1..62");
+  check(mem_slices >= 1 && mem_slices <= 61,
+        "mem_slices must be in 1..61 (the host map has 64 queues: mxmw, mxma, MEM, sxm)");
   check(mem_depth >= 1 && mem_depth <= 8192, "mem_depth must be in 1..8192");
   check(mxm_dim >= 1 && mxm_dim <= lanes, "mxm_dim must be in 1..lanes");
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");

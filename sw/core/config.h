@@ -21,24 +21,32 @@ struct CoreConfig {
   int acc_depth = 64;
   int queue_depth = 512;
 
-  // Queues: mxmw, mxma, then one per MEM slice.
-  int num_queues() const { return kFirstMemQueue + mem_slices; }
-  // Positions: the MXM at 0, MEM slice i at 1 + i.
-  int num_positions() const { return 1 + mem_slices; }
+  // The floorplan, west to east: MXM (position 0), SXM (1), MEM slice i (2 + i). Queues: mxmw,
+  // mxma, one per MEM slice, then sxm. Every position and queue number goes through these
+  // accessors, so a change of floorplan is a change here (and in lpu_top's localparams).
+  int num_queues() const { return SxmQueue() + 1; }
+  int num_positions() const { return kFirstMemPosition + mem_slices; }
 
   static constexpr int kQueueMxmw = 0;
   static constexpr int kQueueMxma = 1;
   static constexpr int kFirstMemQueue = 2;
   static constexpr int kMxmPosition = 0;
+  static constexpr int kSxmPosition = 1;
+  static constexpr int kFirstMemPosition = 2;
 
   static int MemQueue(int slice) { return kFirstMemQueue + slice; }
-  static int MemPosition(int slice) { return 1 + slice; }
+  static int MemPosition(int slice) { return kFirstMemPosition + slice; }
+  static int MxmPosition() { return kMxmPosition; }
+  static int SxmPosition() { return kSxmPosition; }
+  int SxmQueue() const { return kFirstMemQueue + mem_slices; }
+  // Cycles from a TRANSPOSE's issue to its first output vector (it then drives one per cycle).
+  int TransposeLatency() const { return lanes + 1; }
 
-  // Kind of queue q (mxmw, mxma or mem).
+  // Kind of queue q (mxmw, mxma, mem or sxm).
   isa::Unit QueueUnit(int q) const;
   // Position of the slice that queue q drives.
   int QueuePosition(int q) const;
-  // "mxmw", "mxma", "mem3".
+  // "mxmw", "mxma", "mem3", "sxm".
   std::string QueueName(int q) const;
   // Inverse of QueueName; -1 when the name does not denote a queue of this core.
   int QueueByName(std::string_view name) const;

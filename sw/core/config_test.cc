@@ -34,8 +34,26 @@ TEST(ConfigTest, QueueNamesRoundTrip) {
   EXPECT_EQ(c.QueueByName("mem1x"), -1);
   EXPECT_EQ(c.QueueName(0), "mxmw");
   EXPECT_EQ(c.QueueName(2), "mem0");
-  EXPECT_EQ(c.QueuePosition(CoreConfig::MemQueue(3)), 4);
-  EXPECT_EQ(c.QueuePosition(CoreConfig::kQueueMxma), 0);
+  EXPECT_EQ(c.QueuePosition(CoreConfig::MemQueue(3)), CoreConfig::MemPosition(3));
+  EXPECT_EQ(c.QueuePosition(CoreConfig::kQueueMxma), CoreConfig::MxmPosition());
+}
+
+// The target floorplan: MXM | SXM | MEM 0..N-1, queues mxmw, mxma, mem0.., sxm.
+TEST(ConfigTest, FloorplanPlacesTheSxmBetweenMxmAndMem) {
+  CoreConfig c = NamedConfig("default");
+  EXPECT_EQ(CoreConfig::MxmPosition(), 0);
+  EXPECT_EQ(CoreConfig::SxmPosition(), 1);
+  EXPECT_EQ(CoreConfig::MemPosition(0), 2);
+  EXPECT_EQ(CoreConfig::MemPosition(3), 5);
+  EXPECT_EQ(c.num_positions(), 2 + c.mem_slices);
+  EXPECT_EQ(c.SxmQueue(), 2 + c.mem_slices);
+  EXPECT_EQ(c.num_queues(), 3 + c.mem_slices);
+  EXPECT_EQ(c.QueueName(c.SxmQueue()), "sxm");
+  EXPECT_EQ(c.QueueByName("sxm"), c.SxmQueue());
+  EXPECT_EQ(c.QueueUnit(c.SxmQueue()), isa::Unit::kSxm);
+  EXPECT_EQ(c.QueuePosition(c.SxmQueue()), CoreConfig::SxmPosition());
+  EXPECT_EQ(c.QueueUnit(CoreConfig::MemQueue(c.mem_slices - 1)), isa::Unit::kMem);
+  EXPECT_EQ(c.AddrLimit(c.SxmQueue()), 0);
 }
 
 TEST(ConfigTest, ValidateNamesTheBadParameter) {

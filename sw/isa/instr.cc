@@ -65,6 +65,13 @@ int64_t FieldValue(const Instr& instr, std::string_view name) {
   if (name == "dir") return static_cast<int64_t>(instr.dir);
   if (name == "n") return instr.n;
   if (name == "d") return instr.d;
+  if (name == "group") return instr.group;
+  if (name == "a") return instr.a;
+  if (name == "adir") return static_cast<int64_t>(instr.adir);
+  if (name == "b") return instr.b;
+  if (name == "bdir") return static_cast<int64_t>(instr.bdir);
+  if (name == "m") return instr.m;
+  if (name == "mdir") return static_cast<int64_t>(instr.mdir);
   throw Error(fmt::format("unknown instruction field '{}'", name));
 }
 
@@ -83,6 +90,20 @@ void SetFieldValue(Instr& instr, std::string_view name, int64_t value) {
     instr.n = static_cast<uint32_t>(value);
   } else if (name == "d") {
     instr.d = static_cast<uint32_t>(value);
+  } else if (name == "group") {
+    instr.group = static_cast<uint32_t>(value);
+  } else if (name == "a") {
+    instr.a = static_cast<uint32_t>(value);
+  } else if (name == "adir") {
+    instr.adir = value != 0 ? Dir::kWest : Dir::kEast;
+  } else if (name == "b") {
+    instr.b = static_cast<uint32_t>(value);
+  } else if (name == "bdir") {
+    instr.bdir = value != 0 ? Dir::kWest : Dir::kEast;
+  } else if (name == "m") {
+    instr.m = static_cast<uint32_t>(value);
+  } else if (name == "mdir") {
+    instr.mdir = value != 0 ? Dir::kWest : Dir::kEast;
   } else {
     throw Error(fmt::format("unknown instruction field '{}'", name));
   }
@@ -135,6 +156,37 @@ int64_t Duration(const Instr& instr) {
     default:
       return 1;
   }
+}
+
+int SxmGroupCode(int streams) {
+  switch (streams) {
+    case 1:
+      return 0;
+    case 2:
+      return 1;
+    case 4:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+bool IsSxm(isa::Op op) {
+  const isa::OpInfo* info = FindOp(op);
+  return info != nullptr && info->unit == isa::Unit::kSxm;
+}
+
+std::vector<StreamOperand> SxmStreamOperands(const Instr& instr) {
+  std::vector<StreamOperand> out;
+  if (!IsSxm(instr.op)) return out;
+  const int group = SxmGroupSize(instr.group);
+  out.push_back({"a", instr.a, instr.adir, group});
+  if (HasField(instr.op, "b")) {
+    out.push_back({"b", instr.b, instr.bdir, instr.op == isa::Op::kSelect ? group : 1});
+  }
+  if (HasField(instr.op, "m")) out.push_back({"m", instr.m, instr.mdir, 1});
+  out.push_back({"stream", instr.stream, instr.dir, group});
+  return out;
 }
 
 bool IsControl(isa::Op op) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "sw/isa/isa_gen.h"
 
@@ -21,6 +22,14 @@ struct Instr {
   Dir dir = Dir::kEast;
   uint32_t n = 0;
   uint32_t d = 0;
+  // SXM operands: group code (0, 1, 2 = 1, 2, 4 streams), sources a and b, mask m.
+  uint32_t group = 0;
+  uint32_t a = 0;
+  Dir adir = Dir::kEast;
+  uint32_t b = 0;
+  Dir bdir = Dir::kEast;
+  uint32_t m = 0;
+  Dir mdir = Dir::kEast;
 
   friend bool operator==(const Instr&, const Instr&) = default;
 
@@ -37,7 +46,73 @@ struct Instr {
   static Instr Stream(isa::Op op, uint32_t stream, Dir dir) {
     return Instr{.op = op, .stream = stream, .dir = dir};
   }
+  // SHIFT or ROTATE of source a by n lanes (up, or down with `down`) onto stream/dir.
+  static Instr SxmShift(isa::Op op, uint32_t a, Dir adir, uint32_t n, bool down, uint32_t stream,
+                        Dir dir, uint32_t group = 0) {
+    return Instr{.op = op,
+                 .flag = down,
+                 .stream = stream,
+                 .dir = dir,
+                 .n = n,
+                 .group = group,
+                 .a = a,
+                 .adir = adir};
+  }
+  // TRANSPOSE of source a onto stream/dir.
+  static Instr Transpose(uint32_t a, Dir adir, uint32_t stream, Dir dir, uint32_t group = 0) {
+    return Instr{.op = isa::Op::kTranspose,
+                 .stream = stream,
+                 .dir = dir,
+                 .group = group,
+                 .a = a,
+                 .adir = adir};
+  }
+  // PERMUTE or DISTRIBUTE of source a by the map on stream b.
+  static Instr SxmMap(isa::Op op, uint32_t a, Dir adir, uint32_t b, Dir bdir, uint32_t stream,
+                      Dir dir, uint32_t group = 0) {
+    return Instr{.op = op,
+                 .stream = stream,
+                 .dir = dir,
+                 .group = group,
+                 .a = a,
+                 .adir = adir,
+                 .b = b,
+                 .bdir = bdir};
+  }
+  // SELECT: a where the mask on m is non-zero, b elsewhere.
+  static Instr Select(uint32_t a, Dir adir, uint32_t b, Dir bdir, uint32_t m, Dir mdir,
+                      uint32_t stream, Dir dir, uint32_t group = 0) {
+    return Instr{.op = isa::Op::kSelect,
+                 .stream = stream,
+                 .dir = dir,
+                 .group = group,
+                 .a = a,
+                 .adir = adir,
+                 .b = b,
+                 .bdir = bdir,
+                 .m = m,
+                 .mdir = mdir};
+  }
 };
+
+// Streams per group for an SXM group code: 1, 2, 4 (and 8 for the reserved code 3, which the
+// queue rejects with BAD_OPERAND; its stream range is checked as if 8 wide).
+constexpr int SxmGroupSize(uint32_t group_code) { return 1 << (group_code & 3); }
+// Group code of 1, 2 or 4 streams; -1 for any other size.
+int SxmGroupCode(int streams);
+
+// One stream operand of an instruction as the queue checks it: base stream and width.
+struct StreamOperand {
+  std::string_view name;  // "stream", "a", "b", "m"
+  uint32_t stream = 0;
+  Dir dir = Dir::kEast;
+  int width = 1;
+};
+// The stream operands of an SXM op with the widths the STREAM_RANGE check uses: the destination
+// and a span the group, b spans it for SELECT and is one stream (the map) for PERMUTE and
+// DISTRIBUTE, m is one stream. Empty for other ops.
+std::vector<StreamOperand> SxmStreamOperands(const Instr& instr);
+bool IsSxm(isa::Op op);
 
 // ISA table lookups; nullptr when not found.
 const isa::OpInfo* FindOp(isa::Op op);

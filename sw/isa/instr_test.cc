@@ -73,6 +73,35 @@ TEST(InstrTest, SignedStrideDecodes) {
   EXPECT_EQ(Decode(Encode(abc))->stride, -3);
 }
 
+// The SXM stream operands the queue checks, with the widths of their groups.
+TEST(InstrTest, SxmStreamOperandsSpanTheirGroups) {
+  auto widths = [](const Instr& instr) {
+    std::vector<std::pair<std::string_view, int>> out;
+    for (const StreamOperand& s : SxmStreamOperands(instr)) out.emplace_back(s.name, s.width);
+    return out;
+  };
+  using W = std::vector<std::pair<std::string_view, int>>;
+  EXPECT_EQ(widths(Instr::SxmShift(isa::Op::kShift, 0, Dir::kWest, 1, false, 4, Dir::kEast, 2)),
+            (W{{"a", 4}, {"stream", 4}}));
+  EXPECT_EQ(
+      widths(Instr::SxmMap(isa::Op::kPermute, 0, Dir::kWest, 1, Dir::kEast, 4, Dir::kEast, 1)),
+      (W{{"a", 2}, {"b", 1}, {"stream", 2}}));
+  EXPECT_EQ(widths(Instr::Select(0, Dir::kWest, 4, Dir::kWest, 8, Dir::kEast, 12, Dir::kEast, 2)),
+            (W{{"a", 4}, {"b", 4}, {"m", 1}, {"stream", 4}}));
+  EXPECT_EQ(widths(Instr::Transpose(0, Dir::kWest, 0, Dir::kEast, 3)),
+            (W{{"a", 8}, {"stream", 8}}));
+  EXPECT_TRUE(SxmStreamOperands(Instr::Addr(isa::Op::kRead, 0, 0, Dir::kEast)).empty());
+  EXPECT_EQ(SxmGroupCode(4), 2);
+  EXPECT_EQ(SxmGroupCode(3), -1);
+  // The SXM formats share one layout: a, group and the destination sit alike in every one.
+  for (isa::Op op : {isa::Op::kShift, isa::Op::kTranspose, isa::Op::kPermute, isa::Op::kSelect}) {
+    const isa::FormatInfo& f = FormatOf(*FindOp(op));
+    EXPECT_EQ(FindField(f, "a")->lsb, 7);
+    EXPECT_EQ(FindField(f, "group")->lsb, 24);
+    EXPECT_EQ(FindField(f, "stream")->lsb, 1);
+  }
+}
+
 TEST(InstrTest, Durations) {
   EXPECT_EQ(Duration(Instr::Nop(5)), 5);
   EXPECT_EQ(Duration(Instr::Repeat(4, 3)), 12);

@@ -22,6 +22,12 @@ enum class Op : uint8_t {
   kNotify = 0x03,
   kRead = 0x10,
   kWrite = 0x11,
+  kShift = 0x18,
+  kRotate = 0x19,
+  kPermute = 0x1a,
+  kDistribute = 0x1b,
+  kTranspose = 0x1c,
+  kSelect = 0x1d,
   kLw = 0x20,
   kIw = 0x21,
   kAbc = 0x22,
@@ -33,6 +39,7 @@ enum class Unit : uint8_t {
   kMem,
   kMxmw,
   kMxma,
+  kSxm,
 };
 
 enum class Format : uint8_t {
@@ -41,6 +48,10 @@ enum class Format : uint8_t {
   kRepeat,
   kStream,
   kAddr,
+  kSxmShift,
+  kSxmMove,
+  kSxmMap,
+  kSxmSelect,
 };
 
 enum class Err : uint8_t {
@@ -50,6 +61,8 @@ enum class Err : uint8_t {
   kStreamRange = 3,
   kBadOperand = 4,
   kSyncDeadlock = 5,
+  kStreamConflict = 6,
+  kUnitBusy = 10,
 };
 
 struct FieldInfo {
@@ -61,18 +74,25 @@ struct FieldInfo {
   int64_t max;
 };
 
+inline constexpr int kMaxFields = 9;
+inline constexpr int kMaxSyntax = 4;
+
 struct FormatInfo {
   std::string_view name;
-  std::array<FieldInfo, 5> fields;
+  std::array<FieldInfo, kMaxFields> fields;
   int num_fields;
 };
 
-inline constexpr std::array<FormatInfo, 5> kFormats = {{
+inline constexpr std::array<FormatInfo, 9> kFormats = {{
     {"none", {{}}, 0},
     {"count", {{FieldInfo{"n", 25, 0, false, 1, 67108863}}}, 1},
     {"repeat", {{FieldInfo{"n", 25, 13, false, 1, 8191}, FieldInfo{"d", 12, 0, false, 1, 8191}}}, 2},
     {"stream", {{FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 2},
     {"addr", {{FieldInfo{"addr", 25, 13, false, 0, 8191}, FieldInfo{"stride", 12, 7, true, -32, 31}, FieldInfo{"flag", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
+    {"sxm_shift", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"flag", 19, 19, false, 0, 1}, FieldInfo{"n", 18, 12, false, 0, 127}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 7},
+    {"sxm_move", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 5},
+    {"sxm_map", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"b", 17, 13, false, 0, 31}, FieldInfo{"bdir", 12, 12, false, 0, 1}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 7},
+    {"sxm_select", {{FieldInfo{"group", 25, 24, false, 0, 3}, FieldInfo{"m", 23, 19, false, 0, 31}, FieldInfo{"mdir", 18, 18, false, 0, 1}, FieldInfo{"b", 17, 13, false, 0, 31}, FieldInfo{"bdir", 12, 12, false, 0, 1}, FieldInfo{"a", 11, 7, false, 0, 31}, FieldInfo{"adir", 6, 6, false, 0, 1}, FieldInfo{"stream", 5, 1, false, 0, 31}, FieldInfo{"dir", 0, 0, false, 0, 1}}}, 9},
 }};
 
 struct OpInfo {
@@ -80,7 +100,7 @@ struct OpInfo {
   std::string_view name;
   Format format;
   Unit unit;
-  std::array<std::string_view, 2> syntax;
+  std::array<std::string_view, kMaxSyntax> syntax;
   int num_syntax;
   std::string_view flag;
   int group;
@@ -88,22 +108,39 @@ struct OpInfo {
   int stream_out;
 };
 
-inline constexpr std::array<OpInfo, 10> kOps = {{
-    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", ""}}, 1, "", 0, 0, 0},
-    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d"}}, 2, "", 0, 0, 0},
-    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", ""}}, 0, "", 0, 0, 0},
-    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 0, 2},
-    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream"}}, 2, "", 1, 1, 0},
-    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", ""}}, 1, "", 1, 1, 0},
-    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", ""}}, 0, "", 1, 0, 0},
-    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "acc", 1, 1, 0},
-    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream"}}, 2, "", 4, 0, 2},
+inline constexpr std::array<OpInfo, 16> kOps = {{
+    {Op::kNop, "NOP", Format::kCount, Unit::kIcu, {{"n", "", "", ""}}, 1, "", 0, 0, 0},
+    {Op::kRepeat, "REPEAT", Format::kRepeat, Unit::kIcu, {{"n", "d", "", ""}}, 2, "", 0, 0, 0},
+    {Op::kSync, "SYNC", Format::kNone, Unit::kIcu, {{"", "", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kNotify, "NOTIFY", Format::kNone, Unit::kIcu, {{"", "", "", ""}}, 0, "", 0, 0, 0},
+    {Op::kRead, "READ", Format::kAddr, Unit::kMem, {{"addr", "stream", "", ""}}, 2, "", 1, 0, 2},
+    {Op::kWrite, "WRITE", Format::kAddr, Unit::kMem, {{"addr", "stream", "", ""}}, 2, "", 1, 1, 0},
+    {Op::kShift, "SHIFT", Format::kSxmShift, Unit::kSxm, {{"a", "n", "stream", ""}}, 3, "down", 0, 1, 2},
+    {Op::kRotate, "ROTATE", Format::kSxmShift, Unit::kSxm, {{"a", "n", "stream", ""}}, 3, "down", 0, 1, 2},
+    {Op::kPermute, "PERMUTE", Format::kSxmMap, Unit::kSxm, {{"a", "b", "stream", ""}}, 3, "", 0, 1, 2},
+    {Op::kDistribute, "DISTRIBUTE", Format::kSxmMap, Unit::kSxm, {{"a", "b", "stream", ""}}, 3, "", 0, 1, 2},
+    {Op::kTranspose, "TRANSPOSE", Format::kSxmMove, Unit::kSxm, {{"a", "stream", "", ""}}, 2, "", 0, 1, 0},
+    {Op::kSelect, "SELECT", Format::kSxmSelect, Unit::kSxm, {{"a", "b", "m", "stream"}}, 4, "", 0, 1, 2},
+    {Op::kLw, "LW", Format::kStream, Unit::kMxmw, {{"stream", "", "", ""}}, 1, "", 1, 1, 0},
+    {Op::kIw, "IW", Format::kNone, Unit::kMxmw, {{"", "", "", ""}}, 0, "", 1, 0, 0},
+    {Op::kAbc, "ABC", Format::kAddr, Unit::kMxma, {{"addr", "stream", "", ""}}, 2, "acc", 1, 1, 0},
+    {Op::kAcc, "ACC", Format::kAddr, Unit::kMxma, {{"addr", "stream", "", ""}}, 2, "", 4, 0, 2},
 }};
 
 // Latencies, in cycles after the issue cycle.
 inline constexpr int kLatReadStreamOut = 2;
 inline constexpr int kLatWriteStreamIn = 1;
+inline constexpr int kLatShiftStreamIn = 1;
+inline constexpr int kLatShiftStreamOut = 2;
+inline constexpr int kLatRotateStreamIn = 1;
+inline constexpr int kLatRotateStreamOut = 2;
+inline constexpr int kLatPermuteStreamIn = 1;
+inline constexpr int kLatPermuteStreamOut = 2;
+inline constexpr int kLatDistributeStreamIn = 1;
+inline constexpr int kLatDistributeStreamOut = 2;
+inline constexpr int kLatTransposeStreamIn = 1;
+inline constexpr int kLatSelectStreamIn = 1;
+inline constexpr int kLatSelectStreamOut = 2;
 inline constexpr int kLatLwStreamIn = 1;
 inline constexpr int kLatIwWeightsLive = 2;
 inline constexpr int kLatAbcStreamIn = 1;
@@ -117,13 +154,15 @@ struct ErrInfo {
   std::string_view doc;
 };
 
-inline constexpr std::array<ErrInfo, 6> kErrors = {{
+inline constexpr std::array<ErrInfo, 8> kErrors = {{
     {Err::kNone, "NONE", "No error."},
     {Err::kIllegalOpcode, "ILLEGAL_OPCODE", "A queue fetched an opcode that is undefined or not legal for its queue kind."},
     {Err::kAddrRange, "ADDR_RANGE", "An addr operand (including a strided re-issue) is beyond the unit's memory depth."},
     {Err::kStreamRange, "STREAM_RANGE", "A stream operand plus its group size exceeds the streams per direction."},
-    {Err::kBadOperand, "BAD_OPERAND", "A count operand is out of its range (NOP 0, REPEAT with n or d of 0)."},
+    {Err::kBadOperand, "BAD_OPERAND", "An operand is out of its range: NOP 0, REPEAT with n or d of 0, an SXM group code of 3 or a SHIFT/ROTATE amount >= NumLanes (checked at issue); a PERMUTE map that is not a bijection (raised by the SXM in t+1)."},
     {Err::kSyncDeadlock, "SYNC_DEADLOCK", "Every unfinished queue is parked by a SYNC, so no NOTIFY can come. Raised in the first such cycle (a SYNC fetched in cycle a counts as parked from a+1); ERR_QUEUE is the lowest parked queue."},
+    {Err::kStreamConflict, "STREAM_CONFLICT", "Two writers drive one stream register in one cycle."},
+    {Err::kUnitBusy, "UNIT_BUSY", "A multi-cycle unit was issued an instruction before it was free. Raised by the SXM when a TRANSPOSE reaches it (t+1) while an earlier TRANSPOSE is still capturing, that is, fewer than NumLanes cycles after that one was issued; ERR_QUEUE is the sxm queue."},
 }};
 
 // Host port map.

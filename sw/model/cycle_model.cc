@@ -70,6 +70,38 @@ static_assert(kCountN.mask != 0 && kRepeatN.mask != 0 && kRepeatD.mask != 0 &&
 static_assert(kStreamStream.lsb == kAddrStream.lsb && kStreamDir.lsb == kAddrDir.lsb,
               "the stream and addr formats must place stream and dir alike (as the RTL assumes)");
 
+// The SXM formats share one layout (lpu_sxm reads every op through the select view).
+constexpr BitField kSxmGroup = FieldOf(isa::Format::kSxmSelect, "group");
+constexpr BitField kSxmA = FieldOf(isa::Format::kSxmSelect, "a");
+constexpr BitField kSxmAdir = FieldOf(isa::Format::kSxmSelect, "adir");
+constexpr BitField kSxmB = FieldOf(isa::Format::kSxmSelect, "b");
+constexpr BitField kSxmBdir = FieldOf(isa::Format::kSxmSelect, "bdir");
+constexpr BitField kSxmM = FieldOf(isa::Format::kSxmSelect, "m");
+constexpr BitField kSxmMdir = FieldOf(isa::Format::kSxmSelect, "mdir");
+constexpr BitField kSxmStream = FieldOf(isa::Format::kSxmSelect, "stream");
+constexpr BitField kSxmDir = FieldOf(isa::Format::kSxmSelect, "dir");
+constexpr BitField kSxmN = FieldOf(isa::Format::kSxmShift, "n");
+constexpr BitField kSxmDown = FieldOf(isa::Format::kSxmShift, "flag");
+
+constexpr bool SameField(BitField a, BitField b) { return a.lsb == b.lsb && a.mask == b.mask; }
+static_assert(kSxmGroup.mask != 0 && kSxmM.mask != 0 && kSxmN.mask != 0 && kSxmDown.mask != 0,
+              "an SXM field the model needs is missing from isa_gen.h");
+static_assert(SameField(kSxmGroup, FieldOf(isa::Format::kSxmShift, "group")) &&
+                  SameField(kSxmGroup, FieldOf(isa::Format::kSxmMove, "group")) &&
+                  SameField(kSxmGroup, FieldOf(isa::Format::kSxmMap, "group")) &&
+                  SameField(kSxmA, FieldOf(isa::Format::kSxmShift, "a")) &&
+                  SameField(kSxmA, FieldOf(isa::Format::kSxmMove, "a")) &&
+                  SameField(kSxmA, FieldOf(isa::Format::kSxmMap, "a")) &&
+                  SameField(kSxmAdir, FieldOf(isa::Format::kSxmShift, "adir")) &&
+                  SameField(kSxmB, FieldOf(isa::Format::kSxmMap, "b")) &&
+                  SameField(kSxmBdir, FieldOf(isa::Format::kSxmMap, "bdir")) &&
+                  SameField(kSxmStream, kStreamStream) && SameField(kSxmDir, kStreamDir) &&
+                  SameField(kSxmStream, FieldOf(isa::Format::kSxmShift, "stream")),
+              "the SXM formats must share one layout (as lpu_sxm assumes)");
+
+// lpu_sxm's widest group: a 32-bit value on four byte streams.
+constexpr int kSxmGroupMax = 4;
+
 constexpr uint32_t OpcodeOf(uint32_t word) {
   return (word >> isa::kOpcodeLsb) & ((1u << (isa::kOpcodeMsb - isa::kOpcodeLsb + 1)) - 1);
 }
@@ -83,6 +115,12 @@ constexpr uint32_t kLw = static_cast<uint32_t>(isa::Op::kLw);
 constexpr uint32_t kIw = static_cast<uint32_t>(isa::Op::kIw);
 constexpr uint32_t kAbc = static_cast<uint32_t>(isa::Op::kAbc);
 constexpr uint32_t kAcc = static_cast<uint32_t>(isa::Op::kAcc);
+constexpr uint32_t kShift = static_cast<uint32_t>(isa::Op::kShift);
+constexpr uint32_t kRotate = static_cast<uint32_t>(isa::Op::kRotate);
+constexpr uint32_t kPermute = static_cast<uint32_t>(isa::Op::kPermute);
+constexpr uint32_t kDistribute = static_cast<uint32_t>(isa::Op::kDistribute);
+constexpr uint32_t kTranspose = static_cast<uint32_t>(isa::Op::kTranspose);
+constexpr uint32_t kSelect = static_cast<uint32_t>(isa::Op::kSelect);
 
 // The signed stride field.
 constexpr int32_t StrideOf(uint32_t word) {
@@ -178,7 +216,8 @@ CycleModel::CycleModel(const CoreConfig& config)
       dim_(config.mxm_dim),
       num_queues_(config.num_queues()),
       num_pos_(config.num_positions()),
-      time_(kResetCycles) {
+      time_(kResetCycles),
+      sxm_queue_(config.SxmQueue()) {
   imem_.assign(static_cast<size_t>(num_queues_) * config.queue_depth, 0);
   queues_.resize(num_queues_);
   for (int q = 0; q < num_queues_; ++q) {
@@ -201,6 +240,10 @@ CycleModel::CycleModel(const CoreConfig& config)
   mxm_.drv.assign(dim_, 0);
   mxm_.wr.assign(dim_, 0);
   mxm_.acc.assign(static_cast<size_t>(config.acc_depth) * dim_, 0);
+  sxm_.res.assign(static_cast<size_t>(kSxmGroupMax) * lanes_, 0);
+  sxm_.tmp.assign(sxm_.res.size(), 0);
+  sxm_.cap.assign(static_cast<size_t>(kSxmGroupMax) * lanes_ * lanes_, 0);
+  sxm_.out.assign(sxm_.cap.size(), 0);
 
   // A value lives on its diagonal for at most num_pos_ cycles; more slots than that per stream
   // keep a slot from being reused while its diagonal is still readable.
@@ -362,6 +405,10 @@ uint32_t CycleModel::Step(const HostRequest* host) {
       queues_[CoreConfig::kQueueMxma].dispatch_valid) {
     StepMxm(start, trace);
   }
+  isa::Err sxm_err = isa::Err::kNone;
+  if (sxm_.Active() || queues_[sxm_queue_].dispatch_valid) {
+    sxm_err = StepSxm(start, running, trace);
+  }
   bool reading = false;
   for (int i = 0; i < config_.mem_slices; ++i) {
     if (slices_[i].rd_valid || queues_[CoreConfig::MemQueue(i)].dispatch_valid ||
@@ -379,6 +426,16 @@ uint32_t CycleModel::Step(const HostRequest* host) {
   skippable_ = 0;
   if (running) {
     issued = StepQueues(trace, &err, &err_queue, &all_finished);
+    // The SXM's error counts as its queue's (lpu_top): the lowest queue wins, and within the
+    // sxm queue the lower code.
+    if (sxm_err != isa::Err::kNone) {
+      if (err_queue < 0 || err_queue > sxm_queue_) {
+        err = sxm_err;
+        err_queue = sxm_queue_;
+      } else if (err_queue == sxm_queue_ && sxm_err < err) {
+        err = sxm_err;
+      }
+    }
   } else {
     for (Queue& q : queues_) {
       q.dispatch_valid = false;
@@ -423,7 +480,8 @@ uint32_t CycleModel::Step(const HostRequest* host) {
     }
   }
 
-  in_flight_ = issued || reading || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid;
+  in_flight_ =
+      issued || reading || mxm_.s1_valid || mxm_.s2_valid || mxm_.drv_valid || sxm_.Active();
   ++time_;
   if (trace != nullptr) {
     if (err_queue >= 0) {
@@ -461,6 +519,29 @@ isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) con
   if (op.group != 0 &&
       kStreamStream.Get(word) + op.group > static_cast<uint32_t>(config_.streams)) {
     return isa::Err::kStreamRange;
+  }
+  if (q.kind == isa::Unit::kSxm) return CheckSxm(word);
+  return isa::Err::kNone;
+}
+
+// lpu_icu_queue's check_sxm: the destination and a span the group, b spans it for SELECT and
+// is one stream for PERMUTE and DISTRIBUTE, m is one stream; group code 3 counts as 8 streams
+// and is a BAD_OPERAND, as is a SHIFT or ROTATE amount of lanes or more.
+isa::Err CycleModel::CheckSxm(uint32_t word) const {
+  const uint32_t op = OpcodeOf(word);
+  const uint32_t code = kSxmGroup.Get(word);
+  const uint32_t group = 1u << code;
+  const uint32_t streams = static_cast<uint32_t>(config_.streams);
+  const bool has_b = op == kPermute || op == kDistribute || op == kSelect;
+  const bool has_m = op == kSelect;
+  const bool has_n = op == kShift || op == kRotate;
+  const uint32_t b_width = has_m ? group : 1;
+  if (kSxmStream.Get(word) + group > streams || kSxmA.Get(word) + group > streams ||
+      (has_b && kSxmB.Get(word) + b_width > streams) || (has_m && kSxmM.Get(word) + 1 > streams)) {
+    return isa::Err::kStreamRange;
+  }
+  if (code == 3 || (has_n && kSxmN.Get(word) >= static_cast<uint32_t>(lanes_))) {
+    return isa::Err::kBadOperand;
   }
   return isa::Err::kNone;
 }
@@ -773,6 +854,151 @@ void CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTr
       s.host_chunk = access.chunk;
     }
   }
+}
+
+/////////
+// SXM //
+/////////
+
+isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
+  Sxm& x = sxm_;
+  const Queue& q = queues_[sxm_queue_];
+  const uint32_t word = q.dispatch;
+  const uint32_t op = q.dispatch_valid ? OpcodeOf(word) : kNop;
+  const int pos = CoreConfig::SxmPosition();
+  const int lanes = lanes_;
+  auto stream_vec = [&](uint32_t dir, uint32_t s) -> const uint8_t* {
+    return s < static_cast<uint32_t>(config_.streams)
+               ? Present(pos, static_cast<int>(dir), static_cast<int>(s))
+               : zeros_.data();
+  };
+
+  // Every read of this cycle comes before the drives (see Drive).
+  // Ops with a result in the next cycle: one source lane per output lane, or a select.
+  bool new_res = false;
+  bool bad_map = false;
+  if (op == kShift || op == kRotate || op == kPermute || op == kDistribute || op == kSelect) {
+    const uint32_t a = kSxmA.Get(word);
+    const uint32_t adir = kSxmAdir.Get(word);
+    if (op == kSelect) {
+      const uint8_t* mask = stream_vec(kSxmMdir.Get(word), kSxmM.Get(word));
+      for (int k = 0; k < kSxmGroupMax; ++k) {
+        const uint8_t* va = stream_vec(adir, a + k);
+        const uint8_t* vb = stream_vec(kSxmBdir.Get(word), kSxmB.Get(word) + k);
+        uint8_t* out = &x.tmp[static_cast<size_t>(k) * lanes];
+        for (int l = 0; l < lanes; ++l) out[l] = mask[l] != 0 ? va[l] : vb[l];
+      }
+      new_res = true;
+    } else {
+      // src[l] is the source lane of output lane l, or -1 for zero.
+      int src[128];
+      if (op == kShift || op == kRotate) {
+        const int n = static_cast<int>(kSxmN.Get(word));
+        const bool down = kSxmDown.Get(word) != 0;
+        for (int l = 0; l < lanes; ++l) {
+          int j = down ? l + n : l - n;
+          if (op == kRotate) {
+            j = j < 0 ? j + lanes : j >= lanes ? j - lanes : j;
+          } else if (j < 0 || j >= lanes) {
+            j = -1;
+          }
+          src[l] = j;
+        }
+      } else {
+        const uint8_t* map = stream_vec(kSxmBdir.Get(word), kSxmB.Get(word));
+        bool hit[128] = {};
+        for (int l = 0; l < lanes; ++l) {
+          src[l] = map[l] < lanes ? map[l] : -1;
+          if (src[l] >= 0) hit[src[l]] = true;
+        }
+        if (op == kPermute) bad_map = !std::all_of(hit, hit + lanes, [](bool h) { return h; });
+      }
+      if (!bad_map) {
+        for (int k = 0; k < kSxmGroupMax; ++k) {
+          const uint8_t* va = stream_vec(adir, a + k);
+          uint8_t* out = &x.tmp[static_cast<size_t>(k) * lanes];
+          for (int l = 0; l < lanes; ++l) out[l] = src[l] < 0 ? 0 : va[src[l]];
+        }
+        new_res = true;
+      }
+    }
+  }
+
+  // The corner turner captures one row per stream of the group.
+  const bool busy = x.cap_active;
+  const bool start = op == kTranspose && !busy && !flush;
+  const bool capturing = start || x.cap_active;
+  bool last_row = false;
+  if (start) {
+    x.cap_a = static_cast<uint8_t>(kSxmA.Get(word));
+    x.cap_adir = static_cast<uint8_t>(kSxmAdir.Get(word));
+    x.cap_group = static_cast<uint8_t>(kSxmGroup.Get(word));
+    x.cap_dst = static_cast<uint8_t>(kSxmStream.Get(word));
+    x.cap_ddir = static_cast<uint8_t>(kSxmDir.Get(word));
+    x.cap_rows = 0;
+  }
+  if (capturing) {
+    for (int k = 0; k < kSxmGroupMax; ++k) {
+      std::memcpy(&x.cap[(static_cast<size_t>(k) * lanes + x.cap_rows) * lanes],
+                  stream_vec(x.cap_adir, x.cap_a + k), lanes);
+    }
+    ++x.cap_rows;
+    last_row = x.cap_rows == lanes;
+  }
+
+  // Drives: the result of the op two cycles back, and a transposed column; the result wins
+  // where both drive one stream.
+  bool conflict = false;
+  if (x.res_valid || x.out_valid) {
+    for (int d = 0; d < 2; ++d) {
+      for (int s = 0; s < config_.streams; ++s) {
+        const bool rd =
+            x.res_valid && x.res_dir == d && s >= x.res_base && s - x.res_base < (1 << x.res_group);
+        const bool td =
+            x.out_valid && x.out_dir == d && s >= x.out_base && s - x.out_base < (1 << x.out_group);
+        if (!rd && !td) continue;
+        conflict |= rd && td;
+        uint8_t* out = Drive(pos, d, s, trace);
+        if (rd) {
+          std::memcpy(out, &x.res[static_cast<size_t>(s - x.res_base) * lanes], lanes);
+        } else {
+          const uint8_t* block = &x.out[static_cast<size_t>(s - x.out_base) * lanes * lanes];
+          for (int l = 0; l < lanes; ++l)
+            out[l] = block[static_cast<size_t>(l) * lanes + x.out_col];
+        }
+        if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), out, lanes);
+      }
+    }
+  }
+
+  // Registers.
+  if (x.out_valid) {
+    x.out_valid = x.out_col != lanes - 1;
+    ++x.out_col;
+  }
+  if (last_row) {
+    std::swap(x.cap, x.out);
+    x.out_valid = true;
+    x.out_col = 0;
+    x.out_dir = x.cap_ddir;
+    x.out_base = x.cap_dst;
+    x.out_group = x.cap_group;
+  }
+  if (flush) x.out_valid = false;
+  x.cap_active = capturing && !last_row && !flush;
+  x.res_valid = new_res && !flush;
+  if (new_res) {
+    std::swap(x.res, x.tmp);
+    x.res_dir = static_cast<uint8_t>(kSxmDir.Get(word));
+    x.res_base = static_cast<uint8_t>(kSxmStream.Get(word));
+    x.res_group = static_cast<uint8_t>(kSxmGroup.Get(word));
+  }
+
+  if (!running) return isa::Err::kNone;
+  if (bad_map) return isa::Err::kBadOperand;
+  if (conflict) return isa::Err::kStreamConflict;
+  if (op == kTranspose && busy) return isa::Err::kUnitBusy;
+  return isa::Err::kNone;
 }
 
 std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config) {

@@ -27,6 +27,8 @@ namespace tinylpu {
 //    a wait (NOP, REPEAT spacing) or stays parked (SYNC), are skipped in one step when no
 //    trace sink is set;
 //  - the MXM multiplies two weight rows per SSE2 pmaddwd (weights kept packed in pairs);
+//  - the SXM's corner turner writes captured rows in place and swaps its two blocks at the
+//    hand-over instead of shifting them as the RTL does;
 //  - all state lives in flat arrays sized at construction: nothing is allocated per cycle
 //    unless a trace sink is set.
 class CycleModel final : public HostBus {
@@ -73,7 +75,7 @@ class CycleModel final : public HostBus {
     uint32_t rep_left = 0;
     uint32_t rep_dist = 0;
     bool last_valid = false;
-    uint32_t last = 0;  // last issued word, addr already strided
+    uint32_t last = 0;    // last issued word, addr already strided
     bool parked = false;  // parked by a SYNC, waiting for a NOTIFY
     bool dispatch_valid = false;
     uint32_t dispatch = 0;
@@ -110,6 +112,33 @@ class CycleModel final : public HostBus {
     std::vector<int32_t> wr;   // stage 3 write data of the current cycle
   };
 
+  // The SXM (lpu_sxm): the result register, driven in the cycle after an op acts, and the
+  // corner turner (lpu_sxm_transpose), whose capture rows and output block are kept by index
+  // rather than shifted. Blocks are [group stream k][row][lane].
+  struct Sxm {
+    bool res_valid = false;
+    uint8_t res_dir = 0;
+    uint8_t res_base = 0;
+    uint8_t res_group = 0;     // group code
+    std::vector<uint8_t> res;  // [k][lane]
+    std::vector<uint8_t> tmp;  // the result being computed in this cycle
+    bool cap_active = false;   // rows 1..lanes-1 still to capture
+    int cap_rows = 0;
+    uint8_t cap_a = 0;
+    uint8_t cap_adir = 0;
+    uint8_t cap_group = 0;
+    uint8_t cap_dst = 0;
+    uint8_t cap_ddir = 0;
+    std::vector<uint8_t> cap;
+    bool out_valid = false;
+    int out_col = 0;  // column driven in this cycle
+    uint8_t out_dir = 0;
+    uint8_t out_base = 0;
+    uint8_t out_group = 0;
+    std::vector<uint8_t> out;
+    bool Active() const { return res_valid || cap_active || out_valid; }
+  };
+
   // One clock cycle with an optional host request; returns what host_rdata_o shows after it.
   uint32_t Step(const HostRequest* host);
   // Skips `cycles` run cycles in which every queue only waits and nothing is in flight.
@@ -120,7 +149,10 @@ class CycleModel final : public HostBus {
   bool StepQueues(CycleTrace* trace, isa::Err* err, int* err_queue, bool* all_finished);
   void StepMxm(bool flush, CycleTrace* trace);
   void StepMem(int slice, bool flush, const MemAccess& access, CycleTrace* trace);
+  // Returns the error the SXM raises in this cycle (kNone outside run cycles).
+  isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  isa::Err CheckSxm(uint32_t word) const;
 
   // Stream fabric, stored by diagonal (see the class comment).
   const uint8_t* Present(int pos, int dir, int stream) const;
@@ -157,6 +189,8 @@ class CycleModel final : public HostBus {
   std::vector<uint8_t> rdata_;  // [slice][lanes]: SRAM output registers
   std::vector<MemSlice> slices_;
   Mxm mxm_;
+  Sxm sxm_;
+  int sxm_queue_ = 0;
 
   // Stream slots: [dir][stream][slot] with a key (the diagonal, kNoKey when empty) and lanes.
   int slot_bits_ = 0;

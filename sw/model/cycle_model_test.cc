@@ -328,8 +328,8 @@ TEST_P(CycleModelTest, DownstreamDriveOverrides) {
   WriteMemWord(*bus_, 0, 0, Pattern(config_, 1));
   WriteMemWord(*bus_, 1, 0, Pattern(config_, 2));
   Program p = Empty();
-  // mem0 (position 1) drives E in cycle 2. mem1 (position 2) samples that value in cycle 3 and
-  // in the same cycle drives its own, which mem2 (position 3) samples in cycle 4.
+  // mem0 (position 2) drives E in cycle 2. mem1 (position 3) samples that value in cycle 3 and
+  // in the same cycle drives its own, which mem2 (position 4) samples in cycle 4.
   p.queues[CoreConfig::MemQueue(0)] = {Instr::Addr(isa::Op::kRead, 0, s, Dir::kEast)};
   p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(1), Instr::Addr(isa::Op::kRead, 0, s, Dir::kEast),
                                        Instr::Addr(isa::Op::kWrite, 1, s, Dir::kEast)};
@@ -364,29 +364,33 @@ TEST_P(CycleModelTest, MxmPipeline) {
   Program p = Empty();
   const uint32_t ws = 0;
   const uint32_t xs = 1;
-  // mem0 (position 1) READ at t drives at t+2, present at the MXM at t+3: LW at t+2.
+  // Hops from mem0 and mem1 to the MXM.
+  const int h0 = CoreConfig::MemPosition(0) - CoreConfig::MxmPosition();
+  const int h1 = CoreConfig::MemPosition(1) - CoreConfig::MxmPosition();
+  // mem0 READ at t drives at t+2, present at the MXM at t+2+h0: LW at t+1+h0.
   p.queues[CoreConfig::MemQueue(0)] = {Strided(isa::Op::kRead, 0, 1, ws, Dir::kWest),
                                        Instr::Repeat(static_cast<uint32_t>(dim - 1), 1),
                                        Strided(isa::Op::kRead, 100, 1, ws, Dir::kWest),
                                        Instr::Repeat(static_cast<uint32_t>(dim - 1), 1)};
-  const int64_t iw1 = 2 + dim;        // after the first dim LWs (cycles 2 .. dim+1)
+  const int64_t lw0 = 1 + h0;         // the first LW
+  const int64_t iw1 = lw0 + dim;      // after the first dim LWs (cycles lw0 .. lw0+dim-1)
   const int64_t iw2 = iw1 + 1 + dim;  // after the second set
-  p.queues[mxmw] = {Instr::Nop(2),
+  p.queues[mxmw] = {Instr::Nop(static_cast<uint32_t>(lw0)),
                     Instr::Stream(isa::Op::kLw, ws, Dir::kWest),
                     Instr::Repeat(static_cast<uint32_t>(dim - 1), 1),
                     Instr{.op = isa::Op::kIw},
                     Instr::Stream(isa::Op::kLw, ws, Dir::kWest),
                     Instr::Repeat(static_cast<uint32_t>(dim - 1), 1),
                     Instr{.op = isa::Op::kIw}};
-  // The second set of LWs starts one cycle after the first IW: its READs start at iw1 - 1.
+  // The second set of LWs starts one cycle after the first IW: its READs start at iw1 - h0.
   p.queues[CoreConfig::MemQueue(0)].insert(p.queues[CoreConfig::MemQueue(0)].begin() + 2,
-                                           Instr::Nop(static_cast<uint32_t>(iw1 - 1 - dim)));
-  // mem1 (position 2) feeds x: READ at t arrives at the MXM at t+4, ABC issued at t+3.
+                                           Instr::Nop(static_cast<uint32_t>(iw1 - h0 - dim)));
+  // mem1 feeds x: READ at t arrives at the MXM at t+2+h1, ABC issued at t+1+h1.
   // ABC at iw1 (new weights), ABC at iw2 - 1 (still the first set), ABC acc at iw2 (second).
   const int64_t abc0 = iw1;
   const int64_t abc1 = iw2 - 1;
   const int64_t abc2 = iw2;
-  p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(static_cast<uint32_t>(abc0 - 3)),
+  p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(static_cast<uint32_t>(abc0 - 1 - h1)),
                                        Instr::Addr(isa::Op::kRead, 0, xs, Dir::kWest),
                                        Instr::Nop(static_cast<uint32_t>(abc1 - abc0 - 1)),
                                        Instr::Addr(isa::Op::kRead, 0, xs, Dir::kWest),
@@ -581,7 +585,7 @@ TEST_P(CycleModelTest, ErrorCycleIssuesStillAct) {
   WriteMemWord(*bus_, 0, 0, Pattern(config_, 7));
   WriteMemWord(*bus_, 1, 4, std::vector<uint8_t>(config_.lanes, 0xaa));
   Program p = Empty();
-  // mem0 (position 1) drives in cycle 3; mem1 (position 2) samples in 4, after the run.
+  // mem0 (position 2) drives in cycle 3; mem1 (position 3) samples in 4, after the run.
   p.queues[mem0] = {Instr::Nop(1), Instr::Addr(isa::Op::kRead, 0, 2, Dir::kEast)};
   p.queues[mem1] = {Instr::Nop(3), Instr::Addr(isa::Op::kWrite, 4, 2, Dir::kEast)};
   LoadProgram(*bus_, p);
@@ -611,11 +615,11 @@ TEST_P(CycleModelTest, StartFlushesWorkInFlight) {
   WriteMemWord(*bus_, 3, 7, std::vector<uint8_t>(config_.lanes, 0xaa));
   Program p = Empty();
   p.queues[mem0] = {Instr::Addr(isa::Op::kWrite, 6, 2, Dir::kEast)};
-  // mem1 (position 2): the READ issued in 2 drives in the start cycle of the next run; the one
+  // mem1 (position 3): the READ issued in 2 drives in the start cycle of the next run; the one
   // issued in 3 (the error cycle) would drive in its run cycle 0.
   p.queues[mem1] = {Instr::Nop(2), Instr::Addr(isa::Op::kRead, 0, 3, Dir::kEast),
                     Instr::Addr(isa::Op::kRead, 0, 3, Dir::kEast)};
-  // mem3 (position 4) samples E3 in cycle 1: without the clear it would catch the start-cycle
+  // mem3 (position 5) samples E3 in cycle 1: without the clear it would catch the start-cycle
   // drive, two hops on.
   p.queues[mem3] = {Instr::Addr(isa::Op::kWrite, 7, 3, Dir::kEast)};
   // ABC issued in 2 would write in run cycle 0 of the next run, ACC issued in 3 would drive.

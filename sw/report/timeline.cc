@@ -28,6 +28,14 @@ const char* OpColour(isa::Op op) {
       return "#8e5cc9";
     case isa::Op::kAcc:
       return "#8a6a3c";
+    case isa::Op::kShift:
+    case isa::Op::kRotate:
+    case isa::Op::kPermute:
+    case isa::Op::kDistribute:
+    case isa::Op::kSelect:
+      return "#1f9e9e";
+    case isa::Op::kTranspose:
+      return "#136b6b";
     default:
       return "#888888";
   }
@@ -126,13 +134,20 @@ std::string TimelineSvg(const Program& program, const CoreConfig& config,
                        kLeft + scale * static_cast<double>(c), axis_y, c);
   }
   double lx = kLeft;
-  for (isa::Op op : {isa::Op::kRead, isa::Op::kWrite, isa::Op::kLw, isa::Op::kIw, isa::Op::kAbc,
-                     isa::Op::kAcc}) {
+  const std::pair<isa::Op, std::string_view> legend[] = {{isa::Op::kRead, "READ"},
+                                                         {isa::Op::kWrite, "WRITE"},
+                                                         {isa::Op::kLw, "LW"},
+                                                         {isa::Op::kIw, "IW"},
+                                                         {isa::Op::kAbc, "ABC"},
+                                                         {isa::Op::kAcc, "ACC"},
+                                                         {isa::Op::kTranspose, "TRANSPOSE"},
+                                                         {isa::Op::kShift, "other SXM"}};
+  for (const auto& [op, name] : legend) {
     svg += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
         "<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n",
-        lx, axis_y + 14, OpColour(op), lx + 14, axis_y + 23, FindOp(op)->name);
-    lx += 80;
+        lx, axis_y + 14, OpColour(op), lx + 14, axis_y + 23, name);
+    lx += 90;
   }
   svg += "</svg>\n";
   return svg;

@@ -13,3 +13,12 @@
 .queue mxma
     ABC 3, W1, acc
     ACC 0, E4
+.queue sxm
+    SHIFT W0, 3, E4
+    SHIFT E1, 1, W2, group=2, down
+    ROTATE W2, 7, W4, group=4
+    PERMUTE W0, E5, E8
+    DISTRIBUTE W1, W6, W8, group=2
+    TRANSPOSE W3, W12, group=4
+    NOP 15
+    SELECT W0, E4, W9, E12, group=4
