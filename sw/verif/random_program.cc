@@ -66,9 +66,19 @@ constexpr OpClass kCustomClasses[] = {
 // Weights
 // ---------------------------------------------------------------------------------------------
 
+// Units whose ops the generic placement cannot yet make legal (operand ranges, busy times
+// beyond the ISA tables): their ops get weight 0 unless LPU_GEN_WEIGHTS names them, until a
+// constraint (TryIssue) and, where needed, a custom class cover them.
+constexpr isa::Unit kUnitsWithoutConstraints[] = {isa::Unit::kSxm};
+
 int GenWeights::OpWeight(std::string_view name) const {
   auto it = op.find(name);
-  return it == op.end() ? op_default : it->second;
+  if (it != op.end()) return it->second;
+  const isa::OpInfo* info = FindOpByName(name);
+  for (isa::Unit u : kUnitsWithoutConstraints) {
+    if (info != nullptr && info->unit == u) return 0;
+  }
+  return op_default;
 }
 
 void GenWeights::Apply(std::string_view overrides) {
