@@ -5,7 +5,8 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test bench build configure bootstrap doctor lint synth gen coverage clean
+.PHONY: run test bench build configure bootstrap doctor lint synth gen coverage coverage-check \
+	nightly formal fuzz mutate clean
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -35,6 +36,30 @@ COV_BUILD ?= build-cov
 coverage: bootstrap
 	@LPU_COV_BUILD=$(COV_BUILD) JOBS=$(JOBS) LPU_VENV=$(VENV) bash tools/coverage.sh
 
+# Code coverage plus functional coverage against the goals of docs/testplan.json (waivers in
+# docs/coverage_waivers.json); fails with the list of what is missing.
+coverage-check: coverage
+	python3 tools/coverage_check.py --fcov $(COV_BUILD)/fcov --code $(COV_BUILD)/coverage/rtl.dat \
+	  --out $(COV_BUILD)/fcov_merged.json
+
+# The long regression: many more random seeds on both configs, longer fuzzing, formal, and the
+# functional goals (NIGHTLY_SEEDS=n runs of LPU_ITERS programs each, fresh seeds every night).
+NIGHTLY_SEEDS ?= 8
+nightly: build
+	@NIGHTLY_SEEDS=$(NIGHTLY_SEEDS) BUILD=$(BUILD) LPU_VENV=$(VENV) bash tools/nightly.sh
+
+# Bounded formal proofs (formal/, yowasp-sby + z3).
+formal: bootstrap
+	@LPU_VENV=$(VENV) bash tools/formal.sh
+
+# libFuzzer targets with ASan/UBSan, LPU_FUZZ_SECONDS each (build dir build-fuzz).
+fuzz: bootstrap
+	@bash tools/fuzz.sh
+
+# RTL mutations against the random regression (results table: docs/verification.md).
+mutate: bootstrap
+	@python3 tools/mutate.py --venv $(VENV)
+
 doctor:
 	@bash tools/doctor.sh
 
@@ -52,4 +77,4 @@ gen:
 	python3 tools/gen_fusesoc.py
 
 clean:
-	rm -rf $(BUILD) $(COV_BUILD)
+	rm -rf $(BUILD) $(COV_BUILD) build-fuzz build-mutate

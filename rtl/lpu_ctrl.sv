@@ -421,6 +421,26 @@ module lpu_ctrl
                    deadlock_o |-> err_any && err_first == ERR_SYNC_DEADLOCK)
     else $error("lpu_ctrl: deadlock without SYNC_DEADLOCK");
 
+  // One-hot selects: a host request reaches at most one queue RAM or one MEM slice.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   $onehot0({queue_req_o, mem_req_o}))
+    else $error("lpu_ctrl: host request selects %b / %b", queue_req_o, mem_req_o);
+
+  // done without an error means every queue finished.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   $rose(done_q) && err_code_q == ERR_NONE |-> &finished_i)
+    else $error("lpu_ctrl: clean done with queues still working");
+
+  // An error always ends the run, and the latched queue is a real queue.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   err_code_q != ERR_NONE |-> !running_q && done_q
+                                              && int'(err_queue_q) < NumQueues)
+    else $error("lpu_ctrl: error latched while running");
+
+  // The drain counter stays below DrainCycles.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) int'(drain_q) < DrainCycles)
+    else $error("lpu_ctrl: drain counter out of range");
+
   // start only while idle, and the run begins in the next cycle.
   assert property (@(posedge clk_i) disable iff (!rst_ni) start |-> !running_q)
     else $error("lpu_ctrl: start while running");

@@ -593,10 +593,163 @@ module lpu_icu_queue
                    run_i && finished_o |-> err == ERR_NONE && !issue)
     else $error("lpu_icu_queue: activity after finish");
 
+  // No dispatch outside a run: nothing enters the dispatch register unless the core runs (and
+  // not in the start cycle), and a queue raises errors only in run cycles.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !run_i || start_i |-> !dispatch_valid_d && err == ERR_NONE && !notify_o)
+    else $error("lpu_icu_queue: dispatch, error or NOTIFY outside a run");
+
+  // The sequencer state only moves in run cycles or on start.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   !run_i && !start_i |=> $stable(pc_q) && $stable(wait_q) && $stable(rep_left_q)
+                                          && $stable(parked_q))
+    else $error("lpu_icu_queue: sequencer moved while idle");
+
+  // REPEAT counters: a pending re-issue has a distance, and the wait before it is shorter.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   rep_left_q != '0 |-> rep_dist_q != '0 && wait_q < WaitWidth'(rep_dist_q))
+    else $error("lpu_icu_queue: REPEAT counters out of step");
+
+  // A queue issues at most one instruction per cycle, and a re-issue needs an earlier issue.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   reissue && issue |-> last_valid_q)
+    else $error("lpu_icu_queue: re-issue before any issue");
+
   // A parked queue issues nothing, and it is never parked with a wait or re-issue pending.
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    parked_q |-> !issue && !notify_o && wait_q == '0 && rep_left_q == '0)
     else $error("lpu_icu_queue: activity while parked");
+`endif
+
+`ifdef FORMAL
+  // Bounded proofs (formal/lpu_icu_queue.sby, `make formal`, environment in
+  // formal/lpu_icu_queue_fv.sv). Yosys's read_slang keeps only immediate assertions, so the
+  // invariants above are restated in that form, with end-to-end timing checks against
+  // formal-only reference counters (docs/architecture.md): an issued op, NOTIFY and a SYNC
+  // released in its own cycle last 1 cycle, NOP n lasts n; REPEAT n, d re-issues exactly in
+  // cycles t+d-1, t+2d-1, ..., t+nd-1 and the next fetch follows the last re-issue.
+  localparam int unsigned FCount = 8;  // durations up to 255 cycles are checked (depth < 255)
+
+  logic              f_fetch;     // this cycle fetches the instruction at pc
+  logic [FCount-1:0] f_expect_d;  // cycles until the next fetch (0: not promised here)
+  logic [FCount-1:0] f_since_q, f_expect_q;
+  logic              f_released_q;  // a NOTIFY released this parked queue in the last cycle
+  logic              f_rep_fetch;   // this cycle fetches a valid REPEAT
+  logic [RepWidth-1:0] f_left_q, f_due_q, f_dist_q;  // reference REPEAT: re-issues left,
+                                                    // cycles to the next one, distance
+  logic              f_due_now;     // the reference expects a re-issue in this cycle
+  logic              f_last_q;      // the last re-issue happened in the previous cycle
+
+  assign f_fetch = run_i && !start_i && !parked_q && (wait_q == '0) && (rep_left_q == '0)
+                   && fetch_avail;
+  assign f_rep_fetch = f_fetch && fetch.raw[31:26] == OP_REPEAT && fetch.rpt.n != '0
+                       && fetch.rpt.d != '0;
+  assign f_due_now = f_rep_fetch ? (fetch.rpt.d == RepWidth'(1))
+                                 : (f_left_q != '0 && f_due_q == '0);
+
+  always_comb begin
+    unique case (fetch.raw[31:26])
+      OP_NOP:    f_expect_d = (fetch.count.n < WaitWidth'(256)) ? FCount'(fetch.count.n) : '0;
+      OP_REPEAT: f_expect_d = '0;
+      OP_SYNC:   f_expect_d = release_i ? FCount'(1) : '0;
+      default:   f_expect_d = FCount'(1);
+    endcase
+    if (err != ERR_NONE) f_expect_d = '0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_since_q    <= '0;
+      f_expect_q   <= '0;
+      f_released_q <= 1'b0;
+      f_left_q     <= '0;
+      f_due_q      <= '0;
+      f_dist_q     <= '0;
+      f_last_q     <= 1'b0;
+    end else begin
+      f_released_q <= run_i && !start_i && parked_q && release_i;
+      f_last_q     <= 1'b0;
+      if (start_i) begin
+        f_since_q  <= '0;
+        f_expect_q <= '0;
+        f_left_q   <= '0;
+      end else if (run_i) begin
+        if (f_fetch) begin
+          f_since_q  <= FCount'(1);
+          f_expect_q <= f_expect_d;
+        end else if (f_since_q != '1) begin
+          f_since_q <= f_since_q + 1'b1;
+        end
+        if (f_rep_fetch) begin
+          f_dist_q <= fetch.rpt.d;
+          f_left_q <= fetch.rpt.n - (f_due_now ? RepWidth'(1) : '0);
+          f_due_q  <= f_due_now ? fetch.rpt.d - 1'b1 : fetch.rpt.d - RepWidth'(2);
+          f_last_q <= f_due_now && fetch.rpt.n == RepWidth'(1);
+        end else if (f_left_q != '0) begin
+          f_left_q <= f_left_q - (f_due_now ? RepWidth'(1) : '0);
+          f_due_q  <= f_due_now ? f_dist_q - 1'b1 : f_due_q - 1'b1;
+          f_last_q <= f_due_now && f_left_q == RepWidth'(1);
+        end
+      end
+    end
+  end
+
+  always_comb begin
+    if (rst_ni) begin
+      // Queue pointer bounds.
+      assert (pc_q <= LenWidth'(QueueDepth));
+      if (run_i) assert (pc_q <= qlen_i);
+      // REPEAT counters.
+      if (rep_left_q != '0) assert (rep_dist_q != '0 && wait_q < WaitWidth'(rep_dist_q));
+      // Parked: nothing pending, nothing issued or broadcast.
+      if (parked_q) assert (wait_q == '0 && rep_left_q == '0 && !issue && !notify_o);
+      // No dispatch, error or NOTIFY outside a run.
+      if (!run_i || start_i) assert (!dispatch_valid_d && err == ERR_NONE && !notify_o);
+      // Only issuable ops of this kind reach the dispatch register.
+      if (dispatch_valid_q) begin
+        assert (op_legal(dispatch_q[31:26], Kind) && dispatch_q[31:26] != OP_NOP
+                && dispatch_q[31:26] != OP_REPEAT && dispatch_q[31:26] != OP_SYNC
+                && dispatch_q[31:26] != OP_NOTIFY);
+      end
+      // A finished queue does nothing.
+      if (run_i && !start_i && finished_o) assert (!issue && err == ERR_NONE);
+      // Durations: the next fetch comes exactly when the last fetched instruction said.
+      if (f_fetch && f_expect_q != '0) assert (f_since_q == f_expect_q);
+      if (run_i && !start_i && f_expect_q != '0 && f_since_q == f_expect_q && fetch_avail) begin
+        assert (f_fetch);
+      end
+      // REPEAT: re-issues exactly when the reference expects them, no fetch while any is
+      // left, and the fetch right after the last one.
+      if (run_i && !start_i) assert (reissue == f_due_now);
+      if (f_fetch) assert (f_left_q == '0);
+      if (run_i && !start_i && f_last_q && fetch_avail) assert (f_fetch);
+      // SYNC: a queue parks only by fetching SYNC without a release in the same cycle, stays
+      // parked until a release, and fetches in the cycle after it.
+      if (run_i && !start_i && parked_d && !parked_q) begin
+        assert (f_fetch && fetch.raw[31:26] == OP_SYNC && !release_i);
+      end
+      if (run_i && !start_i && parked_q) assert (parked_d == !release_i);
+      if (run_i && !start_i && parked_q && deadlock_i && !release_i) begin
+        assert (err == ERR_SYNC_DEADLOCK);
+      end
+      if (run_i && !start_i && f_released_q) assert (!parked_q && wait_q == '0 && rep_left_q == '0);
+      // A strided re-issue carries addr + stride, in range.
+      if (reissue && issue && op_has_addr(last.addr.op)) begin
+        assert (strided_addr >= 0 && int'(strided_addr) < AddrLimit
+                && dispatch_d[25:13] == strided_addr[12:0]);
+      end
+    end
+  end
+
+  // Reachability: a release, a re-issue, a REPEAT or NOP duration of more than two cycles.
+  always_comb begin
+    if (rst_ni) begin
+      cover (run_i && parked_q && release_i);
+      cover (reissue && issue);
+      cover (f_fetch && f_expect_q > FCount'(2) && f_since_q == f_expect_q);
+      cover (f_last_q && f_dist_q > RepWidth'(1) && f_fetch);
+    end
+  end
 `endif
 
 endmodule

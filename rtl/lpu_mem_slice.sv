@@ -415,6 +415,14 @@ module lpu_mem_slice
                                         && (a_access || int'(ginstr.istream) < NumStreams))
     else $error("lpu_mem_slice: bad dispatch %h", dispatch_instr_i);
 
+  // Single writer: a slice drives at most one stream register (its READ) per cycle.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(drive_o))
+    else $error("lpu_mem_slice: drives %h on more than one stream", drive_o);
+
+  // The slice and the host never use the SRAM port for different things in one cycle.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) host_en |-> !(do_read || do_write))
+    else $error("lpu_mem_slice: host and slice share the SRAM port");
+
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    host_req_i |-> int'(host_chunk_i) < NumChunks)
     else $error("lpu_mem_slice: chunk out of range");

@@ -326,6 +326,12 @@ module lpu_mxm
   assert property (@(posedge clk_i) disable iff (!rst_ni)
                    drv_valid_q |-> int'(drv_base_q) + AccGroup <= NumStreams)
     else $error("lpu_mxm: ACC group beyond the streams");
+
+  // Single writer: the MXM drives nothing, or exactly one ACC group in one direction.
+  assert property (@(posedge clk_i) disable iff (!rst_ni)
+                   $countones(drive_o) == (drv_valid_q ? AccGroup : 0)
+                   && (drive_o[0] == '0 || drive_o[1] == '0))
+    else $error("lpu_mxm: drives %h are not one ACC group", drive_o);
 `endif
 
 endmodule

@@ -365,6 +365,7 @@ std::optional<Divergence> Lockstep::CompareReady() {
                                              r.cycle, dut_.config().name,
                                              DescribeDifference(dut_.config(), d, r, history_))};
     }
+    if (observer_ != nullptr) observer_->OnCycle(r);
     for (const IssueEvent& e : r.issues) history_.emplace_back(r.cycle, e);
     while (!history_.empty() && history_.front().first < r.cycle - HistoryCycles(dut_.config())) {
       history_.pop_front();

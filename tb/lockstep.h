@@ -43,6 +43,9 @@ class Lockstep {
   void WriteMemWord(int slice, int word, const std::vector<uint8_t>& lanes);
   std::vector<uint8_t> ReadMemWord(int slice, int word);  // from the DUT
   LockstepResult Run(int64_t max_cycles);
+  // Receives every reference cycle that matched the DUT (e.g. functional coverage); nullptr:
+  // none. Must outlive the runs it observes.
+  void set_observer(TraceSink* observer) { observer_ = observer; }
 
  private:
   class Recorder;
@@ -56,6 +59,7 @@ class Lockstep {
   // Recent issues of the reference, to name the instruction behind a divergent effect.
   std::deque<std::pair<int64_t, IssueEvent>> history_;
   int64_t compared_ = 0;
+  TraceSink* observer_ = nullptr;
 };
 
 // Explains how two traces of the same cycle differ ("" when equal). `history` holds earlier

@@ -31,6 +31,9 @@ class RtlSim final : public HostBus {
     context_->randReset(options.x_seed == 0 ? 0 : 2);
     context_->randSeed(static_cast<int>(options.x_seed));
     context_->traceEverOn(!options.wave_path.empty());
+    // A failing SVA assertion ($error) stops the simulation with an Error the caller sees (and
+    // a test reports), instead of exiting the process.
+    context_->fatalOnError(false);
     model_ = std::make_unique<Model>(context_.get(), "lpu");
     if (!options.wave_path.empty()) {
       trace_ = std::make_unique<VerilatedFstC>();
@@ -110,6 +113,12 @@ class RtlSim final : public HostBus {
       tracer_.Deliver();
     }
     ++cycles_;
+    if (context_->gotError()) {
+      throw Error(
+          fmt::format("RTL assertion failed in clock cycle {} (config {}): see the "
+                      "%Error line above",
+                      cycles_, config_.name));
+    }
   }
 
   // Inputs were set while the clock was low; rise, evaluate, fall.

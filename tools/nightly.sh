@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make nightly`: the long regression. NIGHTLY_SEEDS runs of the random lockstep test on both
+# configurations (LPU_ITERS programs each, seeds from the date unless LPU_SEED is set), the
+# illegal-mode and random-init tests with more iterations, 5 minutes of fuzzing per target,
+# the formal proofs with the 64-bit SECDED task, and the functional goals over all of it.
+# Every failure prints its replay command; the log is <build>/nightly/nightly.log.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+build=${BUILD:-build}
+seeds=${NIGHTLY_SEEDS:-8}
+iters=${LPU_ITERS:-2000}
+base=${LPU_SEED:-$(date +%Y%m%d)000}
+out=$build/nightly
+rm -rf "$out" && mkdir -p "$out/fcov"
+failed=0
+run() {
+  echo "nightly: $*"
+  if ! "$@" >>"$out/nightly.log" 2>&1; then
+    echo "nightly: FAILED: $* (see $out/nightly.log)"
+    failed=1
+  fi
+}
+for ((i = 0; i < seeds; i++)); do
+  seed=$((base + i * iters))
+  run env LPU_SEED=$seed LPU_ITERS=$iters LPU_FCOV_DIR=$out/fcov/legal_$i \
+    "$build/bin/verif_tests" --gtest_filter='*LegalProgramsAgree*'
+  run env LPU_SEED=$seed LPU_ITERS=100 LPU_FCOV_DIR=$out/fcov/illegal_$i \
+    "$build/bin/verif_tests" --gtest_filter='*IllegalProgramsTripEachError*'
+done
+run env LPU_ITERS=200 "$build/bin/verif_tests" --gtest_filter='*XInitTest*'
+run env LPU_FUZZ_SECONDS=300 bash tools/fuzz.sh
+run env LPU_FORMAL_TASKS="lpu_icu_queue:bmc lpu_icu_queue:cover" bash tools/formal.sh
+fcov_args=()
+for d in "$out"/fcov/*; do fcov_args+=(--fcov "$d"); done
+run python3 tools/coverage_check.py "${fcov_args[@]}" --out "$out/fcov_merged.json"
+grep -E "^coverage_check|functional|replay:" "$out/nightly.log" | tail -20
+exit $failed
