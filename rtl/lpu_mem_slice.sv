@@ -415,9 +415,10 @@ module lpu_mem_slice
                                         && (a_access || int'(ginstr.istream) < NumStreams))
     else $error("lpu_mem_slice: bad dispatch %h", dispatch_instr_i);
 
-  // Single writer: a slice drives at most one stream register (its READ) per cycle.
-  assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(drive_o))
-    else $error("lpu_mem_slice: drives %h on more than one stream", drive_o);
+  // A slice drives at most two stream registers per cycle: a READ's and a GATHER's (on one
+  // stream they raise STREAM_CONFLICT and only the READ drives).
+  assert property (@(posedge clk_i) disable iff (!rst_ni) $countones(drive_o) <= 2)
+    else $error("lpu_mem_slice: drives %h on more than two streams", drive_o);
 
   // The slice and the host never use the SRAM port for different things in one cycle.
   assert property (@(posedge clk_i) disable iff (!rst_ni) host_en |-> !(do_read || do_write))

@@ -69,7 +69,10 @@ constexpr OpClass kCustomClasses[] = {
 // Units whose ops the generic placement cannot yet make legal (operand ranges, busy times
 // beyond the ISA tables): their ops get weight 0 unless LPU_GEN_WEIGHTS names them, until a
 // constraint (TryIssue) and, where needed, a custom class cover them.
-constexpr isa::Unit kUnitsWithoutConstraints[] = {isa::Unit::kSxm};
+constexpr isa::Unit kUnitsWithoutConstraints[] = {isa::Unit::kSxm, isa::Unit::kVxm};
+// Single ops likewise: CONFIG (legal on VXM queues only), IFETCH (needs instruction words in
+// MEM), GATHER and SCATTER (index vectors and bank timing). RtlModelDiffTest covers them.
+constexpr std::string_view kOpsWithoutConstraints[] = {"CONFIG", "IFETCH", "GATHER", "SCATTER"};
 
 int GenWeights::OpWeight(std::string_view name) const {
   auto it = op.find(name);
@@ -77,6 +80,9 @@ int GenWeights::OpWeight(std::string_view name) const {
   const isa::OpInfo* info = FindOpByName(name);
   for (isa::Unit u : kUnitsWithoutConstraints) {
     if (info != nullptr && info->unit == u) return 0;
+  }
+  for (std::string_view o : kOpsWithoutConstraints) {
+    if (name == o) return 0;
   }
   return op_default;
 }
@@ -713,7 +719,7 @@ bool MakeIllegalOpcode(IllegalCtx& m) {
 
 bool MakeAddrRange(IllegalCtx& m) {
   const int q = m.AnyQueue();
-  auto op = m.OpOf(q, [](const isa::OpInfo& i) { return HasField(i.op, "addr"); });
+  auto op = m.OpOf(q, [](const isa::OpInfo& i) { return HasField(i.op, "addr") && HasField(i.op, "stride"); });
   if (!op) return false;
   const int limit = m.config.AddrLimit(q);
   const int64_t f = m.timing.finish[q];
