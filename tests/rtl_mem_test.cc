@@ -417,6 +417,33 @@ TEST_P(MemFeatureTest, IfetchUnderflowNamesCycleAndQueue) {
   EXPECT_EQ(r.cycles, t + 2 + config_.lanes / 4 + isa::kDrainCycles);
 }
 
+// IFETCH samples the stream at the position of the queue's own slice, for every queue: the
+// MXM's two queues, every MEM slice, the SXM and every VXM ALU. A MEM slice READs a word of
+// NOP 1 instructions towards the queue so that it is present there exactly in the IFETCH's
+// t+1; sampled anywhere else the queue would append zeros (NOP 0, BAD_OPERAND).
+TEST_P(MemFeatureTest, IfetchSamplesAtTheQueuesOwnPosition) {
+  std::vector<uint8_t> nops(config_.lanes, 0);
+  for (int j = 0; j < config_.lanes / 4; ++j) nops[4 * j] = 1;  // NOP 1, little-endian
+  ASSERT_EQ(Encode(Instr::Nop(1)), 1u);
+  for (int slice = 0; slice < 2; ++slice) WriteMemWord(*bus_, slice, 9, nops);
+  for (int q = 0; q < config_.num_queues(); ++q) {
+    SCOPED_TRACE(config_.QueueName(q));
+    const int pos = config_.QueuePosition(q);
+    const int slice = pos == CoreConfig::MemPosition(0) ? 1 : 0;
+    const int from = CoreConfig::MemPosition(slice);
+    const Dir dir = pos > from ? Dir::kEast : Dir::kWest;
+    // READ at 0 drives at 2; present at the queue's position in 2 + hops = IFETCH's t + 1.
+    const uint32_t t = static_cast<uint32_t>(1 + std::abs(pos - from));
+    Program p = Empty();
+    p.queues[mem(slice)] = {Instr::Addr(isa::Op::kRead, 9, 2, dir)};
+    p.queues[q] = {Instr::Nop(t), Instr::Ifetch(2, dir), Instr::Nop(1)};
+    LoadProgram(*bus_, p);
+    RunResult r = RunCore(*bus_, 1000);
+    ASSERT_TRUE(r.ok()) << r.Describe(config_);
+    EXPECT_EQ(r.cycles, t + 2 + config_.lanes / 4 + isa::kDrainCycles);
+  }
+}
+
 // QUEUE_OVERFLOW: a full queue whose first entries are IFETCHes. IFETCH i (fetched at i) lands
 // at i+1 with i+2 entries fetched: it overflows once QueueDepth + (i+1)W - (i+2) > QueueDepth.
 TEST_P(MemFeatureTest, IfetchOverflowNamesCycleAndQueue) {
