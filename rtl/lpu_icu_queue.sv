@@ -320,13 +320,15 @@ module lpu_icu_queue
     return ERR_NONE;
   endfunction
 
-  // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
-  // checks fail at once the lower error code wins.
-  function automatic err_e check_issue(instr_view_t v, logic addr_ok);
+  // The error an instruction about to be issued raises (ERR_NONE if it may issue), with
+  // `addr_lo` the low bits of its effective (strided) addr. When two checks fail at once the
+  // lower error code wins.
+  function automatic err_e check_issue(instr_view_t v, logic addr_ok, logic [1:0] addr_lo);
     logic [5:0]  op;
-    int unsigned group;
+    int unsigned group, wide;
     op    = v.raw[31:26];
-    group = op_group(op);
+    wide  = v.addr.flag ? op_flag_group(op) : 0;  // READ/WRITE `quad`: four words and streams
+    group = wide != 0 ? wide : op_group(op);
     if (!op_legal(op, Kind)) begin
       return ERR_ILLEGAL_OPCODE;
     end else if (op_has_addr(op) && !addr_ok) begin
@@ -334,6 +336,8 @@ module lpu_icu_queue
     end else if ((group != 0 && int'(v.strm.stream) + group > NumStreams)
                  || (op_has_istream(op) && int'(v.gather.istream) >= NumStreams)) begin
       return ERR_STREAM_RANGE;
+    end else if (wide != 0 && (addr_lo & 2'(wide - 1)) != 2'b00) begin
+      return ERR_BAD_OPERAND;
     end else if (op == OP_CONFIG) begin
       return check_config(v);
     end else if (Kind == UNIT_SXM && op != OP_IFETCH) begin
@@ -479,13 +483,13 @@ module lpu_icu_queue
             // notify_o already broadcasts the release; nothing is issued.
           end
           OP_IFETCH: begin
-            seq_err         = check_issue(fetch, 1'b1);
+            seq_err         = check_issue(fetch, 1'b1, 2'b00);
             ifetch_d        = (seq_err == ERR_NONE);
             ifetch_dir_d    = fetch.strm.dir[0];
             ifetch_stream_d = StreamIdxWidth'(fetch.strm.stream);
           end
           default: begin
-            seq_err     = check_issue(fetch, fetch_addr_ok);
+            seq_err     = check_issue(fetch, fetch_addr_ok, fetch.addr.addr[1:0]);
             issue       = (seq_err == ERR_NONE);
             issue_instr = fetch.raw;
           end
@@ -501,7 +505,7 @@ module lpu_icu_queue
         wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
         // Nothing was issued yet in this run: the re-issue issues nothing.
         if (last_valid_q) begin
-          seq_err     = check_issue(last, reissue_addr_ok);
+          seq_err     = check_issue(last, reissue_addr_ok, strided_addr[1:0]);
           issue       = (seq_err == ERR_NONE);
           issue_instr = reissue_instr.raw;
         end

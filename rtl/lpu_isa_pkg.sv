@@ -290,6 +290,16 @@ package lpu_isa_pkg;
     endcase
   endfunction
 
+  // Stream group of an op whose flag is set, when the flag widens it (0 = it does not);
+  // its addr must then be a multiple of the group.
+  function automatic int unsigned op_flag_group(logic [5:0] op);
+    unique case (op)
+      OP_READ: return 4;
+      OP_WRITE: return 4;
+      default: return 0;
+    endcase
+  endfunction
+
   // VXM: types, operand encodings and the checks of each VXM op.
   typedef enum logic [1:0] {
     VT_I8 = 2'd0,

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "sw/core/error.h"
 
@@ -61,7 +62,15 @@ bool Engine::SlotsFree(const Plan& plan) const {
 int Engine::ReserveGroup(std::vector<Transfer> transfers, Plan& plan) {
   int width = 0;
   for (const Transfer& tr : transfers) width = std::max(width, tr.stream + tr.group);
-  for (int base = 0; base + width <= config_.streams; ++base) {
+  // In a block, every iteration prefers the streams the first one chose (so its instructions
+  // repeat exactly); where the route differs (another slice) any free base does.
+  std::vector<int> order;
+  if (plan.forced != nullptr && plan.bases.size() < plan.forced->size()) {
+    order.push_back((*plan.forced)[plan.bases.size()]);
+  }
+  for (int base = 0; base + width <= config_.streams; ++base) order.push_back(base);
+  for (int base : order) {
+    if (base + width > config_.streams) continue;
     bool free = true;
     for (const Transfer& tr : transfers) {
       Transfer moved = tr;
@@ -77,6 +86,7 @@ int Engine::ReserveGroup(std::vector<Transfer> transfers, Plan& plan) {
       sched_.ReserveStream(tr);
       plan.transfers.push_back(tr);
     }
+    plan.bases.push_back(base);
     return base;
   }
   return -1;
@@ -119,24 +129,21 @@ bool Engine::TryChainIteration(const ChainRun& run, int v, int64_t t, int k0, Pl
       case StreamSrc::Kind::kTensor: {
         const MemTensor& tensor = mem_.tensor(src.tensor);
         const int vec = src.idx(v);
-        std::vector<Transfer> trs;
-        std::vector<std::pair<WordLoc, int64_t>> reads;
+        const WordLoc w0 = tensor.Vector(vec);
+        const int pos = CoreConfig::MemPosition(w0.slice);
+        const int64_t tr = arrive - isa::kLatReadStreamOut - (vpos - pos);
         for (int p = 0; p < tensor.planes; ++p) {
-          const WordLoc w = tensor.Loc(p, vec);
-          const int pos = CoreConfig::MemPosition(w.slice);
-          const int64_t tr = arrive - isa::kLatReadStreamOut - (vpos - pos);
-          if (tr < mem_.last_write(w) + 1) return -1;
-          reads.emplace_back(w, tr);
-          trs.push_back(Transfer{Dir::kEast, p, 1, pos, tr + isa::kLatReadStreamOut, vpos});
+          if (tr < mem_.last_write(tensor.Loc(p, vec)) + 1) return -1;
         }
-        const int base = ReserveGroup(trs, plan);
+        const int base = ReserveGroup(
+            {Transfer{Dir::kEast, 0, tensor.planes, pos, tr + isa::kLatReadStreamOut, vpos}}, plan);
         if (base < 0) return -1;
+        plan.claims.push_back(Claim{CoreConfig::MemQueue(w0.slice), tr,
+                                    Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(w0.addr),
+                                                static_cast<uint32_t>(base), Dir::kEast,
+                                                /*quad=*/tensor.planes == 4)});
         for (int p = 0; p < tensor.planes; ++p) {
-          const auto& [w, tr] = reads[p];
-          plan.claims.push_back(Claim{CoreConfig::MemQueue(w.slice), tr,
-                                      Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(w.addr),
-                                                  static_cast<uint32_t>(base + p), Dir::kEast)});
-          plan.mem.push_back(MemAccess{w, tr, false});
+          plan.mem.push_back(MemAccess{tensor.Loc(p, vec), tr, false});
         }
         return base;
       }
@@ -159,44 +166,33 @@ bool Engine::TryChainIteration(const ChainRun& run, int v, int64_t t, int k0, Pl
         const MemTensor& tensor = mem_.tensor(src.tensor);
         const MemTensor& map = mem_.tensor(src.map);
         const int64_t ts = arrive - isa::kLatPermuteStreamOut - (vpos - sxm_pos);
-        // Source planes and the map, READ westward so that they are at the SXM in ts + 1.
-        std::vector<Transfer> trs;
-        std::vector<std::pair<WordLoc, int64_t>> reads;
-        auto west = [&](const WordLoc& w, int stream) -> bool {
-          const int pos = CoreConfig::MemPosition(w.slice);
-          const int64_t tr = ts + isa::kLatPermuteStreamIn - isa::kLatReadStreamOut - (pos - sxm_pos);
-          if (tr < mem_.last_write(w) + 1) return false;
-          reads.emplace_back(w, tr);
-          trs.push_back(Transfer{Dir::kWest, stream, 1, pos, tr + isa::kLatReadStreamOut, sxm_pos});
-          return true;
+        // The source vector and the map, READ westward so that they are at the SXM in ts + 1.
+        auto west = [&](const MemTensor& t, int vec, Plan& p) -> int {
+          const WordLoc w0 = t.Vector(vec);
+          const int pos = CoreConfig::MemPosition(w0.slice);
+          const int64_t tr =
+              ts + isa::kLatPermuteStreamIn - isa::kLatReadStreamOut - (pos - sxm_pos);
+          for (int k = 0; k < t.planes; ++k) {
+            if (tr < mem_.last_write(t.Loc(k, vec)) + 1) return -1;
+          }
+          const int base = ReserveGroup(
+              {Transfer{Dir::kWest, 0, t.planes, pos, tr + isa::kLatReadStreamOut, sxm_pos}}, p);
+          if (base < 0) return -1;
+          p.claims.push_back(Claim{CoreConfig::MemQueue(w0.slice), tr,
+                                   Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(w0.addr),
+                                               static_cast<uint32_t>(base), Dir::kWest,
+                                               /*quad=*/t.planes == 4)});
+          for (int k = 0; k < t.planes; ++k) p.mem.push_back(MemAccess{t.Loc(k, vec), tr, false});
+          return base;
         };
-        for (int p = 0; p < tensor.planes; ++p) {
-          if (!west(tensor.Loc(p, src.idx(v)), p)) return -1;
-        }
-        const int a_base = ReserveGroup(trs, plan);
+        const int a_base = west(tensor, src.idx(v), plan);
         if (a_base < 0) return -1;
-        std::vector<std::pair<WordLoc, int64_t>> src_reads = reads;
-        trs.clear();
-        reads.clear();
-        if (!west(map.Loc(0, src.map_idx(v)), 0)) return -1;
-        const int m_base = ReserveGroup(trs, plan);
+        const int m_base = west(map, src.map_idx(v), plan);
         if (m_base < 0) return -1;
         const int out = ReserveGroup(
             {Transfer{Dir::kEast, 0, tensor.planes, sxm_pos, ts + isa::kLatPermuteStreamOut, vpos}},
             plan);
         if (out < 0) return -1;
-        for (int p = 0; p < tensor.planes; ++p) {
-          const auto& [w, tr] = src_reads[p];
-          plan.claims.push_back(Claim{CoreConfig::MemQueue(w.slice), tr,
-                                      Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(w.addr),
-                                                  static_cast<uint32_t>(a_base + p), Dir::kWest)});
-          plan.mem.push_back(MemAccess{w, tr, false});
-        }
-        const auto& [mw, mtr] = reads[0];
-        plan.claims.push_back(Claim{CoreConfig::MemQueue(mw.slice), mtr,
-                                    Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(mw.addr),
-                                                static_cast<uint32_t>(m_base), Dir::kWest)});
-        plan.mem.push_back(MemAccess{mw, mtr, false});
         plan.claims.push_back(Claim{
             config_.SxmQueue(), ts,
             Instr::SxmMap(isa::Op::kPermute, static_cast<uint32_t>(a_base), Dir::kWest,
@@ -251,32 +247,27 @@ bool Engine::TryChainIteration(const ChainRun& run, int v, int64_t t, int k0, Pl
       const auto& [tid, idx] = run.dst.at(op.node);
       const MemTensor& tensor = mem_.tensor(tid);
       const int vec = idx(v);
-      std::vector<Transfer> trs;
-      std::vector<std::pair<WordLoc, int64_t>> writes;
+      const WordLoc w0 = tensor.Vector(vec);
+      const int pos = CoreConfig::MemPosition(w0.slice);
+      const int64_t drive = tj + isa::kLatVaddStreamOut;
+      const int64_t tw = drive + (vpos - pos) - isa::kLatWriteStreamIn;
       for (int p = 0; p < tensor.planes; ++p) {
         const WordLoc w = tensor.Loc(p, vec);
-        const int pos = CoreConfig::MemPosition(w.slice);
-        const int64_t drive = tj + isa::kLatVaddStreamOut;
-        const int64_t tw = drive + (vpos - pos) - isa::kLatWriteStreamIn;
-        if (tw < std::max(mem_.last_read(w), mem_.last_write(w) + 1)) {
-          ok = false;
-          break;
-        }
-        writes.emplace_back(w, tw);
-        trs.push_back(Transfer{Dir::kWest, p, 1, vpos, drive, pos});
+        if (tw < std::max(mem_.last_read(w), mem_.last_write(w) + 1)) ok = false;
       }
       if (!ok) break;
-      const int base = ReserveGroup(trs, plan);
+      const int base =
+          ReserveGroup({Transfer{Dir::kWest, 0, tensor.planes, vpos, drive, pos}}, plan);
       if (base < 0) {
         ok = false;
         break;
       }
+      plan.claims.push_back(Claim{CoreConfig::MemQueue(w0.slice), tw,
+                                  Instr::Addr(isa::Op::kWrite, static_cast<uint32_t>(w0.addr),
+                                              static_cast<uint32_t>(base), Dir::kWest,
+                                              /*quad=*/tensor.planes == 4)});
       for (int p = 0; p < tensor.planes; ++p) {
-        const auto& [w, tw] = writes[p];
-        plan.claims.push_back(Claim{CoreConfig::MemQueue(w.slice), tw,
-                                    Instr::Addr(isa::Op::kWrite, static_cast<uint32_t>(w.addr),
-                                                static_cast<uint32_t>(base + p), Dir::kWest)});
-        plan.mem.push_back(MemAccess{w, tw, true});
+        plan.mem.push_back(MemAccess{tensor.Loc(p, vec), tw, true});
       }
       dst = VxmStream(Dir::kWest, static_cast<uint32_t>(base));
     }
@@ -316,104 +307,196 @@ bool Engine::PlanImm(int alu, int64_t t, uint32_t value, Plan& plan) const {
   return true;
 }
 
+void Engine::Append(Plan& total, Plan&& part) {
+  total.claims.insert(total.claims.end(), part.claims.begin(), part.claims.end());
+  total.transfers.insert(total.transfers.end(), part.transfers.begin(), part.transfers.end());
+  total.mem.insert(total.mem.end(), part.mem.begin(), part.mem.end());
+  total.acc_drains.insert(total.acc_drains.end(), part.acc_drains.begin(), part.acc_drains.end());
+  total.imm.insert(total.imm.end(), part.imm.begin(), part.imm.end());
+}
+
+bool Engine::BlockFree(const Plan& plan) const {
+  std::map<int, std::vector<int64_t>> by_queue;
+  for (const Claim& c : plan.claims) by_queue[c.queue].push_back(c.t);
+  for (auto& [q, ts] : by_queue) {
+    std::sort(ts.begin(), ts.end());
+    if (std::adjacent_find(ts.begin(), ts.end()) != ts.end()) return false;
+    if (!sched_.IsFreeRange(q, ts.front(), ts.back())) return false;
+  }
+  return true;
+}
+
+void Engine::CommitBlock(const Plan& plan) {
+  Commit(plan);
+  // Keep other work out of the gaps, so each queue's part compresses into op + REPEAT.
+  std::map<int, std::pair<int64_t, int64_t>> span;
+  for (const Claim& c : plan.claims) {
+    auto [it, fresh] = span.emplace(c.queue, std::make_pair(c.t, c.t));
+    if (!fresh) {
+      it->second.first = std::min(it->second.first, c.t);
+      it->second.second = std::max(it->second.second, c.t);
+    }
+  }
+  for (const auto& [q, range] : span) sched_.Block(q, range.first, range.second);
+}
+
+int64_t Engine::PlaceBlock(int n, int64_t lower_bound, const BlockBuilder& one, Plan& out,
+                           const std::string& what) {
+  // The initiation interval: the smallest at which no queue needs two slots of one cycle,
+  // from every iteration built alone far beyond everything placed (iterations may differ, e.g.
+  // a tensor cut into blocks on two slices).
+  int ii = 1;
+  {
+    std::vector<std::vector<std::pair<int, int64_t>>> offs(n);  // (queue, offset) per iteration
+    const int64_t far = sched_.FinishCycle() + 4 * kMaxSearch;
+    for (int i = 0; i < n; ++i) {
+      Plan probe;
+      const int64_t at = far + static_cast<int64_t>(i) * 4096;
+      if (!one(i, at, probe)) {
+        Release(probe);
+        throw Error(fmt::format("compiler: {} cannot be placed on config '{}' at all", what,
+                                config_.name));
+      }
+      for (const Claim& c : probe.claims) offs[i].emplace_back(c.queue, c.t - at);
+      Release(probe);
+    }
+    for (;; ++ii) {
+      std::set<std::pair<int, int64_t>> slots;
+      bool distinct = true;
+      for (int i = 0; i < n && distinct; ++i) {
+        for (const auto& [q, o] : offs[i]) {
+          distinct = slots.emplace(q, o + static_cast<int64_t>(i) * ii).second;
+          if (!distinct) break;
+        }
+      }
+      if (distinct) break;
+    }
+  }
+  for (int64_t t0 = std::max<int64_t>(lower_bound, 0); t0 < lower_bound + kMaxSearch; ++t0) {
+    Plan total;
+    std::vector<int> bases;
+    bool ok = true;
+    for (int i = 0; i < n && ok; ++i) {
+      Plan part;
+      if (i > 0) part.forced = &bases;
+      ok = one(i, t0 + static_cast<int64_t>(i) * ii, part);
+      if (!ok) {
+        Release(part);
+        break;
+      }
+      if (i == 0) {
+        bases = part.bases;
+        // Cheap early test: each queue of the first iteration must be free for the block.
+        for (const Claim& c : part.claims) {
+          ok = ok && sched_.IsFreeRange(c.queue, c.t, c.t + static_cast<int64_t>(n - 1) * ii);
+        }
+      }
+      Append(total, std::move(part));
+    }
+    if (ok) ok = BlockFree(total);
+    if (!ok) {
+      Release(total);
+      continue;
+    }
+    out = std::move(total);
+    return t0;
+  }
+  throw Error(fmt::format(
+      "compiler: cannot place {} on config '{}': no cycle within {} of its earliest ({}, at an "
+      "interval of {}) has the queues and streams it needs",
+      what, config_.name, kMaxSearch, lower_bound, ii));
+}
+
 void Engine::PlaceChain(const ChainRun& run, int begin, int end) {
   const Chain& chain = *run.chain;
   const int n = static_cast<int>(chain.ops.size());
-  // IMM of each op, if it reads one.
   std::vector<std::optional<uint32_t>> imm(n);
   for (int j = 0; j < n; ++j) {
     for (const ChainOperand* o : {&chain.ops[j].a, &chain.ops[j].b}) {
       if (o->kind == ChainOperand::Kind::kImm) imm[j] = o->imm;
     }
   }
-  auto try_at = [&](int v, int64_t t, int k0, Plan& plan) -> bool {
-    if (!TryChainIteration(run, v, t, k0, plan)) return false;
-    for (int j = 0; j < n; ++j) {
-      if (!imm[j]) continue;
-      if (!PlanImm(k0 + j, t + j, *imm[j], plan)) {
-        Release(plan);
-        return false;
-      }
-      plan.imm.push_back(ImmEvent{k0 + j, t + j, *imm[j], false});
-    }
-    if (!SlotsFree(plan)) {
-      Release(plan);
-      return false;
-    }
-    return true;
-  };
-
-  int k0 = -1;
-  int64_t last_t = -1;
-  for (int v = begin; v < end; ++v) {
-    const bool first = v == begin;
-    Plan plan;
-    int64_t best_t = -1;
-    int best_k0 = -1;
-    const int k_lo = first ? 0 : k0;
-    const int k_hi = first ? config_.vxm_alus - n : k0;
-    for (int k = k_lo; k <= k_hi; ++k) {
-      const int64_t start = std::max<int64_t>(ChainLowerBound(run, v, k), last_t + 1);
-      for (int64_t t = start; t < start + kMaxSearch; ++t) {
-        if (best_t >= 0 && t >= best_t) break;
-        Plan candidate;
-        if (try_at(v, t, k, candidate)) {
-          if (best_t >= 0) Release(plan);
-          plan = std::move(candidate);
-          best_t = t;
-          best_k0 = k;
-          break;
-        }
-      }
-    }
-    if (best_t < 0) {
-      std::string ops;
-      for (const ChainOp& op : chain.ops) {
-        ops += fmt::format("{}{}", ops.empty() ? "" : " ", FindOp(op.op)->name);
-      }
-      throw Error(fmt::format(
-          "compiler: cannot place iteration {} of {} ({}) on config '{}': no cycle within {} of "
-          "its earliest has the queues and streams it needs",
-          v, run.name, ops, config_.name, kMaxSearch));
-    }
-    Commit(plan);
-    ++stats_.chains;
-    k0 = best_k0;
-    last_t = best_t;
+  std::string ops;
+  for (const ChainOp& op : chain.ops) {
+    ops += fmt::format("{}{}", ops.empty() ? "" : " ", FindOp(op.op)->name);
   }
+  const std::string what = fmt::format("{} ({}) over {} iterations", run.name, ops, end - begin);
+  // The ALU base with the earliest start.
+  Plan best;
+  int64_t best_t = -1;
+  for (int k0 = 0; k0 + n <= config_.vxm_alus; ++k0) {
+    int64_t lb = 0;
+    for (int v = begin; v < end; ++v) {
+      lb = std::max(lb, ChainLowerBound(run, v, k0) - static_cast<int64_t>(v - begin));
+    }
+    auto one = [&](int i, int64_t t, Plan& plan) {
+      if (!TryChainIteration(run, begin + i, t, k0, plan)) return false;
+      for (int j = 0; j < n; ++j) {
+        if (!imm[j]) continue;
+        // The IMM is set once before the first iteration; the block keeps other work off the
+        // ALU until its last one.
+        if (i == 0 && !PlanImm(k0 + j, t + j, *imm[j], plan)) return false;
+        plan.imm.push_back(ImmEvent{k0 + j, t + j, *imm[j], false});
+      }
+      return true;
+    };
+    Plan plan;
+    const int64_t t = PlaceBlock(end - begin, lb, one, plan, what);
+    if (best_t < 0 || t < best_t) {
+      if (best_t >= 0) Release(best);
+      best = std::move(plan);
+      best_t = t;
+    } else {
+      Release(plan);
+    }
+  }
+  CommitBlock(best);
+  stats_.chains += end - begin;
 }
 
 int64_t Engine::ChainLowerBound(const ChainRun& run, int v, int k0) const {
   (void)k0;
   const Chain& chain = *run.chain;
   const int vpos = config_.VxmPosition();
+  const int sxm_pos = CoreConfig::SxmPosition();
   int64_t lb = 0;
+  // A READ issued at t + off must follow the WRITE of each of its words.
+  auto after_writes = [&](const MemTensor& t, int vec, int64_t off) {
+    for (int p = 0; p < t.planes; ++p) lb = std::max(lb, mem_.last_write(t.Loc(p, vec)) + 1 - off);
+  };
   for (size_t j = 0; j < chain.ops.size(); ++j) {
     const ChainOp& op = chain.ops[j];
+    const int64_t arrive = static_cast<int64_t>(j) + 1;
     for (const ChainOperand* o : {&op.a, &op.b}) {
       if (o->kind != ChainOperand::Kind::kStream) continue;
       const StreamSrc& src = run.src.at(o->value);
       if (src.kind == StreamSrc::Kind::kTensor) {
-        const MemTensor& tensor = mem_.tensor(src.tensor);
-        for (int p = 0; p < tensor.planes; ++p) {
-          const WordLoc w = tensor.Loc(p, src.idx(v));
-          // READ at t + j + 1 - 2 - (vpos - pos) >= last_write + 1.
-          const int64_t off = static_cast<int64_t>(j) + 1 - isa::kLatReadStreamOut -
-                              (vpos - CoreConfig::MemPosition(w.slice));
-          lb = std::max(lb, mem_.last_write(w) + 1 - off);
-        }
+        const MemTensor& t = mem_.tensor(src.tensor);
+        after_writes(t, src.idx(v),
+                     arrive - isa::kLatReadStreamOut -
+                         (vpos - CoreConfig::MemPosition(t.SliceOf(src.idx(v)))));
       } else if (src.kind == StreamSrc::Kind::kAcc) {
-        const int64_t off = static_cast<int64_t>(j) + 1 - isa::kLatAccStreamOut - vpos;
+        const int64_t off = arrive - isa::kLatAccStreamOut - vpos;
         lb = std::max(lb, acc_ready_[acc_of_(v)] - off);
+      } else {
+        const int64_t ts = arrive - isa::kLatPermuteStreamOut - (vpos - sxm_pos);
+        for (const auto& [id, vec] : {std::pair{src.tensor, src.idx(v)},
+                                      std::pair{src.map, src.map_idx(v)}}) {
+          const MemTensor& t = mem_.tensor(id);
+          after_writes(t, vec,
+                       ts + isa::kLatPermuteStreamIn - isa::kLatReadStreamOut -
+                           (CoreConfig::MemPosition(t.SliceOf(vec)) - sxm_pos));
+        }
       }
     }
     if (op.store) {
       const auto& [tid, idx] = run.dst.at(op.node);
-      const MemTensor& tensor = mem_.tensor(tid);
-      for (int p = 0; p < tensor.planes; ++p) {
-        const WordLoc w = tensor.Loc(p, idx(v));
-        const int64_t off = static_cast<int64_t>(j) + isa::kLatVaddStreamOut +
-                            (vpos - CoreConfig::MemPosition(w.slice)) - isa::kLatWriteStreamIn;
+      const MemTensor& t = mem_.tensor(tid);
+      const int64_t off = static_cast<int64_t>(j) + isa::kLatVaddStreamOut +
+                          (vpos - CoreConfig::MemPosition(t.SliceOf(idx(v)))) -
+                          isa::kLatWriteStreamIn;
+      for (int p = 0; p < t.planes; ++p) {
+        const WordLoc w = t.Loc(p, idx(v));
         lb = std::max(lb, std::max(mem_.last_read(w), mem_.last_write(w) + 1) - off);
       }
     }
@@ -427,49 +510,52 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
   // Where each graph output node is stored (its first output).
   std::map<int, const VOutput*> output_of;
   for (const VOutput& o : g.outputs()) output_of.emplace(o.node, &o);
-  auto known_slices = [&](int node) -> std::vector<int> {
+  // The slice of a node's tensor when it is known already (an input or an output), else -1.
+  auto known_slice = [&](int node) -> int {
     const VNode& n = nodes[node];
     TensorId id = -1;
     if (n.kind == VNode::Kind::kInput) {
       const StreamSrc& s = g.inputs()[n.input];
-      if (s.kind != StreamSrc::Kind::kTensor) return {};
+      if (s.kind != StreamSrc::Kind::kTensor) return -1;
       id = s.tensor;
     } else if (auto it = output_of.find(node); it != output_of.end()) {
       id = it->second->tensor;
     }
-    if (id < 0) return {};
-    const MemTensor& t = mem_.tensor(id);
-    return std::vector<int>(t.slice.begin(), t.slice.begin() + t.planes);
+    return id < 0 ? -1 : mem_.tensor(id).slice();
   };
   auto reads_mem_east = [&](int node) {
     const VNode& n = nodes[node];
     return n.kind != VNode::Kind::kInput || g.inputs()[n.input].kind == StreamSrc::Kind::kTensor;
   };
+  // Two stream operands read in one cycle from one slice; a temporary is kept off its
+  // partner's slice, so only known tensors can collide.
   auto conflicting = [&](int x, int y) {
     if (!reads_mem_east(x) || !reads_mem_east(y)) return false;
-    const std::vector<int> sx = known_slices(x);
-    const std::vector<int> sy = known_slices(y);
-    if (sx.empty() || sy.empty()) {
-      return TypePlanes(nodes[x].type) + TypePlanes(nodes[y].type) > config_.mem_slices;
-    }
-    for (int s : sx) {
-      if (std::find(sy.begin(), sy.end(), s) != sy.end()) return true;
-    }
-    return false;
+    const int sx = known_slice(x);
+    const int sy = known_slice(y);
+    return sx >= 0 && sx == sy;
   };
   const Partition part = PartitionGraph(g, config_.vxm_alus, conflicting);
 
-  // The other stream operand of every op reading a stored value, to keep temporaries off its
-  // slices.
-  std::map<int, std::vector<int>> partners;
-  for (const Chain& c : part.chains) {
-    for (const ChainOp& op : c.ops) {
-      if (op.a.kind == ChainOperand::Kind::kStream && op.b.kind == ChainOperand::Kind::kStream &&
-          op.a.value != op.b.value) {
-        partners[op.a.value].push_back(op.b.value);
-        partners[op.b.value].push_back(op.a.value);
+  // The values every chain reads and stores, to keep each temporary off the slices of the
+  // other tensors of the chains that touch it (one slice access per chain iteration each, so
+  // every queue's part of a chain compresses into one op and a REPEAT).
+  std::vector<std::vector<int>> chain_values(part.chains.size());
+  for (size_t ci = 0; ci < part.chains.size(); ++ci) {
+    for (const ChainOp& op : part.chains[ci].ops) {
+      for (const ChainOperand* o : {&op.a, &op.b}) {
+        if (o->kind == ChainOperand::Kind::kStream && reads_mem_east(o->value)) {
+          chain_values[ci].push_back(o->value);
+        }
       }
+      if (op.store) chain_values[ci].push_back(op.node);
     }
+  }
+
+  // The last chain reading each stored value: its temporary is freed once that chain is placed.
+  std::map<int, size_t> last_reader;
+  for (size_t ci = 0; ci < part.chains.size(); ++ci) {
+    for (int value : chain_values[ci]) last_reader[value] = ci;
   }
 
   const int step = chunk > 0 ? chunk : end - begin;
@@ -477,26 +563,36 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
     const int c1 = std::min(end, c0 + step);
     std::map<int, TensorId> temps;
     std::map<int, std::pair<TensorId, IndexMap>> stored_at;
+    auto slice_of = [&](int node) {
+      if (auto it = temps.find(node); it != temps.end()) return mem_.tensor(it->second).slice();
+      return known_slice(node);
+    };
     for (int node : part.stored) {
       if (auto it = output_of.find(node); it != output_of.end()) {
         stored_at[node] = {it->second->tensor, it->second->idx};
-        continue;
       }
+    }
+    // A temporary is allocated when the chain computing it is placed and freed after its last
+    // reader, so a chunk holds only the values live across a chain boundary.
+    auto allocate = [&](int node) {
       std::vector<int> avoid;
-      for (int other : partners[node]) {
-        std::vector<int> s = known_slices(other);
-        if (auto it = temps.find(other); it != temps.end()) {
-          const MemTensor& t = mem_.tensor(it->second);
-          s.assign(t.slice.begin(), t.slice.begin() + t.planes);
+      for (size_t ci = 0; ci < part.chains.size(); ++ci) {
+        const auto& vals = chain_values[ci];
+        if (std::find(vals.begin(), vals.end(), node) == vals.end()) continue;
+        for (int other : vals) {
+          const int s = other == node ? -1 : slice_of(other);
+          if (s >= 0) avoid.push_back(s);
         }
-        avoid.insert(avoid.end(), s.begin(), s.end());
       }
       const TensorId id = mem_.Allocate(fmt::format("tmp{}", node), TypePlanes(nodes[node].type),
                                         c1 - c0, avoid);
       temps[node] = id;
       stored_at[node] = {id, IndexMap::Identity(-c0)};
-    }
+    };
     for (size_t ci = 0; ci < part.chains.size(); ++ci) {
+      for (const ChainOp& op : part.chains[ci].ops) {
+        if (op.store && !stored_at.contains(op.node)) allocate(op.node);
+      }
       ChainRun run;
       run.chain = &part.chains[ci];
       run.name = fmt::format("chain {} of {}", ci, part.chains.size());
@@ -514,6 +610,14 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
         if (op.store) run.dst[op.node] = stored_at.at(op.node);
       }
       PlaceChain(run, c0, c1);
+      for (auto it = temps.begin(); it != temps.end();) {
+        if (last_reader[it->first] <= ci) {
+          mem_.Free(it->second);
+          it = temps.erase(it);
+        } else {
+          ++it;
+        }
+      }
     }
     for (const auto& [node, id] : temps) mem_.Free(id);
   }
@@ -540,36 +644,37 @@ int Engine::TryReadWest(const WordLoc& word, int to, int64_t at, Plan& plan) {
 }
 
 void Engine::LoadTile(const MatmulSpec& spec, int kt, int nt) {
+  const int mxmw = CoreConfig::kQueueMxmw;
   if (spec.transposed) {
     LoadTransposedTile(spec, kt, nt);
   } else {
-    const int mxmw = CoreConfig::kQueueMxmw;
-    for (int r = 0; r < config_.mxm_dim; ++r) {
+    // The D rows stream in back to back: LW r in t0 + r, its word READ westward in time.
+    const int dim = config_.mxm_dim;
+    int64_t lb = std::max(last_lw_ + 1, last_iw_ + 1);
+    for (int r = 0; r < dim; ++r) {
       const WordLoc w = spec.w(kt, nt, r);
-      int64_t t = std::max({last_lw_ + 1, last_iw_ + 1,
-                            mem_.last_write(w) + 1 + isa::kLatReadStreamOut +
-                                CoreConfig::MemPosition(w.slice) - isa::kLatLwStreamIn});
-      for (int64_t guard = 0;; ++t, ++guard) {
-        if (guard > kMaxSearch) throw Error("compiler: cannot place an LW (no free stream)");
-        if (!sched_.IsFree(mxmw, t)) continue;
-        Plan plan;
-        const int stream = TryReadWest(w, CoreConfig::MxmPosition(), t + isa::kLatLwStreamIn, plan);
-        if (stream < 0) {
-          Release(plan);
-          continue;
-        }
-        plan.claims.push_back(
-            Claim{mxmw, t, Instr::Stream(isa::Op::kLw, static_cast<uint32_t>(stream), Dir::kWest)});
-        Commit(plan);
-        last_lw_ = t;
-        if (first_lw_of_job_ < 0) first_lw_of_job_ = t;
-        ++stats_.lw;
-        break;
-      }
+      lb = std::max(lb, mem_.last_write(w) + 1 + isa::kLatReadStreamOut +
+                            CoreConfig::MemPosition(w.slice) - isa::kLatLwStreamIn - r);
     }
+    auto one = [&](int r, int64_t t, Plan& plan) {
+      const int stream =
+          TryReadWest(spec.w(kt, nt, r), CoreConfig::MxmPosition(), t + isa::kLatLwStreamIn, plan);
+      if (stream < 0) return false;
+      plan.claims.push_back(
+          Claim{mxmw, t, Instr::Stream(isa::Op::kLw, static_cast<uint32_t>(stream), Dir::kWest)});
+      return true;
+    };
+    Plan plan;
+    const int64_t t0 = PlaceBlock(dim, lb, one, plan, fmt::format("{}: LW of tile ({}, {})",
+                                                                  spec.name, kt, nt));
+    CommitBlock(plan);
+    if (first_lw_of_job_ < 0) first_lw_of_job_ = t0;
+    for (const Claim& c : plan.claims) {
+      if (c.queue == mxmw) last_lw_ = std::max(last_lw_, c.t);
+    }
+    stats_.lw += dim;
   }
   // Install once the rows are in and the previous tile's last ABC has issued.
-  const int mxmw = CoreConfig::kQueueMxmw;
   int64_t t = std::max({last_lw_ + 1, last_abc_ + 1, last_iw_ + 1});
   while (!sched_.IsFree(mxmw, t)) ++t;
   sched_.Place(mxmw, t, Instr{.op = isa::Op::kIw});
@@ -662,32 +767,36 @@ void Engine::LoadTransposedTile(const MatmulSpec& spec, int kt, int nt) {
   }
 }
 
-void Engine::Activate(const MatmulSpec& spec, int m, int kt, int acc) {
+void Engine::Activate(const MatmulSpec& spec, int m0, int rows, int kt, int acc0) {
   const int mxma = CoreConfig::kQueueMxma;
-  const WordLoc x = spec.x(m, kt);
-  int64_t t = std::max({last_abc_ + 1, last_iw_,
-                        mem_.last_write(x) + 1 + isa::kLatReadStreamOut +
-                            CoreConfig::MemPosition(x.slice) - isa::kLatAbcStreamIn});
-  // A fresh result overwrites the accumulator only after its last drain read it.
-  if (kt == 0) t = std::max(t, acc_drained_[acc] + 1);
-  for (int64_t guard = 0;; ++t, ++guard) {
-    if (guard > kMaxSearch) throw Error("compiler: cannot place an ABC (no free stream)");
-    if (!sched_.IsFree(mxma, t)) continue;
-    Plan plan;
-    const int stream = TryReadWest(x, CoreConfig::MxmPosition(), t + isa::kLatAbcStreamIn, plan);
-    if (stream < 0) {
-      Release(plan);
-      continue;
-    }
+  // Rows back to back: ABC i in t0 + i into accumulator acc0 + i.
+  int64_t lb = std::max(last_abc_ + 1, last_iw_);
+  for (int i = 0; i < rows; ++i) {
+    const WordLoc x = spec.x(m0 + i, kt);
+    lb = std::max(lb, mem_.last_write(x) + 1 + isa::kLatReadStreamOut +
+                          CoreConfig::MemPosition(x.slice) - isa::kLatAbcStreamIn - i);
+    // A fresh result overwrites an accumulator only after its last drain read it.
+    if (kt == 0) lb = std::max(lb, acc_drained_[acc0 + i] + 1 - i);
+  }
+  auto one = [&](int i, int64_t t, Plan& plan) {
+    const int stream =
+        TryReadWest(spec.x(m0 + i, kt), CoreConfig::MxmPosition(), t + isa::kLatAbcStreamIn, plan);
+    if (stream < 0) return false;
     plan.claims.push_back(Claim{mxma, t,
-                                Instr::Addr(isa::Op::kAbc, static_cast<uint32_t>(acc),
+                                Instr::Addr(isa::Op::kAbc, static_cast<uint32_t>(acc0 + i),
                                             static_cast<uint32_t>(stream), Dir::kWest,
                                             /*flag=*/kt > 0)});
-    Commit(plan);
-    last_abc_ = t;
-    acc_ready_[acc] = t + isa::kLatAbcAccWrite;
+    return true;
+  };
+  Plan plan;
+  PlaceBlock(rows, lb, one, plan, fmt::format("{}: ABC of rows {}..{}, K tile {}", spec.name, m0,
+                                              m0 + rows - 1, kt));
+  CommitBlock(plan);
+  for (const Claim& c : plan.claims) {
+    if (c.queue != mxma) continue;
+    last_abc_ = std::max(last_abc_, c.t);
+    acc_ready_[c.instr.addr] = c.t + isa::kLatAbcAccWrite;
     ++stats_.abc;
-    return;
   }
 }
 
@@ -707,7 +816,7 @@ void Engine::RunMatmul(const MatmulSpec& spec,
       parity ^= 1;
       for (int kt = 0; kt < spec.tiles_k; ++kt) {
         LoadTile(spec, kt, nt);
-        for (int m = 0; m < rows; ++m) Activate(spec, m0 + m, kt, base + m);
+        Activate(spec, m0, rows, kt, base);
       }
       const int u0 = nt * spec.rows + m0;
       acc_of_ = [=](int u) { return base + (u - u0); };

@@ -95,7 +95,12 @@ class Engine {
     std::vector<MemAccess> mem;
     std::vector<std::pair<int, int64_t>> acc_drains;  // (accumulator, ACC issue cycle)
     std::vector<ImmEvent> imm;
+    // Stream bases chosen, in order; a block's later iterations must use `forced` ones.
+    std::vector<int> bases;
+    const std::vector<int>* forced = nullptr;
   };
+  // Builds iteration i of a block issued from cycle t into `plan` (false: does not fit there).
+  using BlockBuilder = std::function<bool(int i, int64_t t, Plan& plan)>;
   struct ChainRun;  // a chain with its operands resolved for one chunk
 
   // Tries to place iteration v of `run` with its first op issued at t on ALUs k0...; on success
@@ -104,6 +109,15 @@ class Engine {
   // Lower bound on t for iteration v from MEM word and accumulator hazards.
   int64_t ChainLowerBound(const ChainRun& run, int v, int k0) const;
   void PlaceChain(const ChainRun& run, int begin, int end);
+  // Places n iterations of `one` at t0, t0 + II, ... for the earliest t0 >= lower_bound at which
+  // all fit with the same streams and no other work on their queues between their first and
+  // last slot (so each queue's part is an op and a REPEAT); II is the smallest interval at which
+  // no queue needs one cycle twice. Returns t0 and the plan (reserved, not committed).
+  int64_t PlaceBlock(int n, int64_t lower_bound, const BlockBuilder& one, Plan& out,
+                     const std::string& what);
+  static void Append(Plan& total, Plan&& part);
+  bool BlockFree(const Plan& plan) const;
+  void CommitBlock(const Plan& plan);
   // The IMM value ALU `alu` holds in cycle t, by the CONFIGs placed so far (0 after a start).
   uint32_t ImmAt(int alu, int64_t t) const;
   bool PlanImm(int alu, int64_t t, uint32_t value, Plan& plan) const;
@@ -119,7 +133,8 @@ class Engine {
   // MXM.
   void LoadTile(const MatmulSpec& spec, int kt, int nt);
   void LoadTransposedTile(const MatmulSpec& spec, int kt, int nt);
-  void Activate(const MatmulSpec& spec, int m, int kt, int acc);
+  // ABCs of rows m0.. (K tile kt) into accumulators acc0..
+  void Activate(const MatmulSpec& spec, int m0, int rows, int kt, int acc0);
   // READ of `word` westward so that it is present at position `to` in cycle `at`; -1 when the
   // slice, the word or every stream is busy.
   int TryReadWest(const WordLoc& word, int to, int64_t at, Plan& plan);

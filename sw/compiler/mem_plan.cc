@@ -22,23 +22,31 @@ int MemPlan::FreeWords(int slice) const {
   return n;
 }
 
-int MemPlan::FindExtent(int slice, int size) const {
-  // Next fit: the first extent at or after the slice's high-water mark, else the first one
-  // from the bottom, so that freed temporaries rest while fresh words remain.
+namespace {
+
+int AlignUp(int x, int align) { return (x + align - 1) / align * align; }
+
+}  // namespace
+
+int MemPlan::FindExtent(int slice, int size, int align) const {
+  // Next fit: the first extent that has room at or after the slice's high-water mark, else the
+  // first one from the bottom, so that freed temporaries rest while fresh words remain.
   const auto& list = free_[slice];
+  auto fits = [&](const Extent& e, int from) {
+    const int start = AlignUp(std::max(e.base, from), align);
+    return start + size <= e.base + e.size;
+  };
   for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i].size >= size && list[i].base + list[i].size > high_water_[slice]) {
-      return static_cast<int>(i);
-    }
+    if (fits(list[i], high_water_[slice])) return static_cast<int>(i);
   }
   for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i].size >= size) return static_cast<int>(i);
+    if (fits(list[i], 0)) return static_cast<int>(i);
   }
   return -1;
 }
 
-int MemPlan::Take(int slice, int size, const std::string& name) {
-  const int i = FindExtent(slice, size);
+int MemPlan::Take(int slice, int size, int align, const std::string& name) {
+  const int i = FindExtent(slice, size, align);
   if (i < 0) {
     throw Error(fmt::format(
         "MEM capacity exceeded: tensor '{}' needs {} free consecutive words on MEM slice {}, which "
@@ -47,11 +55,10 @@ int MemPlan::Take(int slice, int size, const std::string& name) {
         config_.mem_depth, TotalWordsUsed()));
   }
   Extent& e = free_[slice][i];
-  // Inside the extent, start at the high-water mark when it lies within (next fit).
-  int base = e.base;
-  if (high_water_[slice] > e.base && high_water_[slice] + size <= e.base + e.size) {
-    base = high_water_[slice];
-  }
+  // Inside the extent, start at the high-water mark when the tensor fits there (next fit).
+  int base = AlignUp(e.base, align);
+  const int hw = AlignUp(std::max(e.base, high_water_[slice]), align);
+  if (hw + size <= e.base + e.size) base = hw;
   const Extent before{e.base, base - e.base};
   const Extent after{base + size, e.base + e.size - base - size};
   free_[slice].erase(free_[slice].begin() + i);
@@ -63,34 +70,50 @@ int MemPlan::Take(int slice, int size, const std::string& name) {
 
 TensorId MemPlan::Allocate(const std::string& name, int planes, int vectors,
                            const std::vector<int>& avoid) {
-  if (planes > config_.mem_slices) {
-    throw Error(fmt::format("tensor '{}' has {} byte planes, but config '{}' has only {} MEM slices",
-                            name, planes, config_.name, config_.mem_slices));
-  }
+  // Round robin from the slice after the last one chosen, so that consecutive tensors (which
+  // tend to be used together) land on different slices and the load spreads; slices in
+  // `avoid` come last.
   std::vector<int> order(config_.mem_slices);
-  std::iota(order.begin(), order.end(), 0);
+  for (int i = 0; i < config_.mem_slices; ++i) order[i] = (next_slice_ + i) % config_.mem_slices;
   auto avoided = [&](int s) { return std::find(avoid.begin(), avoid.end(), s) != avoid.end(); };
-  std::vector<int> free_words(config_.mem_slices);
-  for (int s = 0; s < config_.mem_slices; ++s) free_words[s] = FreeWords(s);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    if (avoided(a) != avoided(b)) return !avoided(a);
-    return free_words[a] > free_words[b];
-  });
-  std::vector<int> slices(order.begin(), order.begin() + planes);
-  std::sort(slices.begin(), slices.end());
-  return AllocateOn(name, vectors, slices);
+  std::stable_partition(order.begin(), order.end(), [&](int s) { return !avoided(s); });
+  for (int s : order) {
+    if (FindExtent(s, planes * vectors, planes) >= 0) {
+      next_slice_ = (s + 1) % config_.mem_slices;
+      return AllocateOn(name, planes, vectors, s);
+    }
+  }
+  // Blocks: the fewest equal power-of-two blocks that fit, one per slice in turn.
+  for (int parts = 2; parts <= config_.mem_slices; parts *= 2) {
+    const int block = (vectors + parts - 1) / parts;
+    std::vector<int> slices;
+    for (int s : order) {
+      if (static_cast<int>(slices.size()) < parts && FindExtent(s, planes * block, planes) >= 0) {
+        slices.push_back(s);
+      }
+    }
+    if (static_cast<int>(slices.size()) < parts) continue;
+    MemTensor t;
+    t.name = name;
+    t.planes = planes;
+    t.vectors = vectors;
+    t.block_vectors = block;
+    for (int s : slices) t.blocks.push_back({s, Take(s, planes * block, planes, name)});
+    next_slice_ = (slices.back() + 1) % config_.mem_slices;
+    tensors_.push_back(t);
+    freed_.push_back(false);
+    return static_cast<TensorId>(tensors_.size()) - 1;
+  }
+  return AllocateOn(name, planes, vectors, order.front());  // throws, naming the capacity
 }
 
-TensorId MemPlan::AllocateOn(const std::string& name, int vectors,
-                             const std::vector<int>& slices) {
+TensorId MemPlan::AllocateOn(const std::string& name, int planes, int vectors, int slice) {
   MemTensor t;
   t.name = name;
-  t.planes = static_cast<int>(slices.size());
+  t.planes = planes;
   t.vectors = vectors;
-  for (int p = 0; p < t.planes; ++p) {
-    t.slice[p] = slices[p];
-    t.base[p] = vectors > 0 ? Take(slices[p], vectors, name) : 0;
-  }
+  t.block_vectors = std::max(vectors, 1);
+  t.blocks.push_back({slice, vectors > 0 ? Take(slice, planes * vectors, planes, name) : 0});
   tensors_.push_back(t);
   freed_.push_back(false);
   return static_cast<TensorId>(tensors_.size()) - 1;
@@ -101,11 +124,11 @@ void MemPlan::Free(TensorId id) {
   freed_[id] = true;
   const MemTensor& t = tensors_[id];
   if (t.vectors == 0) return;
-  for (int p = 0; p < t.planes; ++p) {
-    auto& list = free_[t.slice[p]];
-    Extent e{t.base[p], t.vectors};
+  for (const MemTensor::Block& b : t.blocks) {
+    auto& list = free_[b.slice];
+    Extent e{b.base, t.planes * t.block_vectors};
     auto it = std::lower_bound(list.begin(), list.end(), e,
-                               [](const Extent& a, const Extent& b) { return a.base < b.base; });
+                               [](const Extent& x, const Extent& y) { return x.base < y.base; });
     it = list.insert(it, e);
     // Merge with the neighbours.
     if (it + 1 != list.end() && it->base + it->size == (it + 1)->base) {

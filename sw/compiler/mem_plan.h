@@ -25,17 +25,37 @@ struct MemWord {
 };
 
 // A tensor of `vectors` lane vectors in MEM. A value of `planes` bytes per lane (1 for int8, 4
-// for int32 and fp32) is stored as byte planes: plane p of vector v is the word
-// (slice[p], base[p] + v), so a vector's planes sit on different slices and can be read in
-// one cycle, and consecutive vectors are consecutive words (REPEAT with stride 1).
+// for int32 and fp32) is stored as byte planes in consecutive words: plane p of vector v is word
+// base + planes * v + p, so a READ or WRITE `quad` moves a 32-bit vector in one instruction (base
+// is then a multiple of 4) and consecutive vectors are evenly strided (REPEAT with stride
+// `planes`). A tensor too large for one slice is cut into blocks of `block_vectors` vectors,
+// block b on slice blocks[b].
 struct MemTensor {
+  struct Block {
+    int slice = 0;
+    int base = 0;
+  };
   std::string name;
   int planes = 1;
   int vectors = 0;
-  std::array<int, 4> slice{};
-  std::array<int, 4> base{};
+  int block_vectors = 0;
+  std::vector<Block> blocks;
 
-  WordLoc Loc(int plane, int v) const { return WordLoc{slice[plane], base[plane] + v}; }
+  WordLoc Loc(int plane, int v) const {
+    const Block& b = blocks[static_cast<size_t>(v / block_vectors)];
+    return WordLoc{b.slice, b.base + planes * (v % block_vectors) + plane};
+  }
+  // The first word of vector v (a quad's address when planes == 4).
+  WordLoc Vector(int v) const { return Loc(0, v); }
+  // The slice of vector v, and of the tensor's first block.
+  int SliceOf(int v) const { return Loc(0, v).slice; }
+  int slice() const { return blocks.front().slice; }
+  bool OnSlice(int s) const {
+    for (const Block& b : blocks) {
+      if (b.slice == s) return true;
+    }
+    return false;
+  }
 };
 using TensorId = int;
 
@@ -71,13 +91,14 @@ class MemPlan {
 
   const CoreConfig& config() const { return config_; }
 
-  // A tensor of `vectors` vectors, `planes` planes on distinct slices chosen among the slices
-  // with the most free words, avoiding `avoid` where possible. Throws Error naming the tensor
+  // A tensor of `vectors` vectors of `planes` planes (1 or 4), on the slices in turn (skipping
+  // those in `avoid` while others have room); one too large for any slice's free space is cut
+  // into blocks on several slices. Throws Error naming the tensor
   // and the capacity when MEM is full.
   TensorId Allocate(const std::string& name, int planes, int vectors,
                     const std::vector<int>& avoid = {});
-  // A tensor whose planes go to the given slices.
-  TensorId AllocateOn(const std::string& name, int vectors, const std::vector<int>& slices);
+  // The same on a given slice.
+  TensorId AllocateOn(const std::string& name, int planes, int vectors, int slice);
   // Returns a temporary's words to the free list (their hazard history is kept).
   void Free(TensorId id);
 
@@ -103,9 +124,10 @@ class MemPlan {
     int base = 0;
     int size = 0;
   };
-  // The first free extent of at least `size` words on `slice`, or -1.
-  int FindExtent(int slice, int size) const;
-  int Take(int slice, int size, const std::string& name);
+  // The first free extent of at least `size` words on `slice` starting at a multiple of
+  // `align` (when aligned), or -1.
+  int FindExtent(int slice, int size, int align) const;
+  int Take(int slice, int size, int align, const std::string& name);
   int FreeWords(int slice) const;
 
   CoreConfig config_;
@@ -113,6 +135,7 @@ class MemPlan {
   std::vector<bool> freed_;
   std::vector<std::vector<Extent>> free_;  // per slice, sorted by base
   std::vector<int> high_water_;
+  int next_slice_ = 0;
   std::vector<std::vector<Word>> words_;
 };
 

@@ -252,8 +252,8 @@ class Mapper {
       maps.push_back(mw);
     }
     for (int slice = 0; slice < m_.config.mem_slices; ++slice) {
-      const TensorId id = m_.mem.AllocateOn(fmt::format("xor_maps{}", slice),
-                                            static_cast<int>(maps.size()), {slice});
+      const TensorId id = m_.mem.AllocateOn(fmt::format("xor_maps{}", slice), 1,
+                                            static_cast<int>(maps.size()), slice);
       for (size_t i = 0; i < maps.size(); ++i) {
         m_.image.push_back(MemWord{m_.mem.tensor(id).Loc(0, static_cast<int>(i)), maps[i]});
       }
@@ -286,7 +286,8 @@ IndexMap RowTile(int rows, int tiles, int offset = 0) {
 
 class LayerCompiler {
  public:
-  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0)
+  // `tokens` rows at positions pos0.., rows row0.. of the run's input and output buffers.
+  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0, int row0)
       : m_(m),
         c_(m.golden.config),
         eng_(eng),
@@ -294,7 +295,8 @@ class LayerCompiler {
         lanes_(m.config.lanes),
         nd_(m.d_tiles()),
         T_(tokens),
-        pos0_(pos0) {}
+        pos0_(pos0),
+        row0_(row0) {}
 
   void Layer(int l) {
     const MappedModel::Layer& L = m_.layers[l];
@@ -307,73 +309,77 @@ class LayerCompiler {
   }
 
  private:
-  static constexpr int kChunk = 64;
+  static constexpr int kChunk = 32;
+  // MEM words the attention scores of one batch of heads may take (an eighth of the default
+  // core's MEM).
+  static constexpr int kScoreWords = 1024;
 
   TensorId Temp(const std::string& name, VxmType type, int vectors) {
     return mem_.Allocate(name, TypePlanes(type), vectors);
   }
 
-  // h = f32(x) * in_scale, [T][nd].
-  TensorId Dequant(TensorId x, float scale, const std::string& name) {
+  // h = f32(x) * in_scale, [T][nd], from vector `first` of x on.
+  TensorId Dequant(TensorId x, float scale, const std::string& name, int first = 0) {
     const TensorId h = Temp(name, kF32, T_ * nd_);
     VGraph g;
-    const int v = g.I8ToF32(g.Input(In(x, IndexMap::Identity(), kI8)));
+    const int v = g.I8ToF32(g.Input(In(x, IndexMap::Identity(first), kI8)));
     g.Output(g.Mul(v, g.ConstF32(scale)), h, IndexMap::Identity());
     eng_.RunGraph(g, T_ * nd_, kChunk);
     return h;
   }
 
-  // Sum over each row of x ([T][nd] fp32, or the [T] vectors of one tile when nd == 1) in the
-  // order of ReduceSumF32, the result in every lane: tiles added in order, then an XOR
-  // butterfly over the lanes (VADD with the SXM's PERMUTE by l xor s). Returns [T] fp32.
-  TensorId RowSum(TensorId x, int tiles, isa::Op op, const std::string& name) {
+  // Reduction (VADD or VMAX) over each of the `rows` rows of x ([rows][tiles] fp32) in the
+  // order of ReduceSumF32, the result in every lane: tiles combined in order, then an XOR
+  // butterfly over the lanes (the op with the SXM's PERMUTE by l xor s). Returns [rows] fp32.
+  TensorId RowReduce(TensorId x, int rows, int tiles, isa::Op op, const std::string& name) {
     TensorId acc = x;
     bool own = false;
     if (tiles > 1) {
-      acc = Temp(name + ".tiles", kF32, T_);
+      acc = Temp(name + ".tiles", kF32, rows);
       VGraph g;
       int a = g.Input(In(x, IndexMap{.mul = tiles}, kF32));
       for (int j = 1; j < tiles; ++j) {
         a = g.Op(op, kF32, a, g.Input(In(x, IndexMap{.add = j, .mul = tiles}, kF32)));
       }
       g.Output(a, acc, IndexMap::Identity());
-      eng_.RunGraph(g, T_, kChunk);
+      eng_.RunGraph(g, rows, kChunk);
       own = true;
     }
     int map = 0;
     for (int s = lanes_ / 2; s >= 1; s /= 2, ++map) {
-      const TensorId next = Temp(fmt::format("{}.s{}", name, s), kF32, T_);
+      const TensorId next = Temp(fmt::format("{}.s{}", name, s), kF32, rows);
       VGraph g;
       const int a = g.Input(In(acc, IndexMap::Identity(), kF32));
       const int p = g.Input(StreamSrc::Permute(acc, IndexMap::Identity(), MapBeside(acc),
                                                IndexMap::Constant(map), kF32));
       g.Output(g.Op(op, kF32, a, p), next, IndexMap::Identity());
-      eng_.RunGraph(g, T_, kChunk);
+      eng_.RunGraph(g, rows, kChunk);
       if (own) mem_.Free(acc);
       acc = next;
       own = true;
     }
     return acc;
   }
+  TensorId RowSum(TensorId x, int tiles, isa::Op op, const std::string& name) {
+    return RowReduce(x, T_, tiles, op, name);
+  }
 
-  // A copy of the lane maps on a slice that holds no plane of `t` (so the map and the planes
-  // reach the SXM in the same cycle).
+  // A copy of the lane maps on another slice than `t`'s (so the map and the vector reach the
+  // SXM in the same cycle).
   TensorId MapBeside(TensorId t) const {
     const MemTensor& tensor = mem_.tensor(t);
     for (int s = 0; s < m_.config.mem_slices; ++s) {
-      if (std::find(tensor.slice.begin(), tensor.slice.begin() + tensor.planes, s) ==
-          tensor.slice.begin() + tensor.planes) {
-        return m_.xor_maps[s];
-      }
+      if (!tensor.OnSlice(s)) return m_.xor_maps[s];
     }
-    throw Error(fmt::format("config '{}' has too few MEM slices for a lane permute",
-                            m_.config.name));
+    throw Error(fmt::format("compiler: tensor '{}' spans every MEM slice; no slice is left for "
+                            "the lane map of its permute",
+                            tensor.name));
   }
 
   // RMSNorm (bias < 0) or LayerNorm of x [T][nd] fp32 into int8 `out` at vectors m*nd + j +
   // out_offset (docs/numerics.md section 4).
   void Norm(TensorId x, const LayerConstants& k, TensorId gain, TensorId bias, TensorId out,
-            const std::string& name) {
+            const std::string& name, int out_first = 0) {
     const bool layer_norm = bias >= 0;
     const int n = T_ * nd_;
     TensorId centred = x;
@@ -420,7 +426,7 @@ class LayerCompiler {
       int y = g.Mul(g.Mul(v, g.Input(In(r, IndexMap::Every(nd_), kF32))),
                     g.Input(In(gain, IndexMap::Cyclic(nd_), kF32)));
       if (layer_norm) y = g.Add(y, g.Input(In(bias, IndexMap::Cyclic(nd_), kF32)));
-      g.Output(g.F32ToI8(y), out, IndexMap::Identity());
+      g.Output(g.F32ToI8(y), out, IndexMap::Identity(out_first));
       eng_.RunGraph(g, n, kChunk);
     }
     mem_.Free(r);
@@ -430,14 +436,16 @@ class LayerCompiler {
   // 1.0 in the lanes of each d tile that hold a feature, 0.0 in the padding.
   TensorId PadMask() const { return m_.pad_mask; }
 
-  MatmulSpec Spec(const std::string& name, TensorId x, int x_tiles, const MappedModel::Matrix& w) {
+  // A matmul of the T rows of x ([rows][x_tiles] int8 from row `row0` on) by w.
+  MatmulSpec Spec(const std::string& name, TensorId x, int x_tiles, const MappedModel::Matrix& w,
+                  int row0 = 0) {
     MatmulSpec s;
     s.name = name;
     s.rows = T_;
     s.tiles_k = w.tiles_k;
     s.tiles_n = w.tiles_n;
     const MemTensor xt = mem_.tensor(x);
-    s.x = [xt, x_tiles](int m, int kt) { return xt.Loc(0, m * x_tiles + kt); };
+    s.x = [xt, x_tiles, row0](int m, int kt) { return xt.Loc(0, (row0 + m) * x_tiles + kt); };
     const MemTensor wt = mem_.tensor(w.words);
     const int tiles_n = w.tiles_n;
     const int lanes = lanes_;
@@ -456,7 +464,7 @@ class LayerCompiler {
     const LayerConstants& k = L.consts;
     const int H = c_.n_heads;
     const int nkv = m_.kv_tiles();
-    const TensorId h = Dequant(x, k.in_scale, "h");
+    const TensorId h = Dequant(x, k.in_scale, "h", row0_ * nd_);
     const TensorId a = Temp("attn_in", kI8, T_ * nd_);
     Norm(h, k, L.norm1_gain, -1, a, "norm1");
 
@@ -518,18 +526,27 @@ class LayerCompiler {
     const TensorId f = Temp("ffn_in", kI8, T_ * nd_);
     Norm(h1, k, L.norm2_gain, -1, f, "norm2");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
-    // Silu(f W1) into a temporary, then mid = q8((f W3) * silu).
-    const TensorId sg = Temp("silu", kF32, T_ * nf);
+    // gate = f32(f W1) * w1_mul, then Silu over every vector at once, then
+    // mid = q8((f W3) * silu).
+    const TensorId gate = Temp("gate", kF32, T_ * nf);
     {
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        const int gate = g.Mul(g.I32ToF32(g.Input(Acc())),
-                               g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32)));
-        g.Output(g.Func(vxm::Func::kSilu, gate), sg, RowTile(T_, nf));
+        g.Output(g.Mul(g.I32ToF32(g.Input(Acc())),
+                       g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
+                 gate, RowTile(T_, nf));
       }
       Matmul(Spec("w1", f, nd_, L.w1), epi);
     }
+    const TensorId sg = Temp("silu", kF32, T_ * nf);
+    {
+      VGraph g;
+      g.Output(g.Func(vxm::Func::kSilu, g.Input(In(gate, IndexMap::Identity(), kF32))), sg,
+               IndexMap::Identity());
+      eng_.RunGraph(g, T_ * nf, kChunk);
+    }
+    mem_.Free(gate);
     const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
     {
       std::vector<VGraph> epi(nf);
@@ -552,7 +569,8 @@ class LayerCompiler {
         const int ffn = g.Mul(g.I32ToF32(g.Input(Acc())),
                               g.Input(In(L.w2_mul, IndexMap::Constant(nt), kF32)));
         const int h2 = g.Add(ffn, g.Input(In(h1, RowTile(T_, nd_), kF32)));
-        g.Output(g.F32ToI8(g.Mul(h2, g.ConstF32(k.out_inv))), L.out, RowTile(T_, nd_));
+        g.Output(g.F32ToI8(g.Mul(h2, g.ConstF32(k.out_inv))), L.out,
+                 RowTile(T_, nd_, row0_ * nd_));
       }
       Matmul(Spec("w2", mid, nf, L.w2), epi);
     }
@@ -584,109 +602,120 @@ class LayerCompiler {
 
   // Attention of every head over the cache positions 0 .. pos0+T-1. q is [H][T] (head h's
   // features at its kv head's lanes). Returns the int8 output [T][H], head h's values at the
-  // same lanes (the Wo rows are placed to match).
+  // same lanes (the Wo rows are placed to match). Heads go in batches of consecutive heads of
+  // one kv head, which share its K and V tiles in the MXM and one softmax pass; a batch is as
+  // many heads as keep its scores within kScoreWords.
   TensorId Attention(const MappedModel::Layer& L, TensorId q) {
+    const int H = c_.n_heads;
+    const int group = c_.group_size();
+    const int kt_n = CeilDiv(pos0_ + T_, lanes_);
+    int batch = group;
+    while (batch > 1 && batch * T_ * kt_n * 4 > kScoreWords) batch /= 2;
+    while (group % batch != 0) --batch;
+    const TensorId attn = Temp("attn", kI8, T_ * H);
+    for (int h0 = 0; h0 < H; h0 += batch) AttentionBatch(L, q, h0, batch, attn);
+    return attn;
+  }
+
+  void AttentionBatch(const MappedModel::Layer& L, TensorId q, int h0, int heads, TensorId attn) {
     const LayerConstants& k = L.consts;
     const int H = c_.n_heads;
+    const int rows = heads * T_;  // query rows of the batch, head-major
     const int keys = pos0_ + T_;
     const int kt_n = CeilDiv(keys, lanes_);
     const int seq = c_.seq_len;
-    const TensorId attn = Temp("attn", kI8, T_ * H);
-    for (int h = 0; h < H; ++h) {
-      const HeadPlace hp = PlaceHead(c_, lanes_, h);
-      const std::string p = fmt::format("head{}.", h);
-      // Scores s[m][nt] = f32(q . k) * qk_scale + mask, fp32 [T][KT].
-      const TensorId s = Temp(p + "scores", kF32, T_ * kt_n);
-      {
-        MatmulSpec spec;
-        spec.name = p + "qk";
-        spec.rows = T_;
-        spec.tiles_k = 1;
-        spec.tiles_n = kt_n;
-        const MemTensor qt = mem_.tensor(q);
-        const int T = T_;
-        spec.x = [qt, h, T](int m, int) { return qt.Loc(0, h * T + m); };
-        const MemTensor kc = mem_.tensor(L.k_cache);
-        const int lanes = lanes_;
-        const int base = hp.kv_tile * seq;
-        spec.w = [kc, base, lanes, seq](int, int nt, int r) {
-          return kc.Loc(0, base + std::min(nt * lanes + r, seq - 1));
-        };
-        spec.transposed = true;
-        // Valid lanes of key tile nt for row m: position pos0+m and every key before it
-        // (decoder), or every key of the call (encoder).
-        IndexMap mask = c_.is_decoder()
-                            ? IndexMap{.add = pos0_ + 1, .mod = T_, .div2 = T_, .mul2 = -lanes_}
-                            : IndexMap{.add = keys, .mul = 0, .div2 = T_, .mul2 = -lanes_};
-        mask.lo = 0;
-        mask.hi = lanes_;
-        VGraph g;
-        const int sc = g.Mul(g.I32ToF32(g.Input(Acc())), g.ConstF32(k.qk_scale));
-        g.Output(g.Add(sc, g.Input(In(m_.masks, mask, kF32))), s, RowTile(T_, kt_n));
-        eng_.RunMatmul(spec, g);
-      }
-      // Row maximum, in every lane.
-      const TensorId mx = RowSum(s, kt_n, isa::Op::kVmax, p + "max");
-      // e = q8(Exp(s - max) * 127), int8 [T][KT].
-      const TensorId e = Temp(p + "e", kI8, T_ * kt_n);
-      {
-        VGraph g;
-        const int d = g.Sub(g.Input(In(s, IndexMap::Identity(), kF32)),
-                            g.Input(In(mx, IndexMap::Every(kt_n), kF32)));
-        const int ex = g.Func(vxm::Func::kExp, d);
-        g.Output(g.F32ToI8(g.Mul(ex, g.ConstF32(127.0f))), e, IndexMap::Identity());
-        eng_.RunGraph(g, T_ * kt_n, kChunk);
-      }
-      mem_.Free(mx);
-      mem_.Free(s);
-      const MemTensor et = mem_.tensor(e);
-      auto e_word = [et, kt_n](int m, int kt) { return et.Loc(0, m * kt_n + kt); };
-      // rs = Reciprocal(f32(sum e)) * pv_scale: the sum from the MXM with all-ones weights.
-      const TensorId rs = Temp(p + "rs", kF32, T_);
-      {
-        MatmulSpec spec;
-        spec.name = p + "den";
-        spec.rows = T_;
-        spec.tiles_k = kt_n;
-        spec.tiles_n = 1;
-        spec.x = e_word;
-        const WordLoc one = mem_.tensor(m_.ones).Loc(0, 0);
-        spec.w = [one](int, int, int) { return one; };
-        VGraph g;
-        const int den = g.I32ToF32(g.Input(Acc()));
-        g.Output(g.Mul(g.Func(vxm::Func::kReciprocal, den), g.ConstF32(k.pv_scale)), rs,
-                 IndexMap::Identity());
-        eng_.RunMatmul(spec, g);
-      }
-      // attn = q8(f32(e V) * rs).
-      {
-        MatmulSpec spec;
-        spec.name = p + "pv";
-        spec.rows = T_;
-        spec.tiles_k = kt_n;
-        spec.tiles_n = 1;
-        spec.x = e_word;
-        const MemTensor vc = mem_.tensor(L.v_cache);
-        const int lanes = lanes_;
-        const int base = hp.kv_tile * seq;
-        spec.w = [vc, base, lanes, seq](int kt, int, int r) {
-          return vc.Loc(0, base + std::min(kt * lanes + r, seq - 1));
-        };
-        VGraph g;
-        const int o = g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(rs, IndexMap::Identity(), kF32)));
-        g.Output(g.F32ToI8(o), attn, IndexMap{.add = h, .mul = H});
-        eng_.RunMatmul(spec, g);
-      }
-      mem_.Free(rs);
-      mem_.Free(e);
+    const int lanes = lanes_;
+    const HeadPlace hp = PlaceHead(c_, lanes_, h0);
+    const std::string p = fmt::format("heads{}.", h0);
+    const int q0 = h0 * T_;  // first q vector of the batch
+    // Scores s[r][nt] = f32(q . k) * qk_scale + mask, fp32 [rows][KT].
+    const TensorId s = Temp(p + "scores", kF32, rows * kt_n);
+    {
+      MatmulSpec spec;
+      spec.name = p + "qk";
+      spec.rows = rows;
+      spec.tiles_k = 1;
+      spec.tiles_n = kt_n;
+      const MemTensor qt = mem_.tensor(q);
+      spec.x = [qt, q0](int m, int) { return qt.Loc(0, q0 + m); };
+      const MemTensor kc = mem_.tensor(L.k_cache);
+      const int base = hp.kv_tile * seq;
+      spec.w = [kc, base, lanes, seq](int, int nt, int r) {
+        return kc.Loc(0, base + std::min(nt * lanes + r, seq - 1));
+      };
+      spec.transposed = true;
+      // Valid lanes of key tile nt for row i*T + m: position pos0+m and every key before it
+      // (decoder), or every key of the call (encoder). Iteration u = nt * rows + i*T + m.
+      IndexMap mask = c_.is_decoder()
+                          ? IndexMap{.add = pos0_ + 1, .mod = T_, .div2 = rows, .mul2 = -lanes_}
+                          : IndexMap{.add = keys, .mul = 0, .div2 = rows, .mul2 = -lanes_};
+      mask.lo = 0;
+      mask.hi = lanes_;
+      VGraph g;
+      const int sc = g.Mul(g.I32ToF32(g.Input(Acc())), g.ConstF32(k.qk_scale));
+      g.Output(g.Add(sc, g.Input(In(m_.masks, mask, kF32))), s, RowTile(rows, kt_n));
+      eng_.RunMatmul(spec, g, kChunk);
     }
-    return attn;
+    // Row maximum, in every lane; e = q8(Exp(s - max) * 127), int8 [rows][KT], one pass per
+    // key tile (so every index is affine).
+    const TensorId mx = RowReduce(s, rows, kt_n, isa::Op::kVmax, p + "max");
+    const TensorId e = Temp(p + "e", kI8, rows * kt_n);
+    for (int kt = 0; kt < kt_n; ++kt) {
+      VGraph g;
+      const int d = g.Sub(g.Input(In(s, IndexMap{.add = kt, .mul = kt_n}, kF32)),
+                          g.Input(In(mx, IndexMap::Identity(), kF32)));
+      const int ex = g.Func(vxm::Func::kExp, d);
+      g.Output(g.F32ToI8(g.Mul(ex, g.ConstF32(127.0f))), e, IndexMap{.add = kt, .mul = kt_n});
+      eng_.RunGraph(g, rows, kChunk);
+    }
+    mem_.Free(mx);
+    mem_.Free(s);
+    const MemTensor et = mem_.tensor(e);
+    auto e_word = [et, kt_n](int m, int kt) { return et.Loc(0, m * kt_n + kt); };
+    // rs = Reciprocal(f32(sum e)) * pv_scale: the sum from the MXM with all-ones weights.
+    const TensorId rs = Temp(p + "rs", kF32, rows);
+    {
+      MatmulSpec spec;
+      spec.name = p + "den";
+      spec.rows = rows;
+      spec.tiles_k = kt_n;
+      spec.tiles_n = 1;
+      spec.x = e_word;
+      const WordLoc one = mem_.tensor(m_.ones).Loc(0, 0);
+      spec.w = [one](int, int, int) { return one; };
+      VGraph g;
+      const int den = g.I32ToF32(g.Input(Acc()));
+      g.Output(g.Mul(g.Func(vxm::Func::kReciprocal, den), g.ConstF32(k.pv_scale)), rs,
+               IndexMap::Identity());
+      eng_.RunMatmul(spec, g, kChunk);
+    }
+    // attn = q8(f32(e V) * rs).
+    {
+      MatmulSpec spec;
+      spec.name = p + "pv";
+      spec.rows = rows;
+      spec.tiles_k = kt_n;
+      spec.tiles_n = 1;
+      spec.x = e_word;
+      const MemTensor vc = mem_.tensor(L.v_cache);
+      const int base = hp.kv_tile * seq;
+      spec.w = [vc, base, lanes, seq](int kt, int, int r) {
+        return vc.Loc(0, base + std::min(kt * lanes + r, seq - 1));
+      };
+      VGraph g;
+      const int o = g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(rs, IndexMap::Identity(), kF32)));
+      // Row i*T + m is head h0 + i, token m: attn vector m*H + h0 + i.
+      g.Output(g.F32ToI8(o), attn, IndexMap{.add = h0, .mod = T_, .mul = H, .div2 = T_, .mul2 = 1});
+      eng_.RunMatmul(spec, g, kChunk);
+    }
+    mem_.Free(rs);
+    mem_.Free(e);
   }
 
   void Encoder(const MappedModel::Layer& L, TensorId x) {
     const LayerConstants& k = L.consts;
     const int H = c_.n_heads;
-    const TensorId h = Dequant(x, k.in_scale, "h");
+    const TensorId h = Dequant(x, k.in_scale, "h", row0_ * nd_);
     // q, k, v = q8(f32(x W) * mul + add).
     const TensorId q = Temp("q", kI8, H * T_);
     auto projection = [&](const MappedModel::Matrix& w, TensorId mul, TensorId add, TensorId out,
@@ -699,7 +728,7 @@ class LayerCompiler {
                             g.Input(In(add, IndexMap::Constant(nt), kF32)));
         g.Output(g.F32ToI8(f), out, IndexMap::Identity(nt * out_stride - nt * T_));
       }
-      Matmul(Spec(name, x, nd_, w), epi);
+      Matmul(Spec(name, x, nd_, w, row0_), epi);
     };
     projection(L.wq, L.q_mul, L.q_add, q, T_, "wq");
     projection(L.wk, L.k_mul, L.k_add, L.k_cache, c_.seq_len, "wk");
@@ -726,20 +755,27 @@ class LayerCompiler {
     mem_.Free(h1);
     const TensorId hq = Dequant(h1q, k.h1_scale, "h1_dq");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
-    // mid = q8(Gelu(f32(h1q W1) * w1_mul + w1_add) * ffn_mid_inv).
-    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
+    // u = f32(h1q W1) * w1_mul + w1_add; mid = q8(Gelu(u) * ffn_mid_inv) over every vector.
+    const TensorId u = Temp("ffn_u", kF32, T_ * nf);
     {
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        const int u = g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                                  g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
-                            g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32)));
-        g.Output(g.F32ToI8(g.Mul(g.Func(vxm::Func::kGelu, u), g.ConstF32(k.ffn_mid_inv))), mid,
-                 RowTile(T_, nf));
+        g.Output(g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
+                             g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
+                       g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32))),
+                 u, RowTile(T_, nf));
       }
       Matmul(Spec("w1", h1q, nd_, L.w1), epi);
     }
+    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
+    {
+      VGraph g;
+      const int gelu = g.Func(vxm::Func::kGelu, g.Input(In(u, IndexMap::Identity(), kF32)));
+      g.Output(g.F32ToI8(g.Mul(gelu, g.ConstF32(k.ffn_mid_inv))), mid, IndexMap::Identity());
+      eng_.RunGraph(g, T_ * nf, kChunk);
+    }
+    mem_.Free(u);
     mem_.Free(h1q);
     // h2 = f32(h1q) * h1_scale + ((f32(mid W2) * w2_mul) + w2_add); out = LayerNorm(h2).
     const TensorId h2 = Temp("h2", kF32, T_ * nd_);
@@ -756,7 +792,7 @@ class LayerCompiler {
     }
     mem_.Free(mid);
     mem_.Free(hq);
-    Norm(h2, k, L.norm2_gain, L.norm2_bias, L.out, "norm2");
+    Norm(h2, k, L.norm2_gain, L.norm2_bias, L.out, "norm2", row0_ * nd_);
     mem_.Free(h2);
   }
 
@@ -769,7 +805,12 @@ class LayerCompiler {
   const int nd_;
   const int T_;
   const int pos0_;
+  const int row0_;
 };
+
+// MEM words one fp32 activation tensor of a prefill chunk may take ([rows][widest tiles]): the
+// chunk is halved until it fits (an eighth of the default core's MEM).
+constexpr int kActivationWords = 1024;
 
 CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
   CompiledRun run;
@@ -778,9 +819,20 @@ CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string 
   run.pos0 = pos0;
   MemPlan mem = model.mem;
   Engine eng(model.config, mem);
-  for (int l = 0; l < model.golden.config.n_layers; ++l) {
-    LayerCompiler lc(model, eng, tokens, pos0);
-    lc.Layer(l);
+  // Long prompts go through in chunks of rows, every layer for one chunk before the next (each
+  // row only attends to the cache up to itself, so this gives the same bits): a chunk's
+  // activations fit MEM and its matmul rows one half of the accumulators.
+  const ModelConfig& c = model.golden.config;
+  const int widest = std::max({CeilDiv(c.ffn_dim, model.config.lanes), model.d_tiles(), 1});
+  int chunk = std::max(1, model.config.acc_depth / 2);
+  while (chunk > 1 && chunk * widest * 4 > kActivationWords) chunk /= 2;
+  for (int r0 = 0; r0 < tokens; r0 += chunk) {
+    const int rows = std::min(chunk, tokens - r0);
+    for (int l = 0; l < model.golden.config.n_layers; ++l) {
+      LayerCompiler lc(model, eng, rows, pos0 + r0, r0);
+      if (getenv("LPU_DEBUG_MEM")) fprintf(stderr, "chunk %d layer %d: %d words\n", r0, l, mem.TotalWordsUsed());
+      lc.Layer(l);
+    }
   }
   run.program = eng.Finish();
   run.program.CheckFits(model.config);
