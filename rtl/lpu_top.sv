@@ -20,7 +20,7 @@ module lpu_top
   parameter int unsigned MemDepth     = 1024,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
-  parameter int unsigned QueueDepth   = 512,
+  parameter int unsigned QueueDepth   = 4096,
   parameter int unsigned VxmAlus      = 4
 ) (
   input  logic        clk_i,

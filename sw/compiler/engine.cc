@@ -19,6 +19,8 @@ namespace {
 // more than any legal placement needs, so hitting it means the work can never fit (a stream
 // group wider than the core has, say).
 constexpr int64_t kMaxSearch = 200000;
+// The largest initiation interval a block may need (beyond it nothing is pipelined anyway).
+constexpr int kMaxInterval = 64;
 
 // CONFIG register indices of a VXM ALU (isa.toml `config_regs`: IMMLO, IMMHI, QSHIFT).
 constexpr uint32_t kConfigImmLo = 0;
@@ -372,14 +374,16 @@ int64_t Engine::PlaceBlock(int n, int64_t lower_bound, const BlockBuilder& one, 
       if (distinct) break;
     }
   }
-  for (int64_t t0 = std::max<int64_t>(lower_bound, 0); t0 < lower_bound + kMaxSearch; ++t0) {
+  // The whole block at t0: every iteration with the streams of the first where it can, and no
+  // other work on its queues between their first and last slot.
+  auto try_block = [&](int64_t t0, int interval, Plan& out_plan) {
     Plan total;
     std::vector<int> bases;
     bool ok = true;
     for (int i = 0; i < n && ok; ++i) {
       Plan part;
       if (i > 0) part.forced = &bases;
-      ok = one(i, t0 + static_cast<int64_t>(i) * ii, part);
+      ok = one(i, t0 + static_cast<int64_t>(i) * interval, part);
       if (!ok) {
         Release(part);
         break;
@@ -388,7 +392,8 @@ int64_t Engine::PlaceBlock(int n, int64_t lower_bound, const BlockBuilder& one, 
         bases = part.bases;
         // Cheap early test: each queue of the first iteration must be free for the block.
         for (const Claim& c : part.claims) {
-          ok = ok && sched_.IsFreeRange(c.queue, c.t, c.t + static_cast<int64_t>(n - 1) * ii);
+          ok = ok &&
+               sched_.IsFreeRange(c.queue, c.t, c.t + static_cast<int64_t>(n - 1) * interval);
         }
       }
       Append(total, std::move(part));
@@ -396,10 +401,26 @@ int64_t Engine::PlaceBlock(int n, int64_t lower_bound, const BlockBuilder& one, 
     if (ok) ok = BlockFree(total);
     if (!ok) {
       Release(total);
-      continue;
+      return false;
     }
-    out = std::move(total);
-    return t0;
+    out_plan = std::move(total);
+    return true;
+  };
+  // Streams can limit the interval too (iterations overlapping in flight need more stream
+  // groups than the core has): the smallest interval at which the block fits on its own.
+  {
+    const int64_t far = sched_.FinishCycle() + 4 * kMaxSearch;
+    Plan alone;
+    while (!try_block(far, ii, alone)) {
+      if (++ii > kMaxInterval) {
+        throw Error(fmt::format("compiler: {} does not fit config '{}' even alone", what,
+                                config_.name));
+      }
+    }
+    Release(alone);
+  }
+  for (int64_t t0 = std::max<int64_t>(lower_bound, 0); t0 < lower_bound + kMaxSearch; ++t0) {
+    if (try_block(t0, ii, out)) return t0;
   }
   throw Error(fmt::format(
       "compiler: cannot place {} on config '{}': no cycle within {} of its earliest ({}, at an "
@@ -521,19 +542,24 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
     } else if (auto it = output_of.find(node); it != output_of.end()) {
       id = it->second->tensor;
     }
-    return id < 0 ? -1 : mem_.tensor(id).slice();
+    return id < 0 || !mem_.Realized(id) ? -1 : mem_.tensor(id).slice();
   };
   auto reads_mem_east = [&](int node) {
     const VNode& n = nodes[node];
     return n.kind != VNode::Kind::kInput || g.inputs()[n.input].kind == StreamSrc::Kind::kTensor;
   };
-  // Two stream operands read in one cycle from one slice; a temporary is kept off its
-  // partner's slice, so only known tensors can collide.
+  // Two stream operands read in one cycle from one slice. A temporary of this graph is kept
+  // off its partner's slice; two tensors placed elsewhere may collide unless their slices are
+  // known to differ, so those are read one cycle apart (VMOV pair) to be safe.
+  auto is_temp = [&](int node) {
+    return nodes[node].kind == VNode::Kind::kOp && !output_of.contains(node);
+  };
   auto conflicting = [&](int x, int y) {
     if (!reads_mem_east(x) || !reads_mem_east(y)) return false;
+    if (is_temp(x) || is_temp(y)) return false;
     const int sx = known_slice(x);
     const int sy = known_slice(y);
-    return sx >= 0 && sx == sy;
+    return sx < 0 || sy < 0 || sx == sy;
   };
   const Partition part = PartitionGraph(g, config_.vxm_alus, conflicting);
 
@@ -573,8 +599,9 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
       }
     }
     // A temporary is allocated when the chain computing it is placed and freed after its last
-    // reader, so a chunk holds only the values live across a chain boundary.
-    auto allocate = [&](int node) {
+    // reader, so a chunk holds only the values live across a chain boundary. A deferred output
+    // tensor is realized the same way, off the slices of the chains that touch it.
+    auto avoid_for = [&](int node) {
       std::vector<int> avoid;
       for (size_t ci = 0; ci < part.chains.size(); ++ci) {
         const auto& vals = chain_values[ci];
@@ -584,19 +611,45 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
           if (s >= 0) avoid.push_back(s);
         }
       }
-      const TensorId id = mem_.Allocate(fmt::format("tmp{}", node), TypePlanes(nodes[node].type),
-                                        c1 - c0, avoid);
+      return avoid;
+    };
+    // Slices a value must not share: its partner operand in an op that reads both from
+    // streams in one cycle.
+    auto must_avoid = [&](int node) {
+      std::vector<int> avoid;
+      for (const Chain& c : part.chains) {
+        for (const ChainOp& op : c.ops) {
+          if (op.a.kind != ChainOperand::Kind::kStream ||
+              op.b.kind != ChainOperand::Kind::kStream || op.a.value == op.b.value) {
+            continue;
+          }
+          const int other = op.a.value == node ? op.b.value : op.b.value == node ? op.a.value : -1;
+          if (other >= 0 && reads_mem_east(other) && slice_of(other) >= 0) {
+            avoid.push_back(slice_of(other));
+          }
+        }
+      }
+      return avoid;
+    };
+    auto allocate = [&](int node) {
+      const TensorId id =
+          mem_.Allocate(fmt::format("tmp{}", node), TypePlanes(nodes[node].type), c1 - c0,
+                        avoid_for(node), must_avoid(node));
       temps[node] = id;
       stored_at[node] = {id, IndexMap::Identity(-c0)};
     };
     for (size_t ci = 0; ci < part.chains.size(); ++ci) {
       for (const ChainOp& op : part.chains[ci].ops) {
-        if (op.store && !stored_at.contains(op.node)) allocate(op.node);
+        if (!op.store) continue;
+        if (!stored_at.contains(op.node)) {
+          allocate(op.node);
+        } else if (const TensorId id = stored_at.at(op.node).first; !mem_.Realized(id)) {
+          mem_.Realize(id, avoid_for(op.node), must_avoid(op.node));
+        }
       }
       ChainRun run;
-      run.chain = &part.chains[ci];
       run.name = fmt::format("chain {} of {}", ci, part.chains.size());
-      for (const ChainOp& op : run.chain->ops) {
+      for (const ChainOp& op : part.chains[ci].ops) {
         for (const ChainOperand* o : {&op.a, &op.b}) {
           if (o->kind != ChainOperand::Kind::kStream) continue;
           const VNode& n = nodes[o->value];
@@ -609,7 +662,12 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
         }
         if (op.store) run.dst[op.node] = stored_at.at(op.node);
       }
-      PlaceChain(run, c0, c1);
+      // Two stream operands that turned out to share a slice (their tensors were placed after
+      // the partition) cannot be read in one cycle: split as PartitionGraph would have.
+      for (const Chain& piece : SplitConflicts(part.chains[ci], run, c0)) {
+        run.chain = &piece;
+        PlaceChain(run, c0, c1);
+      }
       for (auto it = temps.begin(); it != temps.end();) {
         if (last_reader[it->first] <= ci) {
           mem_.Free(it->second);
@@ -621,6 +679,44 @@ void Engine::RunGraphRange(const VGraph& g, int begin, int end, int chunk) {
     }
     for (const auto& [node, id] : temps) mem_.Free(id);
   }
+}
+
+std::vector<Chain> Engine::SplitConflicts(const Chain& chain, const ChainRun& run, int v) const {
+  auto slice = [&](const ChainOperand& o) -> int {
+    const StreamSrc& src = run.src.at(o.value);
+    if (src.kind != StreamSrc::Kind::kTensor) return -1;
+    return mem_.tensor(src.tensor).SliceOf(src.idx(v));
+  };
+  std::vector<Chain> pieces(1);
+  for (const ChainOp& op : chain.ops) {
+    const bool clash = op.a.kind == ChainOperand::Kind::kStream &&
+                       op.b.kind == ChainOperand::Kind::kStream && op.a.value != op.b.value &&
+                       slice(op.a) >= 0 && slice(op.a) == slice(op.b);
+    if (!clash) {
+      pieces.back().ops.push_back(op);
+      continue;
+    }
+    // b one cycle early through a VMOV on the ALU before (neither operand was PREV, so
+    // nothing before the op in its chain feeds it); a new piece when the chain is full.
+    if (static_cast<int>(pieces.back().ops.size()) + 2 > config_.vxm_alus) pieces.emplace_back();
+    ChainOp mov;
+    mov.op = isa::Op::kVmov;
+    mov.type = vxm::KindType(vxm::FindVxmOp(op.op)->b, op.type, op.stype);
+    mov.a = op.b;
+    ChainOp rest = op;
+    rest.b = ChainOperand{.kind = ChainOperand::Kind::kPrev};
+    pieces.back().ops.push_back(mov);
+    pieces.back().ops.push_back(rest);
+  }
+  if (pieces.size() == 1 && pieces[0].ops.size() == chain.ops.size()) return pieces;
+  // Ops after the split point that used PREV keep it: they follow their producer in the same
+  // piece. Check that a full piece still fits.
+  for (const Chain& p : pieces) {
+    if (static_cast<int>(p.ops.size()) > config_.vxm_alus) {
+      throw Error("internal: a split chain is longer than the VXM");
+    }
+  }
+  return pieces;
 }
 
 // ---- MXM ----

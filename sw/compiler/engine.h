@@ -109,6 +109,9 @@ class Engine {
   // Lower bound on t for iteration v from MEM word and accumulator hazards.
   int64_t ChainLowerBound(const ChainRun& run, int v, int k0) const;
   void PlaceChain(const ChainRun& run, int begin, int end);
+  // `chain` with every op whose two stream operands lie on one slice (for iteration v) turned
+  // into VMOV b, op a PREV; cut into pieces where it no longer fits the ALUs.
+  std::vector<Chain> SplitConflicts(const Chain& chain, const ChainRun& run, int v) const;
   // Places n iterations of `one` at t0, t0 + II, ... for the earliest t0 >= lower_bound at which
   // all fit with the same streams and no other work on their queues between their first and
   // last slot (so each queue's part is an op and a REPEAT); II is the smallest interval at which

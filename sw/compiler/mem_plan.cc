@@ -69,7 +69,7 @@ int MemPlan::Take(int slice, int size, int align, const std::string& name) {
 }
 
 TensorId MemPlan::Allocate(const std::string& name, int planes, int vectors,
-                           const std::vector<int>& avoid) {
+                           const std::vector<int>& avoid, const std::vector<int>& must_avoid) {
   // Round robin from the slice after the last one chosen, so that consecutive tensors (which
   // tend to be used together) land on different slices and the load spreads; slices in
   // `avoid` come last.
@@ -77,6 +77,13 @@ TensorId MemPlan::Allocate(const std::string& name, int planes, int vectors,
   for (int i = 0; i < config_.mem_slices; ++i) order[i] = (next_slice_ + i) % config_.mem_slices;
   auto avoided = [&](int s) { return std::find(avoid.begin(), avoid.end(), s) != avoid.end(); };
   std::stable_partition(order.begin(), order.end(), [&](int s) { return !avoided(s); });
+  std::erase_if(order, [&](int s) {
+    return std::find(must_avoid.begin(), must_avoid.end(), s) != must_avoid.end();
+  });
+  if (order.empty()) {
+    throw Error(fmt::format("tensor '{}': every MEM slice is excluded ({} slices)", name,
+                            config_.mem_slices));
+  }
   for (int s : order) {
     if (FindExtent(s, planes * vectors, planes) >= 0) {
       next_slice_ = (s + 1) % config_.mem_slices;
@@ -107,6 +114,27 @@ TensorId MemPlan::Allocate(const std::string& name, int planes, int vectors,
   return AllocateOn(name, planes, vectors, order.front());  // throws, naming the capacity
 }
 
+TensorId MemPlan::Defer(const std::string& name, int planes, int vectors) {
+  MemTensor t;
+  t.name = name;
+  t.planes = planes;
+  t.vectors = vectors;
+  t.block_vectors = std::max(vectors, 1);
+  tensors_.push_back(t);
+  freed_.push_back(false);
+  return static_cast<TensorId>(tensors_.size()) - 1;
+}
+
+void MemPlan::Realize(TensorId id, const std::vector<int>& avoid,
+                      const std::vector<int>& must_avoid) {
+  if (Realized(id)) return;
+  const MemTensor t = tensors_[id];
+  const TensorId real = Allocate(t.name, t.planes, t.vectors, avoid, must_avoid);
+  tensors_[id] = tensors_[real];
+  tensors_.pop_back();
+  freed_.pop_back();
+}
+
 TensorId MemPlan::AllocateOn(const std::string& name, int planes, int vectors, int slice) {
   MemTensor t;
   t.name = name;
@@ -124,7 +152,7 @@ void MemPlan::Free(TensorId id) {
   freed_[id] = true;
   const MemTensor& t = tensors_[id];
   if (t.vectors == 0) return;
-  for (const MemTensor::Block& b : t.blocks) {
+  for (const MemTensor::Block& b : t.blocks) {  // none when never realized
     auto& list = free_[b.slice];
     Extent e{b.base, t.planes * t.block_vectors};
     auto it = std::lower_bound(list.begin(), list.end(), e,

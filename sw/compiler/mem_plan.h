@@ -95,10 +95,17 @@ class MemPlan {
   // those in `avoid` while others have room); one too large for any slice's free space is cut
   // into blocks on several slices. Throws Error naming the tensor
   // and the capacity when MEM is full.
+  // Slices in `must_avoid` are never used (Error when nothing else has room).
   TensorId Allocate(const std::string& name, int planes, int vectors,
-                    const std::vector<int>& avoid = {});
+                    const std::vector<int>& avoid = {}, const std::vector<int>& must_avoid = {});
   // The same on a given slice.
   TensorId AllocateOn(const std::string& name, int planes, int vectors, int slice);
+  // A tensor whose words are chosen later, by Realize, when the first work writing it is
+  // placed and knows which slices that work reads (so the two need not share a slice).
+  TensorId Defer(const std::string& name, int planes, int vectors);
+  bool Realized(TensorId id) const { return !tensors_[id].blocks.empty(); }
+  void Realize(TensorId id, const std::vector<int>& avoid,
+               const std::vector<int>& must_avoid = {});
   // Returns a temporary's words to the free list (their hazard history is kept).
   void Free(TensorId id);
 

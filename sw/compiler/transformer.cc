@@ -314,8 +314,9 @@ class LayerCompiler {
   // core's MEM).
   static constexpr int kScoreWords = 1024;
 
+  // A temporary whose slice is chosen when the first work writing it is placed.
   TensorId Temp(const std::string& name, VxmType type, int vectors) {
-    return mem_.Allocate(name, TypePlanes(type), vectors);
+    return mem_.Defer(name, TypePlanes(type), vectors);
   }
 
   // h = f32(x) * in_scale, [T][nd], from vector `first` of x on.

@@ -398,8 +398,8 @@ struct NamedConfig {
 };
 
 inline constexpr std::array<NamedConfig, 2> kConfigs = {{
-    {"small", 8, 8, 4, 512, 8, 32, 256, 2},
-    {"default", 16, 16, 8, 1024, 16, 64, 512, 4},
+    {"small", 8, 8, 4, 512, 8, 32, 1024, 2},
+    {"default", 16, 16, 8, 1024, 16, 64, 4096, 4},
 }};
 
 }  // namespace tinylpu::isa
