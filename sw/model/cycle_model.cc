@@ -169,6 +169,7 @@ struct OpProps {
   bool has_addr = false;
   bool has_istream = false;
   uint32_t group = 0;
+  uint32_t rsvd = 0;  // reserved bits (op_rsvd_mask): set, they are a BAD_OPERAND
 };
 
 constexpr int kNumOpcodes = 1 << (isa::kOpcodeMsb - isa::kOpcodeLsb + 1);
@@ -185,11 +186,47 @@ constexpr std::array<OpProps, kNumOpcodes> MakeOpProps() {
                             info.format == isa::Format::kGather;
     p.group = has_stream ? static_cast<uint32_t>(info.group) : 0;
     p.has_istream = info.format == isa::Format::kGather;
+    uint32_t covered = ~0u << isa::kOpcodeLsb;
+    const isa::FormatInfo& format = isa::kFormats[static_cast<size_t>(info.format)];
+    for (int i = 0; i < format.num_fields; ++i) {
+      const isa::FieldInfo& f = format.fields[i];
+      const int bits = f.msb - f.lsb + 1;
+      covered |= (bits >= 32 ? ~0u : ((1u << bits) - 1u)) << f.lsb;
+    }
+    p.rsvd = ~covered;
   }
   return props;
 }
 
 constexpr std::array<OpProps, kNumOpcodes> kOpProps = MakeOpProps();
+
+// The SECDED lane code (sw/core/secded.h) by compact tables: 2 bytes per codeword, so that the
+// decode table (16 KiB) stays in the cache. A decoded entry holds the corrected byte in bits
+// 7:0 and the Secded::Status in bits 9:8.
+struct LaneCodes {
+  std::array<uint16_t, 256> encode{};
+  std::array<uint16_t, 1 << kLaneCodeBits> decode{};
+};
+
+LaneCodes MakeLaneCodes() {
+  LaneCodes t;
+  for (int b = 0; b < 256; ++b) t.encode[b] = EncodeLaneByte(static_cast<uint8_t>(b));
+  for (size_t c = 0; c < t.decode.size(); ++c) {
+    const Secded::Decoded d = DecodeLaneByte(static_cast<uint16_t>(c));
+    t.decode[c] = static_cast<uint16_t>((d.data & 0xff) | static_cast<uint32_t>(d.status) << 8);
+  }
+  return t;
+}
+
+const LaneCodes kLaneCodes = MakeLaneCodes();
+
+uint16_t EncodeLane(uint8_t byte) { return kLaneCodes.encode[byte]; }
+uint16_t DecodeLane(uint16_t code) {
+  return kLaneCodes.decode[code & ((1u << kLaneCodeBits) - 1)];
+}
+constexpr uint16_t kLaneCorrected = static_cast<uint16_t>(Secded::Status::kCorrected) << 8;
+constexpr uint16_t kLaneUncorrectable = static_cast<uint16_t>(Secded::Status::kUncorrectable)
+                                        << 8;
 
 // y[n] = sum_k x[k] * w[k][n] over int8 values. An int8 product fits in int16 and a sum of
 // at most 128 of them in int32 (lanes <= 128), so nothing wraps here.
@@ -618,7 +655,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
         const int lane = 4 * s.host_chunk + j;
         const uint16_t code =
             rdata_[(static_cast<size_t>(mem_access.slice) * lanes_ + lane) * 2 + s.host_bank];
-        data |= static_cast<uint32_t>(DecodeLaneByte(code).data) << (8 * j);
+        data |= static_cast<uint32_t>(DecodeLane(code) & 0xff) << (8 * j);
       }
       return data;
     }
@@ -631,7 +668,16 @@ uint32_t CycleModel::Step(const HostRequest* host) {
 // Queues //
 ////////////
 
+// lpu_icu_queue's check_issue; a reserved bit set is a BAD_OPERAND of the lowest priority.
 isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const {
+  const isa::Err err = CheckOperands(q, word, addr_ok);
+  if (err == isa::Err::kNone && (word & kOpProps[OpcodeOf(word)].rsvd) != 0) {
+    return isa::Err::kBadOperand;
+  }
+  return err;
+}
+
+isa::Err CycleModel::CheckOperands(const Queue& q, uint32_t word, bool addr_ok) const {
   const OpProps& op = kOpProps[OpcodeOf(word)];
   if (!op.defined || (op.unit != isa::Unit::kIcu && op.unit != q.kind)) {
     return isa::Err::kIllegalOpcode;
@@ -770,9 +816,10 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         const uint32_t word = q.imem[q.pc & slot_mask];
         ++q.pc;
         const uint32_t op = OpcodeOf(word);
+        const bool rsvd = (word & kOpProps[op].rsvd) != 0;
         if (op == kNop) {
           const uint32_t n = kCountN.Get(word);
-          if (n == 0) {
+          if (n == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.wait = n - 1;
@@ -780,7 +827,7 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         } else if (op == kRepeat) {
           const uint32_t n = kRepeatN.Get(word);
           const uint32_t d = kRepeatD.Get(word);
-          if (n == 0 || d == 0) {
+          if (n == 0 || d == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.rep_dist = d;
@@ -795,9 +842,14 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
             }
           }
         } else if (op == kSync) {
-          q.parked = !release;
+          if (rsvd) {
+            err = isa::Err::kBadOperand;
+          } else {
+            q.parked = !release;
+          }
         } else if (op == kNotify) {
-          // The release was computed above; nothing is issued.
+          // The release was computed above (by opcode, as in the RTL); nothing is issued.
+          if (rsvd) err = isa::Err::kBadOperand;
         } else if (op == kIfetch) {
           err = CheckIssue(q, word, true);
           ifetch = err == isa::Err::kNone;
@@ -1061,10 +1113,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (s.rd_valid) {
     uint8_t* o = Drive(pos, s.rd_dir, s.rd_stream, trace);
     for (int l = 0; l < lanes_; ++l) {
-      const Secded::Decoded d = DecodeLaneByte(out(l, s.rd_bank));
-      o[l] = static_cast<uint8_t>(d.data);
-      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+      const uint16_t d = DecodeLane(out(l, s.rd_bank));
+      o[l] = static_cast<uint8_t>(d);
+      corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+      uncorrectable |= (d & 0x300) == kLaneUncorrectable;
     }
     if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
   }
@@ -1072,10 +1124,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     const bool shadowed = s.rd_valid && s.rd_dir == s.gd_dir && s.rd_stream == s.gd_stream;
     uint8_t* o = shadowed ? nullptr : Drive(pos, s.gd_dir, s.gd_stream, trace);
     for (int l = 0; l < lanes_; ++l) {
-      const Secded::Decoded d = DecodeLaneByte(out(l, s.gd_bank[l]));
-      if (o != nullptr) o[l] = static_cast<uint8_t>(d.data);
-      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+      const uint16_t d = DecodeLane(out(l, s.gd_bank[l]));
+      if (o != nullptr) o[l] = static_cast<uint8_t>(d);
+      corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+      uncorrectable |= (d & 0x300) == kLaneUncorrectable;
     }
     if (trace != nullptr && o != nullptr) {
       std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
@@ -1085,7 +1137,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (s.host_rd) {
     for (int j = 0; j < 4; ++j) {
       const int lane = 4 * s.host_chunk + j;
-      corrected += DecodeLaneByte(out(lane, s.host_bank)).status == Secded::Status::kCorrected;
+      corrected += (DecodeLane(out(lane, s.host_bank)) & 0x300) == kLaneCorrected ? 1 : 0;
     }
   }
 
@@ -1107,7 +1159,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   const bool b_go = b_any && !conflict;
 
   if (a_go && op == kWrite) {
-    for (int l = 0; l < lanes_; ++l) cell(a_addr, l) = EncodeLaneByte(sampled_[l]);
+    for (int l = 0; l < lanes_; ++l) cell(a_addr, l) = EncodeLane(sampled_[l]);
     if (trace != nullptr) {
       trace->mem_writes.push_back(
           MemWriteEvent{.slice = slice,
@@ -1121,7 +1173,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     for (int l = 0; l < lanes_; ++l) {
       const int a = s.b_addr[l];
       if (s.b_scatter) {
-        cell(a, l) = EncodeLaneByte(s.b_data[l]);
+        cell(a, l) = EncodeLane(s.b_data[l]);
       } else {
         out(l, a >= half ? 1 : 0) = cell(a, l);
       }
@@ -1141,7 +1193,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
       for (int j = 0; j < 4; ++j) {
         const uint16_t flip = (inject_lanes_ >> j) & 1 ? inject_mask_ : 0;
         cell(access.word, 4 * access.chunk + j) =
-            EncodeLaneByte(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
+            EncodeLane(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
       }
     } else {
       for (int l = 0; l < lanes_; ++l) out(l, bank) = cell(access.word, l);

@@ -194,6 +194,8 @@ class CycleModel final : public HostBus {
   // Returns the error the SXM raises in this cycle (kNone outside run cycles).
   isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  // CheckIssue without the reserved-bits check.
+  isa::Err CheckOperands(const Queue& q, uint32_t word, bool addr_ok) const;
   isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   isa::Err CheckSxm(uint32_t word) const;
 
