@@ -6,6 +6,7 @@
 #include <bit>
 #include <optional>
 
+#include "sw/compiler/schedule.h"
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/isa/instr.h"
@@ -243,8 +244,9 @@ TEST_P(DirectedTest, NegativeStrideAndRepeatBeforeIssue) {
 }
 
 // The MXM's stream operands in both directions: LW and ABC sample westward streams (from MEM)
-// or eastward ones (at the west edge nothing arrives: zeros); ACC drives east or west. With
-// W = I from the west, x from the west gives y = x, from the east y = 0.
+// or eastward ones (at the west edge nothing arrives: zeros); ACC drives east or west. W = I
+// loaded from the west and x from the west give y = x, x from the east y = 0; then W loaded
+// with LW E while the identity rows pass on the westward stream gives zero weights: y = 0.
 TEST_P(DirectedTest, MxmOperandsInBothDirections) {
   const int dim = config_.mxm_dim;
   const int hops = CoreConfig::MemPosition(0) - CoreConfig::MxmPosition();
@@ -257,52 +259,69 @@ TEST_P(DirectedTest, MxmOperandsInBothDirections) {
   std::vector<uint8_t> x(config_.lanes, 0);
   for (int k = 0; k < dim; ++k) x[k] = static_cast<uint8_t>(k + 3);
   WriteMemWord(*bus_, 0, dim, x);
-  Instr read = Instr::Addr(isa::Op::kRead, 0, 1, Dir::kWest);
-  read.stride = 1;
-  Program p;
-  p.queues.resize(config_.num_queues());
-  // READ k at k (k = 0..dim, the last one is x) arrives at the MXM in k + 2 + hops: LW at
-  // k + 1 + hops; IW after the last row; ABC of x (west) into acc 0 and of the east stream
-  // (zeros) into acc 1; ACC 0 east and ACC 1 west.
-  p.queues[CoreConfig::MemQueue(0)] = {read, Instr::Repeat(static_cast<uint32_t>(dim), 1)};
-  const uint32_t lw_at = static_cast<uint32_t>(1 + hops);
-  p.queues[CoreConfig::kQueueMxmw] = {Instr::Nop(lw_at), Instr::Stream(isa::Op::kLw, 1, Dir::kWest),
-                                      Instr::Repeat(static_cast<uint32_t>(dim - 1), 1),
-                                      Instr{.op = isa::Op::kIw}};
-  // x is present at the MXM in dim + 2 + hops; IW at lw_at + dim, ABC at or after it.
-  p.queues[CoreConfig::kQueueMxma] = {Instr::Nop(static_cast<uint32_t>(dim + 1 + hops)),
-                                      Instr::Addr(isa::Op::kAbc, 0, 1, Dir::kWest),
-                                      Instr::Addr(isa::Op::kAbc, 1, 1, Dir::kEast),
-                                      Instr::Nop(3),
-                                      Instr::Addr(isa::Op::kAcc, 0, 0, Dir::kEast),
-                                      Instr::Addr(isa::Op::kAcc, 1, 4, Dir::kWest)};
+  const int mem0 = CoreConfig::MemQueue(0);
+  const int mxmw = CoreConfig::kQueueMxmw;
+  const int mxma = CoreConfig::kQueueMxma;
+  // A READ on mem0 at t is present at the MXM in t + 2 + hops: an LW or ABC samples it when
+  // issued at t + 1 + hops.
+  const int64_t lat = isa::kLatReadStreamOut + hops - isa::kLatLwStreamIn;
+  Schedule s(config_);
+  for (int k = 0; k < dim; ++k) {
+    s.Place(mem0, k, Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(k), 1, Dir::kWest));
+    s.Place(mxmw, k + lat, Instr::Stream(isa::Op::kLw, 1, Dir::kWest));
+  }
+  const int64_t iw1 = dim + lat;
+  s.Place(mxmw, iw1, Instr{.op = isa::Op::kIw});
+  s.Place(mem0, dim, Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(dim), 1, Dir::kWest));
+  s.Place(mxma, dim + lat, Instr::Addr(isa::Op::kAbc, 0, 1, Dir::kWest));      // y = x
+  s.Place(mxma, dim + lat + 1, Instr::Addr(isa::Op::kAbc, 1, 1, Dir::kEast));  // y = 0
+  const int64_t acc0 = dim + lat + 4;
+  s.Place(mxma, acc0, Instr::Addr(isa::Op::kAcc, 0, 0, Dir::kEast));
+  s.Place(mxma, acc0 + 1, Instr::Addr(isa::Op::kAcc, 1, 4, Dir::kWest));
+  // The identity rows again on W1, while LW E samples the (empty) eastward stream.
+  for (int k = 0; k < dim; ++k) {
+    s.Place(mem0, dim + 1 + k,
+            Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(k), 1, Dir::kWest));
+    s.Place(mxmw, iw1 + 1 + k, Instr::Stream(isa::Op::kLw, 1, Dir::kEast));
+  }
+  const int64_t iw2 = iw1 + 1 + dim;
+  s.Place(mxmw, iw2, Instr{.op = isa::Op::kIw});
+  s.Place(mem0, iw2 - lat, Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(dim), 1, Dir::kWest));
+  s.Place(mxma, iw2, Instr::Addr(isa::Op::kAbc, 2, 1, Dir::kWest));
+  const int64_t acc2 = iw2 + isa::kLatAbcAccWrite;
+  s.Place(mxma, acc2, Instr::Addr(isa::Op::kAcc, 2, 0, Dir::kEast));
+  const Program p = s.Finish();
   Recorder rec;
   bus_->SetTraceSink(&rec);
   LoadProgram(*bus_, p);
   const RunResult r = RunCore(*bus_, 1000);
   bus_->SetTraceSink(nullptr);
   ASSERT_TRUE(r.ok()) << r.Describe(config_);
-  const int64_t acc0 = dim + 1 + hops + 2 + 3 + isa::kLatAccStreamOut;
-  std::optional<std::vector<uint8_t>> east;
-  std::optional<std::vector<uint8_t>> west;
-  for (const CycleTrace& t : rec.traces) {
-    for (const DriveEvent& d : t.drives) {
-      if (d.pos != CoreConfig::MxmPosition() || d.stream % 4 != 0) continue;
-      if (d.dir == Dir::kEast && d.stream == 0 && t.cycle == acc0) east = d.lanes;
-      if (d.dir == Dir::kWest && d.stream == 4 && t.cycle == acc0 + 1) west = d.lanes;
+  EXPECT_EQ(r.cycles, p.PredictedCycles());
+  // Byte plane 0 of the ACC drive of `cycle` on stream `stream` in `dir`, if any.
+  auto plane0 = [&](int64_t cycle, Dir dir, int stream) -> std::optional<std::vector<uint8_t>> {
+    for (const CycleTrace& t : rec.traces) {
+      if (t.cycle != cycle) continue;
+      for (const DriveEvent& d : t.drives) {
+        if (d.pos == CoreConfig::MxmPosition() && d.dir == dir && d.stream == stream) {
+          return d.lanes;
+        }
+      }
     }
-  }
-  ASSERT_TRUE(east.has_value()) << "ACC 0 drove nothing east in cycle " << acc0;
-  ASSERT_TRUE(west.has_value()) << "ACC 1 drove nothing west in cycle " << acc0 + 1;
+    return std::nullopt;
+  };
   std::vector<uint8_t> y(config_.lanes, 0);  // byte plane 0 of y = x
   for (int k = 0; k < dim; ++k) y[k] = x[k];
-  EXPECT_EQ(*east, y);
-  EXPECT_EQ(*west, std::vector<uint8_t>(config_.lanes, 0));
+  const std::vector<uint8_t> zero(config_.lanes, 0);
+  EXPECT_EQ(plane0(acc0 + isa::kLatAccStreamOut, Dir::kEast, 0), y) << "ABC W, ACC E";
+  EXPECT_EQ(plane0(acc0 + 1 + isa::kLatAccStreamOut, Dir::kWest, 4), zero) << "ABC E, ACC W";
+  EXPECT_EQ(plane0(acc2 + isa::kLatAccStreamOut, Dir::kEast, 0), zero) << "weights from LW E";
 }
 
 // The MEM slice's own errors that the MEM suite raises only for the other op of a pair: a
 // GATHER lane beyond MemDepth (ADDR_RANGE in t+1), and a SCATTER at s with a WRITE at s+1 into
-// the same bank (BANK_CONFLICT in s+2), each naming cycle and queue.
+// the same bank (BANK_CONFLICT in s+2), each naming cycle and queue; and a SCATTER whose index
+// and data streams travel west.
 TEST_P(DirectedTest, GatherRangeAndScatterWriteBankConflict) {
   std::vector<uint8_t> idx(config_.lanes);
   for (int l = 0; l < config_.lanes; ++l) idx[l] = static_cast<uint8_t>(l);
@@ -321,6 +340,25 @@ TEST_P(DirectedTest, GatherRangeAndScatterWriteBankConflict) {
     EXPECT_EQ(ErrName(r.err), "ADDR_RANGE");
     EXPECT_EQ(r.err_queue, mem1);
     EXPECT_EQ(r.err_cycle, 3);
+  }
+  {
+    SCOPED_TRACE("SCATTER with index and data travelling west");
+    std::vector<uint8_t> data(config_.lanes);
+    for (int l = 0; l < config_.lanes; ++l) data[l] = static_cast<uint8_t>(0xa0 + l);
+    WriteMemWord(*bus_, 2, 0, idx);
+    WriteMemWord(*bus_, 3, 0, data);
+    // mem2 READs idx west at 1, mem3 the data at 0: both present at mem1 in 4.
+    const RunResult r =
+        RunRaw({{CoreConfig::MemQueue(2),
+                 {Encode(Instr::Nop(1)), Encode(Instr::Addr(isa::Op::kRead, 0, 0, Dir::kWest))}},
+                {CoreConfig::MemQueue(3), {Encode(Instr::Addr(isa::Op::kRead, 0, 1, Dir::kWest))}},
+                {mem1,
+                 {Encode(Instr::Nop(3)),
+                  Encode(Instr::Gather(isa::Op::kScatter, 100, 0, Dir::kWest, 1, Dir::kWest))}}});
+    ASSERT_TRUE(r.ok()) << r.Describe(config_);
+    for (int l = 0; l < config_.lanes; ++l) {
+      EXPECT_EQ(ReadMemWord(*bus_, 1, 100 + l)[l], data[l]) << "lane " << l;
+    }
   }
   for (const bool same_bank : {false, true}) {
     SCOPED_TRACE(same_bank ? "SCATTER and WRITE in bank 0" : "WRITE in bank 1");
