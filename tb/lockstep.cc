@@ -24,7 +24,11 @@ int64_t HistoryCycles(const CoreConfig& config) {
 
 std::string InstrText(uint32_t word) {
   auto instr = Decode(word);
-  return instr ? FormatInstr(*instr) : fmt::format("undecodable word {:#010x}", word);
+  if (instr) return FormatInstr(*instr);
+  if (const isa::OpInfo* info = FindOpByOpcode(word >> isa::kOpcodeLsb)) {
+    return fmt::format("{} with reserved bits set (word {:#010x})", info->name, word);
+  }
+  return fmt::format("undecodable word {:#010x}", word);
 }
 
 char DirLetter(Dir dir) { return dir == Dir::kWest ? 'W' : 'E'; }
@@ -444,6 +448,28 @@ void Lockstep::Complete(Divergence& divergence, std::optional<uint64_t> clock) {
   if (!reproduce_.empty()) divergence.message += "\n  reproduce: " + reproduce_;
 }
 
+// When the error status differs: the word each erring queue fetched last, from whichever engine
+// is the C++ model (a queue's own check fails before anything is issued, and control ops never
+// appear in a trace, so only the model can name it).
+std::string Lockstep::FetchNote(const CycleTrace& dut, const CycleTrace& ref) const {
+  if (dut.err == ref.err && (dut.err == isa::Err::kNone || dut.err_queue == ref.err_queue)) {
+    return "";
+  }
+  const auto* model = dynamic_cast<const CycleModel*>(&ref_);
+  if (model == nullptr) model = dynamic_cast<const CycleModel*>(&dut_);
+  if (model == nullptr) return "";
+  std::string note;
+  for (const CycleTrace* t : {&dut, &ref}) {
+    if (t->err == isa::Err::kNone) continue;
+    const std::string name = dut_.config().QueueName(t->err_queue);
+    if (note.find("queue " + name + " ") != std::string::npos) continue;
+    if (std::optional<uint32_t> word = model->LastFetched(t->err_queue)) {
+      note += fmt::format("\n  queue {} last fetched `{}` (C++ model)", name, InstrText(*word));
+    }
+  }
+  return note;
+}
+
 Divergence Lockstep::Diverged(int64_t run_cycle, std::string message) {
   const HostBus* rtl = waves_.rtl;
   if (rtl == nullptr) rtl = IsRtlSim(dut_) ? &dut_ : IsRtlSim(ref_) ? &ref_ : nullptr;
@@ -475,8 +501,9 @@ std::optional<Divergence> Lockstep::CompareReady() {
     } else if (!(d == r)) {
       divergence = Divergence{
           r.cycle,
-          fmt::format("lockstep divergence in cycle {} (config {}):\n  {}", r.cycle,
-                      dut_.config().name, DescribeDifference(dut_.config(), d, r, history_)),
+          fmt::format("lockstep divergence in cycle {} (config {}):\n  {}{}", r.cycle,
+                      dut_.config().name, DescribeDifference(dut_.config(), d, r, history_),
+                      FetchNote(d, r)),
           ""};
     }
     if (divergence) {

@@ -81,6 +81,8 @@ class Lockstep {
   class Recorder;
   // Compares the oldest traces of both engines while both have one.
   std::optional<Divergence> CompareReady();
+  // The words the queues in an error difference fetched last (from the C++ model), or "".
+  std::string FetchNote(const CycleTrace& dut, const CycleTrace& ref) const;
   // Adds the wave (around clock cycle `clock` of the RTL) and the reproduce command.
   void Complete(Divergence& divergence, std::optional<uint64_t> clock);
 

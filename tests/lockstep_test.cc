@@ -496,6 +496,31 @@ TEST(LockstepFaultTest, WrongErrorNamesQueueAndInstruction) {
   EXPECT_NE(msg.find("last issue of queue mem1 (reference): `WRITE 5, E2` in cycle 3"),
             std::string::npos)
       << msg;
+
+  // A queue's own check on a control op: nothing is issued, so the model names the word.
+  auto model_c = MakeCycleModel(config);
+  auto model_d = MakeCycleModel(config);
+  FaultyBus faulty2(*model_c, FaultyBus::Fault::kErrorCode);
+  Lockstep lockstep2(faulty2, *model_d);
+  Program sync;
+  sync.queues.resize(config.num_queues());
+  lockstep2.LoadProgram(sync);
+  const uint32_t bad_sync = Encode(Instr::Sync()) | 1u;  // a reserved bit
+  for (HostBus* bus : {static_cast<HostBus*>(&faulty2), model_d.get()}) {
+    bus->Write(QueueAddr(CoreConfig::MemQueue(0), 0), Encode(Instr::Nop(2)));
+    bus->Write(QueueAddr(CoreConfig::MemQueue(0), 1), bad_sync);
+    bus->Write(RegAddr(isa::kHostRegQlen + CoreConfig::MemQueue(0)), 2);
+  }
+  const LockstepResult result2 = lockstep2.Run(1000);
+  ASSERT_TRUE(result2.divergence.has_value());
+  const std::string& msg2 = result2.divergence->message;
+  EXPECT_EQ(result2.divergence->cycle, 2);
+  EXPECT_NE(msg2.find("reference BAD_OPERAND in queue mem0"), std::string::npos) << msg2;
+  EXPECT_NE(msg2.find(fmt::format("queue mem0 last fetched `SYNC with reserved bits set (word "
+                                  "{:#010x})` (C++ model)",
+                                  bad_sync)),
+            std::string::npos)
+      << msg2;
 }
 
 TEST(LockstepTest, ConfigsMustMatch) {

@@ -221,12 +221,9 @@ LaneCodes MakeLaneCodes() {
 const LaneCodes kLaneCodes = MakeLaneCodes();
 
 uint16_t EncodeLane(uint8_t byte) { return kLaneCodes.encode[byte]; }
-uint16_t DecodeLane(uint16_t code) {
-  return kLaneCodes.decode[code & ((1u << kLaneCodeBits) - 1)];
-}
+uint16_t DecodeLane(uint16_t code) { return kLaneCodes.decode[code & ((1u << kLaneCodeBits) - 1)]; }
 constexpr uint16_t kLaneCorrected = static_cast<uint16_t>(Secded::Status::kCorrected) << 8;
-constexpr uint16_t kLaneUncorrectable = static_cast<uint16_t>(Secded::Status::kUncorrectable)
-                                        << 8;
+constexpr uint16_t kLaneUncorrectable = static_cast<uint16_t>(Secded::Status::kUncorrectable) << 8;
 
 // y[n] = sum_k x[k] * w[k][n] over int8 values. An int8 product fits in int16 and a sum of
 // at most 128 of them in int32 (lanes <= 128), so nothing wraps here.
@@ -1516,6 +1513,13 @@ isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
   if (conflict) return isa::Err::kStreamConflict;
   if (op == kTranspose && busy) return isa::Err::kUnitBusy;
   return isa::Err::kNone;
+}
+
+std::optional<uint32_t> CycleModel::LastFetched(int queue) const {
+  if (queue < 0 || queue >= num_queues_) return std::nullopt;
+  const Queue& q = queues_[queue];
+  if (q.pc == 0) return std::nullopt;
+  return q.imem[(q.pc - 1) & (static_cast<uint64_t>(config_.queue_depth) - 1)];
 }
 
 std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "sw/core/config.h"
@@ -44,6 +45,9 @@ class CycleModel final : public HostBus {
   bool Done() const override { return done_; }
   uint64_t Time() const override { return time_; }
   void SetTraceSink(TraceSink* sink) override { sink_ = sink; }
+  // The word queue `queue` fetched last in this or the last run (nullopt before any fetch), for
+  // reports: control ops and words failing the queue's checks never appear in a trace.
+  std::optional<uint32_t> LastFetched(int queue) const;
 
  private:
   // One host request presented for one cycle.
