@@ -1,5 +1,6 @@
-// MEM and ICU feature tests on every engine: SECDED correction and detection, GATHER, SCATTER,
-// the two banks and their conflicts, IFETCH through a circular queue, overflow and underflow.
+// MEM and ICU feature tests on every engine (RTL and model in lockstep, the model alone): SECDED
+// correction and detection, GATHER, SCATTER, the two banks and their conflicts, IFETCH through a
+// circular queue, overflow and underflow.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -9,18 +10,10 @@
 #include "sw/core/driver.h"
 #include "sw/model/cycle_model.h"
 #include "tb/rtl_sim.h"
+#include "tests/engines.h"
 
 namespace tinylpu {
 namespace {
-
-using EngineConfig = std::tuple<std::string, std::string>;
-
-std::vector<EngineConfig> EngineConfigs() {
-  std::vector<EngineConfig> params;
-  for (const std::string& config : RtlConfigNames()) params.emplace_back("rtl", config);
-  for (const std::string& config : ConfigNames()) params.emplace_back("model", config);
-  return params;
-}
 
 // Keeps every CycleTrace it receives.
 class Recorder final : public TraceSink {
@@ -33,7 +26,7 @@ class MemFeatureTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {
     config_ = NamedConfig(std::get<1>(GetParam()));
-    bus_ = std::get<0>(GetParam()) == "rtl" ? MakeRtlSim(config_) : MakeCycleModel(config_);
+    bus_ = MakeEngine(std::get<0>(GetParam()), config_);
   }
   Program Empty() const {
     Program p;
@@ -530,9 +523,7 @@ TEST_P(MemFeatureTest, TraceShowsEachEventInItsCycle) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, MemFeatureTest, testing::ValuesIn(EngineConfigs()),
-                         [](const testing::TestParamInfo<EngineConfig>& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-                         });
+                         EngineConfigName);
 
 }  // namespace
 }  // namespace tinylpu

@@ -94,6 +94,8 @@ def validate(isa):
             if operand in STREAM_OPERANDS and STREAM_OPERANDS[operand] not in fields:
                 raise IsaError(f"op {name}: stream operand {operand} has no direction field "
                                f"{STREAM_OPERANDS[operand]} in format {op['format']}")
+        if "group" in op and "stream" not in fields:
+            raise IsaError(f"op {name}: has a stream group but format {op['format']} has no stream field")
         if "flag" in op and "flag" not in fields:
             raise IsaError(f"op {name}: has a flag keyword but format {op['format']} has no flag field")
         if "flag_group" in op and ("flag" not in op or op["flag_group"] not in (2, 4)):
@@ -231,6 +233,13 @@ def gen_sv(isa) -> str:
         if "flag_group" in op:
             out.append(f"      OP_{op['name']}: return {op['flag_group']};\n")
     out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append("  // Reserved bits of each op: the bits its format gives no field. A queue raises\n"
+               "  // BAD_OPERAND for a word with any of them set.\n")
+    out.append("  function automatic logic [%d:0] op_rsvd_mask(logic [%d:0] op);\n" % (width - 1, opw - 1))
+    out.append("    unique case (op)\n")
+    for op in ops:
+        out.append(f"      OP_{op['name']}: return {width}'h{reserved_mask(isa, op):08x};\n")
+    out.append("      default: return '0;\n    endcase\n  endfunction\n\n")
     out.append(gen_sv_vxm(isa, opw))
     out.append("  // Latencies, in cycles after the issue cycle\n")
     for op in ops:
@@ -261,6 +270,16 @@ def vxm_group_expr(kind: str, groups, field: str) -> str:
     if kind == "u16":
         return "2"
     raise IsaError(f"bad operand kind {kind} for {field}")
+
+
+def reserved_mask(isa, op) -> int:
+    """The bits of op's instruction word that neither the opcode nor a field of its format covers."""
+    width = isa["isa"]["width"]
+    opc = isa["isa"]["opcode"]
+    covered = ((1 << (opc["msb"] - opc["lsb"] + 1)) - 1) << opc["lsb"]
+    for f in isa["formats"][op["format"]]["fields"]:
+        covered |= ((1 << field_bits(f)) - 1) << f["lsb"]
+    return ~covered & ((1 << width) - 1)
 
 
 def gen_sv_vxm(isa, opw) -> str:
@@ -497,7 +516,9 @@ def gen_md(isa) -> str:
         out.append(f"| {op['name']} | 0x{op['opcode']:02x} | {op['unit']} | {op['format']} | {asm} | "
                    f"{lat or '-'} | {doc} |\n")
     out.append(gen_md_vxm(isa))
-    out.append("\n## Formats\n\n")
+    out.append("\n## Formats\n\nBits that neither the opcode nor a field of the op's format covers are "
+               "reserved and must be 0: a queue that fetches (or re-issues) a word with a reserved bit set "
+               "raises BAD_OPERAND instead of executing it, whatever the op (SYNC and NOTIFY included).\n\n")
     for fname, fmt in isa["formats"].items():
         out.append(f"**{fname}**: {fmt['doc']}\n\n| field | bits | range | meaning |\n|---|---|---|---|\n")
         out.append(f"| opcode | {opc['msb']}:{opc['lsb']} | | |\n")

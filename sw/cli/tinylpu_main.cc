@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -85,6 +86,13 @@ int RunMatmul(const RunOptions& opt) {
     auto rtl = MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
     auto model = MakeCycleModel(config);
     Lockstep lockstep(*rtl, *model);
+    // A divergence writes an FST of the cycles around it next to --waves (or here).
+    const std::filesystem::path waves(opt.waves);
+    lockstep.set_waves({.dir = waves.has_parent_path() ? waves.parent_path().string() : ".",
+                        .stem = "tinylpu_lockstep"});
+    lockstep.set_reproduce(fmt::format(
+        "tinylpu run --engine lockstep --config {} --m {} --k {} --n {} --seed {}{}", config.name,
+        opt.shape.m, opt.shape.k, opt.shape.n, opt.seed, opt.transpose_w ? " --transpose-w" : ""));
     lockstep.LoadProgram(plan.program);
     for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
       lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);

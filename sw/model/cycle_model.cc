@@ -170,6 +170,7 @@ struct OpProps {
   bool has_istream = false;
   uint32_t group = 0;
   uint32_t flag_group = 0;  // the group with the flag set (READ/WRITE `quad`), 0 if unchanged
+  uint32_t rsvd = 0;  // reserved bits (op_rsvd_mask): set, they are a BAD_OPERAND
 };
 
 constexpr int kNumOpcodes = 1 << (isa::kOpcodeMsb - isa::kOpcodeLsb + 1);
@@ -187,11 +188,44 @@ constexpr std::array<OpProps, kNumOpcodes> MakeOpProps() {
     p.group = has_stream ? static_cast<uint32_t>(info.group) : 0;
     p.flag_group = static_cast<uint32_t>(info.flag_group);
     p.has_istream = info.format == isa::Format::kGather;
+    uint32_t covered = ~0u << isa::kOpcodeLsb;
+    const isa::FormatInfo& format = isa::kFormats[static_cast<size_t>(info.format)];
+    for (int i = 0; i < format.num_fields; ++i) {
+      const isa::FieldInfo& f = format.fields[i];
+      const int bits = f.msb - f.lsb + 1;
+      covered |= (bits >= 32 ? ~0u : ((1u << bits) - 1u)) << f.lsb;
+    }
+    p.rsvd = ~covered;
   }
   return props;
 }
 
 constexpr std::array<OpProps, kNumOpcodes> kOpProps = MakeOpProps();
+
+// The SECDED lane code (sw/core/secded.h) by compact tables: 2 bytes per codeword, so that the
+// decode table (16 KiB) stays in the cache. A decoded entry holds the corrected byte in bits
+// 7:0 and the Secded::Status in bits 9:8.
+struct LaneCodes {
+  std::array<uint16_t, 256> encode{};
+  std::array<uint16_t, 1 << kLaneCodeBits> decode{};
+};
+
+LaneCodes MakeLaneCodes() {
+  LaneCodes t;
+  for (int b = 0; b < 256; ++b) t.encode[b] = EncodeLaneByte(static_cast<uint8_t>(b));
+  for (size_t c = 0; c < t.decode.size(); ++c) {
+    const Secded::Decoded d = DecodeLaneByte(static_cast<uint16_t>(c));
+    t.decode[c] = static_cast<uint16_t>((d.data & 0xff) | static_cast<uint32_t>(d.status) << 8);
+  }
+  return t;
+}
+
+const LaneCodes kLaneCodes = MakeLaneCodes();
+
+uint16_t EncodeLane(uint8_t byte) { return kLaneCodes.encode[byte]; }
+uint16_t DecodeLane(uint16_t code) { return kLaneCodes.decode[code & ((1u << kLaneCodeBits) - 1)]; }
+constexpr uint16_t kLaneCorrected = static_cast<uint16_t>(Secded::Status::kCorrected) << 8;
+constexpr uint16_t kLaneUncorrectable = static_cast<uint16_t>(Secded::Status::kUncorrectable) << 8;
 
 // y[n] = sum_k x[k] * w[k][n] over int8 values. An int8 product fits in int16 and a sum of
 // at most 128 of them in int32 (lanes <= 128), so nothing wraps here.
@@ -622,7 +656,7 @@ uint32_t CycleModel::Step(const HostRequest* host) {
         const uint16_t code =
             rdata_[((static_cast<size_t>(mem_access.slice) * lanes_ + lane) * 2 + s.host_bank) * 4 +
                    s.host_sub];
-        data |= static_cast<uint32_t>(DecodeLaneByte(code).data) << (8 * j);
+        data |= static_cast<uint32_t>(DecodeLane(code) & 0xff) << (8 * j);
       }
       return data;
     }
@@ -635,8 +669,18 @@ uint32_t CycleModel::Step(const HostRequest* host) {
 // Queues //
 ////////////
 
+// lpu_icu_queue's check_issue; a reserved bit set is a BAD_OPERAND of the lowest priority.
 isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok,
                                 uint32_t addr) const {
+  const isa::Err err = CheckOperands(q, word, addr_ok, addr);
+  if (err == isa::Err::kNone && (word & kOpProps[OpcodeOf(word)].rsvd) != 0) {
+    return isa::Err::kBadOperand;
+  }
+  return err;
+}
+
+isa::Err CycleModel::CheckOperands(const Queue& q, uint32_t word, bool addr_ok,
+                                   uint32_t addr) const {
   const OpProps& op = kOpProps[OpcodeOf(word)];
   if (!op.defined || (op.unit != isa::Unit::kIcu && op.unit != q.kind)) {
     return isa::Err::kIllegalOpcode;
@@ -778,9 +822,10 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         const uint32_t word = q.imem[q.pc & slot_mask];
         ++q.pc;
         const uint32_t op = OpcodeOf(word);
+        const bool rsvd = (word & kOpProps[op].rsvd) != 0;
         if (op == kNop) {
           const uint32_t n = kCountN.Get(word);
-          if (n == 0) {
+          if (n == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.wait = n - 1;
@@ -788,7 +833,7 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         } else if (op == kRepeat) {
           const uint32_t n = kRepeatN.Get(word);
           const uint32_t d = kRepeatD.Get(word);
-          if (n == 0 || d == 0) {
+          if (n == 0 || d == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.rep_dist = d;
@@ -803,9 +848,14 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
             }
           }
         } else if (op == kSync) {
-          q.parked = !release;
+          if (rsvd) {
+            err = isa::Err::kBadOperand;
+          } else {
+            q.parked = !release;
+          }
         } else if (op == kNotify) {
-          // The release was computed above; nothing is issued.
+          // The release was computed above (by opcode, as in the RTL); nothing is issued.
+          if (rsvd) err = isa::Err::kBadOperand;
         } else if (op == kIfetch) {
           err = CheckIssue(q, word, true, 0);
           ifetch = err == isa::Err::kNone;
@@ -1083,10 +1133,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
       uint8_t* o = Drive(pos, s.rd_dir, s.rd_stream + j, trace);
       const int sub = s.rd_quad ? j : s.rd_sub;
       for (int l = 0; l < lanes_; ++l) {
-        const Secded::Decoded d = DecodeLaneByte(out(l, s.rd_bank, sub));
-        o[l] = static_cast<uint8_t>(d.data);
-        corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-        uncorrectable |= d.status == Secded::Status::kUncorrectable;
+        const uint16_t d = DecodeLane(out(l, s.rd_bank, sub));
+        o[l] = static_cast<uint8_t>(d);
+        corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+        uncorrectable |= (d & 0x300) == kLaneUncorrectable;
       }
       if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
     }
@@ -1096,10 +1146,10 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (s.gd_valid) {
     uint8_t* o = same_stream ? nullptr : Drive(pos, s.gd_dir, s.gd_stream, trace);
     for (int l = 0; l < lanes_; ++l) {
-      const Secded::Decoded d = DecodeLaneByte(out(l, s.gd_bank[l], s.gd_sub[l]));
-      if (o != nullptr) o[l] = static_cast<uint8_t>(d.data);
-      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+      const uint16_t d = DecodeLane(out(l, s.gd_bank[l], s.gd_sub[l]));
+      if (o != nullptr) o[l] = static_cast<uint8_t>(d);
+      corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+      uncorrectable |= (d & 0x300) == kLaneUncorrectable;
     }
     if (trace != nullptr && o != nullptr) {
       std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
@@ -1109,8 +1159,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (s.host_rd) {
     for (int j = 0; j < 4; ++j) {
       const int lane = 4 * s.host_chunk + j;
-      corrected += DecodeLaneByte(out(lane, s.host_bank, s.host_sub)).status ==
-                   Secded::Status::kCorrected;
+      corrected += (DecodeLane(out(lane, s.host_bank, s.host_sub)) & 0x300) == kLaneCorrected ? 1 : 0;
     }
   }
 
@@ -1132,7 +1181,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (a_go && op == kWrite) {
     for (int j = 0; j < a_words; ++j) {
       const uint8_t* data = sampled_.data() + static_cast<size_t>(j) * lanes_;
-      for (int l = 0; l < lanes_; ++l) cell(a_addr + j, l) = EncodeLaneByte(data[l]);
+      for (int l = 0; l < lanes_; ++l) cell(a_addr + j, l) = EncodeLane(data[l]);
       if (trace != nullptr) {
         trace->mem_writes.push_back(MemWriteEvent{
             .slice = slice, .addr = a_addr + j, .lanes = std::vector<uint8_t>(data, data + lanes_)});
@@ -1147,7 +1196,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     for (int l = 0; l < lanes_; ++l) {
       const int a = s.b_addr[l];
       if (s.b_scatter) {
-        cell(a, l) = EncodeLaneByte(s.b_data[l]);
+        cell(a, l) = EncodeLane(s.b_data[l]);
       } else {
         out(l, bank_of(a), a % 4) = cell(a, l);
       }
@@ -1167,7 +1216,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
       for (int j = 0; j < 4; ++j) {
         const uint16_t flip = (inject_lanes_ >> j) & 1 ? inject_mask_ : 0;
         cell(access.word, 4 * access.chunk + j) =
-            EncodeLaneByte(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
+            EncodeLane(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
       }
     } else {
       for (int l = 0; l < lanes_; ++l) out(l, bank, access.word % 4) = cell(access.word, l);
@@ -1496,6 +1545,13 @@ isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
   if (conflict) return isa::Err::kStreamConflict;
   if (op == kTranspose && busy) return isa::Err::kUnitBusy;
   return isa::Err::kNone;
+}
+
+std::optional<uint32_t> CycleModel::LastFetched(int queue) const {
+  if (queue < 0 || queue >= num_queues_) return std::nullopt;
+  const Queue& q = queues_[queue];
+  if (q.pc == 0) return std::nullopt;
+  return q.imem[(q.pc - 1) & (static_cast<uint64_t>(config_.queue_depth) - 1)];
 }
 
 std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "sw/core/config.h"
@@ -44,6 +45,9 @@ class CycleModel final : public HostBus {
   bool Done() const override { return done_; }
   uint64_t Time() const override { return time_; }
   void SetTraceSink(TraceSink* sink) override { sink_ = sink; }
+  // The word queue `queue` fetched last in this or the last run (nullopt before any fetch), for
+  // reports: control ops and words failing the queue's checks never appear in a trace.
+  std::optional<uint32_t> LastFetched(int queue) const;
 
  private:
   // One host request presented for one cycle.
@@ -197,8 +201,10 @@ class CycleModel final : public HostBus {
   bool VxmBusy() const;
   // Returns the error the SXM raises in this cycle (kNone outside run cycles).
   isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
-  // `addr` is the effective (strided) addr of an addr-format op.
+  // lpu_icu_queue's checks; `addr` is the effective (strided) addr of an addr-format op.
   isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok, uint32_t addr) const;
+  // CheckIssue without the reserved-bits check.
+  isa::Err CheckOperands(const Queue& q, uint32_t word, bool addr_ok, uint32_t addr) const;
   isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   isa::Err CheckSxm(uint32_t word) const;
 
