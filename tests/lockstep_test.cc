@@ -45,7 +45,7 @@ class LockstepMatmulTest : public testing::TestWithParam<LockstepCase> {};
 TEST_P(LockstepMatmulTest, RtlAndModelAgreeEveryCycle) {
   const LockstepCase& c = GetParam();
   std::cout << fmt::format(
-      "seed {} (replay: build/bin/tinylpu run --engine lockstep --config {} --m {} --k {} --n {} "
+      "seed {} (replay: build/bin/tinylpu matmul --engine lockstep --config {} --m {} --k {} --n {} "
       "--seed {}{} --waves run.fst)\n",
       c.seed, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed,
       c.transpose_w ? " --transpose-w" : "");

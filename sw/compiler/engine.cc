@@ -50,6 +50,13 @@ Engine::Engine(const CoreConfig& config, MemPlan& mem)
 
 Program Engine::Finish() const { return sched_.Finish(); }
 
+EngineStats Engine::stats() const {
+  EngineStats s = stats_;
+  s.queue_ops.clear();
+  for (int q = 0; q < config_.num_queues(); ++q) s.queue_ops.push_back(sched_.PlacedCount(q));
+  return s;
+}
+
 bool Engine::SlotsFree(const Plan& plan) const {
   for (size_t i = 0; i < plan.claims.size(); ++i) {
     const Claim& c = plan.claims[i];

@@ -43,6 +43,7 @@ struct EngineStats {
   int64_t matmul_cycles = 0;   // cycles from the first LW to the last ABC, summed over matmuls
   int64_t vxm_ops = 0;         // VXM operations (ALU busy cycles)
   int64_t chains = 0;          // chain iterations placed
+  std::vector<int64_t> queue_ops;  // instructions issued per queue (filled by Finish)
 };
 
 class Engine {
@@ -52,7 +53,8 @@ class Engine {
   const CoreConfig& config() const { return config_; }
   MemPlan& mem() { return mem_; }
   const Schedule& schedule() const { return sched_; }
-  const EngineStats& stats() const { return stats_; }
+  // The figures so far, with the instructions issued per queue.
+  EngineStats stats() const;
 
   // Runs graph `g` for iterations [begin, end). Temporaries are allocated per chunk of at most
   // `chunk` iterations (0: all at once) and freed after it.

@@ -11,18 +11,14 @@
 namespace tinylpu {
 namespace {
 
-// The golden model's output rows and KV cache against what the core left in MEM.
-bool MatchesGolden(HostBus& bus, const MappedModel& model, const GoldenResult& gold,
-                   const GoldenKvCache& cache, int tokens, Int8Tensor& out) {
-  const int layers = model.golden.config.n_layers;
-  out = ReadLayerOutput(bus, model, layers - 1, tokens);
-  bool ok = out == gold.output;
-  for (int l = 0; l < layers && ok; ++l) {
+// The KV cache the core left in MEM against the golden model's.
+bool CacheMatches(HostBus& bus, const MappedModel& model, const GoldenKvCache& cache) {
+  for (int l = 0; l < model.golden.config.n_layers; ++l) {
     Int8Tensor k, v;
     ReadKvCache(bus, model, l, cache.length(), k, v);
-    ok = k == cache.k[l] && v == cache.v[l];
+    if (!(k == cache.k[l] && v == cache.v[l])) return false;
   }
-  return ok;
+  return true;
 }
 
 StepReport RunStep(HostBus& bus, const MappedModel& model, const CompiledRun& run,
@@ -62,23 +58,30 @@ ModelRunReport RunModel(HostBus& bus, const MappedModel& model, const PreparedMo
   ModelRunReport report;
   LoadModelImage(bus, model);
 
-  // Prefill.
+  // Prefill, in as many runs as the compiler cut it into.
   GoldenKvCache cache;
   const Int8Tensor x = prepared.input_q.Rows(0, prompt);
   if (options.progress) options.progress(fmt::format("compiling the prefill of {} tokens", prompt));
-  const CompiledRun pre = CompilePrefill(model, prompt);
-  if (options.progress) options.progress(pre.what);
-  StepReport step = RunStep(bus, model, pre, x);
+  const std::vector<CompiledRun> pre = CompilePrefill(model, prompt);
   const GoldenResult gold = RunGoldenPrefill(prepared.golden, x, &cache);
-  Int8Tensor out;
-  step.bit_exact = step.result.ok() && MatchesGolden(bus, model, gold, cache, prompt, out);
-  report.output = out;
-  report.prefill_cycles = step.cycles;
+  const int layers = c.n_layers;
+  int64_t abc = 0, matmul_cycles = 0;
+  for (const CompiledRun& run : pre) {
+    if (options.progress) options.progress(run.what);
+    StepReport step = RunStep(bus, model, run, x.Rows(run.pos0, run.pos0 + run.tokens));
+    const Int8Tensor out = ReadLayerOutput(bus, model, layers - 1, run.tokens);
+    step.bit_exact =
+        step.result.ok() && out == gold.output.Rows(run.pos0, run.pos0 + run.tokens);
+    report.output.AppendRows(out);
+    report.prefill_cycles += step.cycles;
+    abc += step.stats.abc;
+    matmul_cycles += step.stats.matmul_cycles;
+    report.steps.push_back(step);
+  }
+  // The cache the prefill left.
+  if (!CacheMatches(bus, model, cache)) report.steps.back().bit_exact = false;
   report.prefill_mxm_utilization =
-      step.stats.matmul_cycles > 0
-          ? static_cast<double>(step.stats.abc) / static_cast<double>(step.stats.matmul_cycles)
-          : 0.0;
-  report.steps.push_back(step);
+      matmul_cycles > 0 ? static_cast<double>(abc) / static_cast<double>(matmul_cycles) : 0.0;
 
   // Decode steps, one token each at positions prompt, prompt + 1, ...
   int64_t decode_total = 0;
@@ -90,8 +93,8 @@ ModelRunReport RunModel(HostBus& bus, const MappedModel& model, const PreparedMo
     const Int8Tensor token = prepared.input_q.Rows(pos, pos + 1);
     StepReport s = RunStep(bus, model, dec, token);
     const GoldenResult g = RunGoldenDecode(prepared.golden, token, cache);
-    Int8Tensor row;
-    s.bit_exact = s.result.ok() && MatchesGolden(bus, model, g, cache, 1, row);
+    const Int8Tensor row = ReadLayerOutput(bus, model, layers - 1, 1);
+    s.bit_exact = s.result.ok() && row == g.output && CacheMatches(bus, model, cache);
     report.output.AppendRows(row);
     decode_total += s.cycles;
     report.weight_rows_per_token = s.stats.lw;

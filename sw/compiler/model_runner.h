@@ -21,7 +21,7 @@ struct ModelRunOptions {
   int prompt = 0;  // tokens of the prefill (0: seq_len - decode)
   int decode = 0;  // decode steps after it (decoders only), tokens prompt .. prompt+decode-1
   // Called before each step with its description ("prefill of 16 tokens", ...).
-  std::function<void(const std::string&)> progress;
+  std::function<void(const std::string&)> progress = nullptr;
 };
 
 struct StepReport {

@@ -813,6 +813,16 @@ class LayerCompiler {
 // chunk is halved until it fits (an eighth of the default core's MEM).
 constexpr int kActivationWords = 1024;
 
+// Rows of one prefill run: one half of the accumulators (the matmul rows of a block), halved
+// until an fp32 activation of the chunk fits kActivationWords.
+int PrefillChunk(const MappedModel& model) {
+  const ModelConfig& c = model.golden.config;
+  const int widest = std::max({CeilDiv(c.ffn_dim, model.config.lanes), model.d_tiles(), 1});
+  int chunk = std::max(1, model.config.acc_depth / 2);
+  while (chunk > 1 && chunk * widest * 4 > kActivationWords) chunk /= 2;
+  return chunk;
+}
+
 CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
   CompiledRun run;
   run.what = std::move(what);
@@ -820,20 +830,9 @@ CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string 
   run.pos0 = pos0;
   MemPlan mem = model.mem;
   Engine eng(model.config, mem);
-  // Long prompts go through in chunks of rows, every layer for one chunk before the next (each
-  // row only attends to the cache up to itself, so this gives the same bits): a chunk's
-  // activations fit MEM and its matmul rows one half of the accumulators.
-  const ModelConfig& c = model.golden.config;
-  const int widest = std::max({CeilDiv(c.ffn_dim, model.config.lanes), model.d_tiles(), 1});
-  int chunk = std::max(1, model.config.acc_depth / 2);
-  while (chunk > 1 && chunk * widest * 4 > kActivationWords) chunk /= 2;
-  for (int r0 = 0; r0 < tokens; r0 += chunk) {
-    const int rows = std::min(chunk, tokens - r0);
-    for (int l = 0; l < model.golden.config.n_layers; ++l) {
-      LayerCompiler lc(model, eng, rows, pos0 + r0, r0);
-      if (getenv("LPU_DEBUG_MEM")) fprintf(stderr, "chunk %d layer %d: %d words\n", r0, l, mem.TotalWordsUsed());
-      lc.Layer(l);
-    }
+  for (int l = 0; l < model.golden.config.n_layers; ++l) {
+    LayerCompiler lc(model, eng, tokens, pos0, 0);
+    lc.Layer(l);
   }
   run.program = eng.Finish();
   run.program.CheckFits(model.config);
@@ -886,13 +885,25 @@ MappedModel MapModel(const CoreConfig& config, const GoldenModel& golden) {
   return m;
 }
 
-CompiledRun CompilePrefill(const MappedModel& model, int tokens) {
+std::vector<CompiledRun> CompilePrefill(const MappedModel& model, int tokens) {
   const ModelConfig& c = model.golden.config;
   if (tokens < 1 || tokens > c.seq_len) {
     throw Error(fmt::format("model '{}': a prefill takes 1 to seq_len = {} tokens, not {}",
                             c.name, c.seq_len, tokens));
   }
-  return Compile(model, tokens, 0, fmt::format("prefill of {} tokens", tokens));
+  // Long prompts go through in chunks of rows, one run each (each row only attends to the cache
+  // up to itself, so this gives the same bits as one pass): a chunk's activations fit MEM, its
+  // matmul rows one half of the accumulators and its program the queues.
+  const int chunk = PrefillChunk(model);
+  std::vector<CompiledRun> runs;
+  for (int r0 = 0; r0 < tokens; r0 += chunk) {
+    const int rows = std::min(chunk, tokens - r0);
+    runs.push_back(Compile(
+        model, rows, r0,
+        rows == tokens ? fmt::format("prefill of {} tokens", tokens)
+                       : fmt::format("prefill of tokens {}..{}", r0, r0 + rows - 1)));
+  }
+  return runs;
 }
 
 CompiledRun CompileDecode(const MappedModel& model, int pos) {

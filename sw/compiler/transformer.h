@@ -65,8 +65,8 @@ struct MappedModel {
 // model's reduction width, head size, MEM capacity, ...).
 MappedModel MapModel(const CoreConfig& config, const GoldenModel& golden);
 
-// One compiled run: a prefill of `tokens` tokens from position `pos0` (0 for a prefill, the
-// cache length for a decode step) through every layer.
+// One compiled run: `tokens` tokens from position `pos0` through every layer (a chunk of a
+// prefill, or a decode step with tokens = 1 at the cache length).
 struct CompiledRun {
   std::string what;
   int tokens = 0;
@@ -79,8 +79,10 @@ struct CompiledRun {
   int64_t weight_rows = 0;
 };
 
-// Prefill of `tokens` tokens (positions 0..tokens-1); decoders fill the KV cache.
-CompiledRun CompilePrefill(const MappedModel& model, int tokens);
+// Prefill of `tokens` tokens (positions 0..tokens-1); decoders fill the KV cache. A long
+// prompt is cut into chunks of rows, one run each (run.pos0 its first position; the host writes
+// its rows to input rows 0.. and reads its output rows from 0..).
+std::vector<CompiledRun> CompilePrefill(const MappedModel& model, int tokens);
 // Decode of one token at position `pos` (decoders only), attending to the cache 0..pos.
 CompiledRun CompileDecode(const MappedModel& model, int pos);
 
