@@ -1,6 +1,8 @@
 // Transformer layers end to end on the RTL, in lockstep with the C++ model: prefill and decode
 // of decoder and encoder blocks for several shapes on two core configurations, bit-exact
 // against the golden model and in exactly the predicted cycles.
+#include <ostream>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -19,6 +21,11 @@ struct Case {
   int prompt = 0;
   int decode = 0;
 };
+
+// GoogleTest prints a failing case by its name rather than as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
+}
 
 ModelConfig Custom(const std::string& name, BlockType block, int d, int heads, int kv_heads,
                    int head_dim, int ffn, int seq) {

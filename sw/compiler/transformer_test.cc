@@ -1,6 +1,8 @@
 // Tests for the transformer compiler on the C++ model: bit-exact layers, decode, every rejection.
 #include "sw/compiler/transformer.h"
 
+#include <ostream>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -40,6 +42,11 @@ struct Case {
   int prompt = 0;
   int decode = 0;
 };
+
+// GoogleTest prints a failing case by its name rather than as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
+}
 
 std::vector<Case> Cases() {
   return {
