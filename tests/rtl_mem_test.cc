@@ -332,7 +332,8 @@ TEST_P(MemFeatureTest, QuadChecksAlignmentAndStreams) {
   const std::vector<Case> cases = {
       {{Instr::Addr(isa::Op::kRead, 6, 0, Dir::kEast, true)}, isa::Err::kBadOperand, 0},
       {{Instr::Nop(2), Instr::Addr(isa::Op::kWrite, 5, 0, Dir::kWest, true)},
-       isa::Err::kBadOperand, 2},
+       isa::Err::kBadOperand,
+       2},
       {{strided, Instr::Repeat(2, 1)}, isa::Err::kBadOperand, 1},
       {{Instr::Addr(isa::Op::kRead, 8, top, Dir::kEast, true)}, isa::Err::kStreamRange, 0},
       {{Instr::Addr(isa::Op::kWrite, 8, top, Dir::kWest, true)}, isa::Err::kStreamRange, 0},
@@ -364,10 +365,9 @@ TEST_P(MemFeatureTest, QuadAndGatherConflictOnAnyOfTheFourStreams) {
     SCOPED_TRACE(fmt::format("GATHER onto W{}, quad onto W2..W5", gs));
     Program p = Empty();
     p.queues[mem(0)] = {Instr::Addr(isa::Op::kRead, 0, 0, Dir::kEast)};
-    p.queues[mem(1)] = {Instr::Nop(g),
-                        Instr::Gather(isa::Op::kGather, 0, 0, Dir::kEast, gs, Dir::kWest),
-                        Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(half), 2, Dir::kWest,
-                                    true)};
+    p.queues[mem(1)] = {
+        Instr::Nop(g), Instr::Gather(isa::Op::kGather, 0, 0, Dir::kEast, gs, Dir::kWest),
+        Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(half), 2, Dir::kWest, true)};
     LoadProgram(*bus_, p);
     RunResult r = RunCore(*bus_, 1000);
     if (gs == 6u) {

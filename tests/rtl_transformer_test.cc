@@ -1,10 +1,10 @@
 // Transformer layers end to end on the RTL, in lockstep with the C++ model: prefill and decode
 // of decoder and encoder blocks for several shapes on two core configurations, bit-exact
 // against the golden model and in exactly the predicted cycles.
-#include <ostream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <ostream>
 
 #include "sw/compiler/model_runner.h"
 #include "sw/compiler/transformer.h"
