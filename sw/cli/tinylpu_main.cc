@@ -185,6 +185,7 @@ struct ModelCliOptions {
   std::string waves;
   std::string timeline;
   std::string emit_asm;
+  std::string show = "prefill";  // the program --timeline and --emit-asm write
 };
 
 std::unique_ptr<HostBus> MakeBus(const std::string& engine, const CoreConfig& config,
@@ -217,13 +218,17 @@ int RunModelCommand(const ModelCliOptions& opt) {
   // The prompt fills the sequence up to the decode steps unless --prompt says otherwise.
   const int prompt = opt.prompt > 0 ? opt.prompt : mc.seq_len - opt.decode;
   if (!opt.timeline.empty() || !opt.emit_asm.empty()) {
-    // The first (or only) run of the prefill.
-    const CompiledRun pre = CompilePrefill(mapped, prompt).front();
+    // The first (or only) run of the prefill, or the first decode step.
+    if (opt.show == "decode" && opt.decode == 0) {
+      throw Error("--show decode needs --decode 1 or more");
+    }
+    const CompiledRun shown = opt.show == "decode" ? CompileDecode(mapped, prompt)
+                                                   : CompilePrefill(mapped, prompt).front();
     if (!opt.timeline.empty()) {
       WriteBytes(opt.timeline,
-                 TimelineSvg(pre.program, config, fmt::format("{}: {}", mc.name, pre.what)));
+                 TimelineSvg(shown.program, config, fmt::format("{}: {}", mc.name, shown.what)));
     }
-    if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, Disassemble(pre.program, config));
+    if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, Disassemble(shown.program, config));
   }
 
   const std::string reproduce = fmt::format(
@@ -360,8 +365,14 @@ int Main(int argc, char** argv) {
   run_cmd->add_flag("--json", model.json, "Print one JSON object instead of lines");
   run_cmd->add_flag("-q,--quiet", model.quiet, "No progress lines on stderr");
   run_cmd->add_option("--waves", model.waves, "Write an FST wave file of the RTL");
-  run_cmd->add_option("--timeline", model.timeline, "Write an SVG timeline of the prefill program");
-  run_cmd->add_option("--emit-asm", model.emit_asm, "Write the prefill program as assembly");
+  run_cmd->add_option("--timeline", model.timeline,
+                      "Write an SVG timeline of the program --show picks");
+  run_cmd->add_option("--emit-asm", model.emit_asm, "Write the program --show picks as assembly");
+  run_cmd
+      ->add_option("--show", model.show,
+                   "The program --timeline and --emit-asm write: prefill (its first run) or "
+                   "decode (the first step)")
+      ->check(CLI::IsMember({"prefill", "decode"}));
 
   CLI::App* models_cmd = app.add_subcommand("models", "List the built-in transformer models");
 
