@@ -287,8 +287,11 @@ IndexMap RowTile(int rows, int tiles, int offset = 0) {
 class LayerCompiler {
  public:
   // `tokens` rows at positions pos0.., rows row0.. of the run's input and output buffers.
-  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0, int row0)
-      : m_(m),
+  // `fuse_activation`: the FFN's Silu or Gelu runs in W1's epilogue instead of its own pass.
+  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0, int row0,
+                bool fuse_activation)
+      : fuse_activation_(fuse_activation),
+        m_(m),
         c_(m.golden.config),
         eng_(eng),
         mem_(eng.mem()),
@@ -529,27 +532,27 @@ class LayerCompiler {
     const TensorId f = Temp("ffn_in", kI8, T_ * nd_);
     Norm(h1, k, L.norm2_gain, -1, f, "norm2");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
-    // gate = f32(f W1) * w1_mul, then Silu over every vector at once, then
-    // mid = q8((f W3) * silu).
-    const TensorId gate = Temp("gate", kF32, T_ * nf);
+    // silu = Silu(f32(f W1) * w1_mul), then mid = q8((f W3) * w3_mul * silu). Silu runs in W1's
+    // epilogue (fused) or as its own pass over every vector after W1.
+    const TensorId sg = Temp("silu", kF32, T_ * nf);
     {
+      const TensorId gate = fuse_activation_ ? sg : Temp("gate", kF32, T_ * nf);
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        g.Output(
-            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
-            gate, RowTile(T_, nf));
+        const int v =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32)));
+        g.Output(fuse_activation_ ? g.Func(vxm::Func::kSilu, v) : v, gate, RowTile(T_, nf));
       }
       Matmul(Spec("w1", f, nd_, L.w1), epi);
+      if (!fuse_activation_) {
+        VGraph g;
+        g.Output(g.Func(vxm::Func::kSilu, g.Input(In(gate, IndexMap::Identity(), kF32))), sg,
+                 IndexMap::Identity());
+        eng_.RunGraph(g, T_ * nf, kChunk);
+        mem_.Free(gate);
+      }
     }
-    const TensorId sg = Temp("silu", kF32, T_ * nf);
-    {
-      VGraph g;
-      g.Output(g.Func(vxm::Func::kSilu, g.Input(In(gate, IndexMap::Identity(), kF32))), sg,
-               IndexMap::Identity());
-      eng_.RunGraph(g, T_ * nf, kChunk);
-    }
-    mem_.Free(gate);
     const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
     {
       std::vector<VGraph> epi(nf);
@@ -758,26 +761,33 @@ class LayerCompiler {
     const TensorId hq = Dequant(h1q, k.h1_scale, "h1_dq");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
     // u = f32(h1q W1) * w1_mul + w1_add; mid = q8(Gelu(u) * ffn_mid_inv) over every vector.
-    const TensorId u = Temp("ffn_u", kF32, T_ * nf);
+    // mid = q8(Gelu(f32(h1q W1) * w1_mul + w1_add) * ffn_mid_inv): in W1's epilogue (fused) or
+    // as its own pass over every vector after W1.
+    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
     {
+      const TensorId u = fuse_activation_ ? -1 : Temp("ffn_u", kF32, T_ * nf);
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        g.Output(g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                             g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
-                       g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32))),
-                 u, RowTile(T_, nf));
+        const int v = g.Add(
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
+            g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32)));
+        if (fuse_activation_) {
+          g.Output(g.F32ToI8(g.Mul(g.Func(vxm::Func::kGelu, v), g.ConstF32(k.ffn_mid_inv))), mid,
+                   RowTile(T_, nf));
+        } else {
+          g.Output(v, u, RowTile(T_, nf));
+        }
       }
       Matmul(Spec("w1", h1q, nd_, L.w1), epi);
+      if (!fuse_activation_) {
+        VGraph g;
+        const int gelu = g.Func(vxm::Func::kGelu, g.Input(In(u, IndexMap::Identity(), kF32)));
+        g.Output(g.F32ToI8(g.Mul(gelu, g.ConstF32(k.ffn_mid_inv))), mid, IndexMap::Identity());
+        eng_.RunGraph(g, T_ * nf, kChunk);
+        mem_.Free(u);
+      }
     }
-    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
-    {
-      VGraph g;
-      const int gelu = g.Func(vxm::Func::kGelu, g.Input(In(u, IndexMap::Identity(), kF32)));
-      g.Output(g.F32ToI8(g.Mul(gelu, g.ConstF32(k.ffn_mid_inv))), mid, IndexMap::Identity());
-      eng_.RunGraph(g, T_ * nf, kChunk);
-    }
-    mem_.Free(u);
     mem_.Free(h1q);
     // h2 = f32(h1q) * h1_scale + ((f32(mid W2) * w2_mul) + w2_add); out = LayerNorm(h2).
     const TensorId h2 = Temp("h2", kF32, T_ * nd_);
@@ -799,6 +809,7 @@ class LayerCompiler {
   }
 
  private:
+  const bool fuse_activation_;
   const MappedModel& m_;
   const ModelConfig& c_;
   Engine& eng_;
@@ -824,15 +835,22 @@ int PrefillChunk(const MappedModel& model) {
   return chunk;
 }
 
-CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
+int LongestQueue(const Program& program) {
+  size_t longest = 0;
+  for (const auto& queue : program.queues) longest = std::max(longest, queue.size());
+  return static_cast<int>(longest);
+}
+
+CompiledRun CompileWith(const MappedModel& model, int tokens, int pos0, const std::string& what,
+                        bool fuse_activation) {
   CompiledRun run;
-  run.what = std::move(what);
+  run.what = what;
   run.tokens = tokens;
   run.pos0 = pos0;
   MemPlan mem = model.mem;
   Engine eng(model.config, mem);
   for (int l = 0; l < model.golden.config.n_layers; ++l) {
-    LayerCompiler lc(model, eng, tokens, pos0, 0);
+    LayerCompiler lc(model, eng, tokens, pos0, 0, fuse_activation);
     lc.Layer(l);
   }
   run.program = eng.Finish();
@@ -842,10 +860,19 @@ CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string 
   return run;
 }
 
-int LongestQueue(const Program& program) {
-  size_t longest = 0;
-  for (const auto& queue : program.queues) longest = std::max(longest, queue.size());
-  return static_cast<int>(longest);
+// Compiles the run with the FFN activation fused into W1's epilogue and as its own pass, and
+// keeps the schedule that fits the queues in fewer cycles (the predictions are exact, so this
+// is a measured choice: fusing lengthens W1's epilogue, which tends to pay off for many rows
+// and to cost for one).
+CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
+  CompiledRun best = CompileWith(model, tokens, pos0, what, false);
+  CompiledRun fused = CompileWith(model, tokens, pos0, what, true);
+  const int depth = model.config.queue_depth;
+  auto key = [&](const CompiledRun& r) {
+    return std::make_pair(LongestQueue(r.program) > depth, r.predicted_cycles);
+  };
+  if (key(fused) < key(best)) best = std::move(fused);
+  return best;
 }
 
 }  // namespace
