@@ -2,7 +2,7 @@
 # `make nightly`: the long regression. NIGHTLY_SEEDS runs of the random lockstep test on both
 # configurations (LPU_ITERS programs each, seeds from the date unless LPU_SEED is set), the
 # illegal-mode and random-init tests with more iterations, 5 minutes of fuzzing per target,
-# the formal proofs with the 64-bit SECDED task, and the functional goals over all of it.
+# the formal proofs, and the functional goals over all of it.
 # Every failure prints its replay command; the log is <build>/nightly/nightly.log.
 set -uo pipefail
 
@@ -31,7 +31,7 @@ for ((i = 0; i < seeds; i++)); do
 done
 run env LPU_ITERS=200 "$build/bin/verif_tests" --gtest_filter='*XInitTest*'
 run env LPU_FUZZ_SECONDS=300 bash tools/fuzz.sh
-run env LPU_FORMAL_TASKS="lpu_icu_queue:bmc lpu_icu_queue:cover" bash tools/formal.sh
+run bash tools/formal.sh
 fcov_args=()
 for d in "$out"/fcov/*; do fcov_args+=(--fcov "$d"); done
 run python3 tools/coverage_check.py "${fcov_args[@]}" --out "$out/fcov_merged.json"
