@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <climits>
 #include <cstdlib>
 #include <numeric>
 
@@ -274,6 +276,86 @@ bool PlaceIfetch(GenContext& ctx, int q) {
   return ctx.RouteTable(q, Instr::Ifetch(0, Dir::kEast), "stream", {}, false);
 }
 
+bool OnVxm(const CoreConfig& c, int q) { return c.VxmAlu(q) >= 0; }
+
+// The byte planes (plane b = byte b of every lane's value) of 32-bit lane values.
+std::vector<std::vector<uint8_t>> Planes(const std::vector<uint32_t>& values) {
+  std::vector<std::vector<uint8_t>> planes(4, std::vector<uint8_t>(values.size()));
+  for (size_t l = 0; l < values.size(); ++l) {
+    for (int b = 0; b < 4; ++b) planes[b][l] = static_cast<uint8_t>(values[l] >> (8 * b));
+  }
+  return planes;
+}
+
+// An fp32 value near 2^(e-127): random, sparse (1 + 2^-k, whose products round to ties) or the
+// boundary cases of the format.
+uint32_t NearFloat(GenContext& ctx, int e) {
+  static constexpr uint32_t kSpecials[] = {0x00000000, 0x80000000, 0x7f800000, 0xff800000,
+                                           0x7fc00000, 0x00000001, 0x807fffff, 0x00800000,
+                                           0x7f7fffff, 0xff7fffff};
+  const int pick = ctx.Uniform(0, 9);
+  if (pick == 0) return kSpecials[ctx.Uniform(0, static_cast<int>(std::size(kSpecials)) - 1)];
+  const uint32_t sign = ctx.Chance(0.5) ? 0x80000000u : 0;
+  const int exp = std::clamp(e + ctx.Uniform(-2, 2), 1, 254);
+  uint32_t frac = static_cast<uint32_t>(ctx.Uniform(0, (1 << 23) - 1));
+  if (pick <= 3) frac = 1u << ctx.Uniform(0, 22);  // sparse significand
+  return sign | static_cast<uint32_t>(exp) << 23 | frac;
+}
+
+// VXM arithmetic on chosen values: an f32 op (VADD, VSUB, VMUL, VMIN/VMAX, compares, VCVT in
+// both directions) or VREQ, whose source a gets lane values READ as four byte planes from table
+// words (RouteWide) and whose source b is IMM, set by CONFIG just before (and QSHIFT for VREQ):
+// exponents close together, so sums and products round to ties often; VREQ shifts that keep
+// results inside the type.
+bool PlaceVxmNumeric(GenContext& ctx, int q) {
+  const CoreConfig& c = ctx.config();
+  if (!OnVxm(c, q)) return false;
+  static constexpr isa::Op kOps[] = {isa::Op::kVadd, isa::Op::kVsub, isa::Op::kVmul,
+                                     isa::Op::kVmin, isa::Op::kVlt,  isa::Op::kVcvt,
+                                     isa::Op::kVreq, isa::Op::kVreq};
+  const isa::Op op = kOps[ctx.Uniform(0, static_cast<int>(std::size(kOps)) - 1)];
+  Instr x = ctx.RandomOp(q, op);
+  std::vector<uint32_t> a(static_cast<size_t>(c.lanes));
+  uint32_t imm = 0;
+  const int e = ctx.Chance(0.8) ? ctx.Uniform(110, 140) : ctx.Uniform(1, 254);
+  if (op == isa::Op::kVreq) {
+    // y = sat((x * M + 2^(S-1)) >> S): S in 24..47 keeps many lanes inside i8/i16.
+    x.vtype = static_cast<uint32_t>(ctx.Uniform(0, 1));
+    for (auto& v : a) v = static_cast<uint32_t>(ctx.Uniform(INT32_MIN, INT32_MAX));
+    imm = static_cast<uint32_t>(ctx.Uniform(1, 0xffff));
+    const uint32_t s = static_cast<uint32_t>(ctx.Uniform(24, 47));
+    if (!ctx.Issue(q, Instr::Config(isa::kVxmCfgQshift, s))) return false;
+  } else if (op == isa::Op::kVcvt) {
+    const bool to_int = ctx.Chance(0.5);
+    x.vtype = static_cast<uint32_t>(to_int ? isa::VxmType::kI32 : isa::VxmType::kF32);
+    x.stype = static_cast<uint32_t>(to_int ? isa::VxmType::kF32 : isa::VxmType::kI32);
+    for (auto& v : a) {
+      if (to_int) {  // halves (ties to even), large values and specials
+        const int n = ctx.Uniform(-1000, 1000);
+        v = ctx.Chance(0.5) ? std::bit_cast<uint32_t>(static_cast<float>(n) + 0.5f)
+                            : NearFloat(ctx, ctx.Uniform(120, 160));
+      } else {  // integers beyond 2^24, whose odd low bits are ties
+        v = static_cast<uint32_t>(ctx.Uniform(1 << 24, INT32_MAX)) |
+            (ctx.Chance(0.5) ? 0x80000000u : 0);
+      }
+    }
+  } else {
+    x.vtype = static_cast<uint32_t>(isa::VxmType::kF32);
+    for (auto& v : a) v = NearFloat(ctx, e);
+    imm = NearFloat(ctx, e);
+  }
+  x.srca = VxmStream(Dir::kEast, 0);
+  const isa::VxmOpInfo* v = vxm::FindVxmOp(op);
+  if (v->b != isa::VxmKind::kNone) {
+    x.srcb = kVxmImm;
+    if (!ctx.Issue(q, Instr::Config(isa::kVxmCfgImmlo, imm & 0xffff)) ||
+        !ctx.Issue(q, Instr::Config(isa::kVxmCfgImmhi, imm >> 16))) {
+      return false;
+    }
+  }
+  return ctx.RouteWide(q, x, "srca", Planes(a));
+}
+
 bool OnVxmNotLast(const CoreConfig& c, int q) {
   const int k = c.VxmAlu(q);
   return k >= 0 && k + 1 < c.vxm_alus;
@@ -303,6 +385,7 @@ constexpr CustomClass kCustomClasses[] = {
     {{"scatter", OnMem, PlaceScatter, 4}, "SCATTER"},
     {{"ifetch", Anywhere, PlaceIfetch, 2}, ""},
     {{"vxm_chain", OnVxmNotLast, PlaceVxmChain, 4}, ""},
+    {{"vxm_numeric", OnVxm, PlaceVxmNumeric, 5}, ""},
 };
 
 }  // namespace
@@ -898,6 +981,72 @@ bool GenContext::RouteTable(int cq, const Instr& c, std::string_view sample,
     }
     tables_.pop_back();
     --table_next_[slice];
+  }
+  return false;
+}
+
+bool GenContext::RouteWide(int cq, const Instr& c, std::string_view sample,
+                           const std::vector<std::vector<uint8_t>>& planes) {
+  const int width = static_cast<int>(planes.size());
+  const int to = config_.QueuePosition(cq);
+  const std::vector<StreamUse> samples = SamplesOf(config_, c);
+  const StreamUse* use = FindUse(samples, sample);
+  if (use == nullptr || use->width != width || use->cycles != 1) return false;
+  // One MEM slice per plane, all west of the consumer (values travel east).
+  std::vector<int> west;
+  for (int s = 0; s < config_.mem_slices; ++s) {
+    if (CoreConfig::MemPosition(s) < to) west.push_back(s);
+  }
+  if (static_cast<int>(west.size()) < width) return false;
+  const int lo = isa::kLatReadStreamOut;
+  const int li = use->offset;
+  constexpr int kMaxGap = 32;  // busy MEM queues: the consumer may wait a while for them
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::vector<int> slices = west;
+    for (int i = static_cast<int>(slices.size()) - 1; i > 0; --i) {
+      std::swap(slices[i], slices[Uniform(0, i)]);
+    }
+    slices.resize(width);
+    const int base = Uniform(0, config_.streams - width);
+    Instr consumer = c;
+    SetStreamOperand(consumer, sample, Dir::kEast, base);
+    int64_t tc = now_[cq];
+    for (int s : slices) {
+      const int hops = to - CoreConfig::MemPosition(s);
+      tc = std::max(tc, now_[CoreConfig::MemQueue(s)] + lo + hops - li);
+    }
+    if (tc - now_[cq] > kMaxGap) continue;
+    const size_t tables_before = tables_.size();
+    const std::vector<int> next_before = table_next_;
+    std::vector<Instr> reads(width);
+    std::vector<int64_t> tp(width);
+    const size_t mark = Checkpoint();
+    bool ok = true;
+    for (int b = 0; b < width && ok; ++b) {
+      const int slice = slices[b];
+      const int from = CoreConfig::MemPosition(slice);
+      tp[b] = tc + li - lo - (to - from);
+      const int table = NewTable(slice, planes[b]);
+      if (table < 0) {
+        ok = false;
+        break;
+      }
+      reads[b] = Instr::Addr(isa::Op::kRead, static_cast<uint32_t>(tables_[table].addr),
+                             static_cast<uint32_t>(base + b), Dir::kEast);
+      ok = TryIssue(CoreConfig::MemQueue(slice), tp[b], reads[b]);
+      const int id = last_producer_id_;
+      ok = ok && Carry(from, Dir::kEast, base + b, tp[b] + lo, to, id);
+    }
+    ok = ok && TryIssue(cq, tc, consumer, -1, true);
+    if (!ok) {
+      Rollback(mark);
+      tables_.resize(tables_before);
+      table_next_ = next_before;
+      continue;
+    }
+    for (int b = 0; b < width; ++b) Append(CoreConfig::MemQueue(slices[b]), tp[b], reads[b]);
+    Append(cq, tc, consumer);
+    return true;
   }
   return false;
 }

@@ -169,6 +169,12 @@ class GenContext {
   // operand `sample` of consumer `c` on queue cq. False (nothing changed) when it cannot.
   bool RouteTable(int cq, const Instr& c, std::string_view sample, std::vector<uint8_t> lanes,
                   bool repeatable = true);
+  // Routes the byte planes of a wide value to operand `sample` (a group of planes.size()
+  // streams) of consumer c on queue cq: plane b is a table word READ by its own MEM slice onto
+  // stream base + b, all arriving in the cycle c samples. So a VXM op sees chosen int32/fp32
+  // values in every lane. False (nothing changed) when it cannot.
+  bool RouteWide(int cq, const Instr& c, std::string_view sample,
+                 const std::vector<std::vector<uint8_t>>& planes);
   // REPEAT n, d on q: re-issues of the last issued op, all checked. False if illegal.
   bool Repeat(int q, uint32_t n, uint32_t d);
   // Issues ops on ALUs k0..k1 (VXM queues) in consecutive cycles, each reading its
@@ -194,15 +200,16 @@ class GenContext {
   int64_t LastNotify() const {
     return notifies_.empty() ? -1 : *std::max_element(notifies_.begin(), notifies_.end());
   }
+  // No drive of stream `stream` in direction `dir` at `pos` in `cycle` so far.
   bool DriveFree(int pos, Dir dir, int stream, int64_t cycle) const;
   int BankOf(int addr) const { return addr >= config_.mem_depth / 2 ? 1 : 0; }
   // Bank mask of a GATHER/SCATTER access or bank of a READ/WRITE access on `slice` in `cycle`.
   int GatherBanksAt(int slice, int64_t cycle) const;
   int RwBankAt(int slice, int64_t cycle) const;
 
-  // Closes the program: pads queues with IFETCHes so that every appended block is fetched
-  // after it lands, and splits each such queue into loaded entries and IFETCH blocks (written
-  // into their table words).
+  // Closes the program: pads each queue that has IFETCHes with NOP 1 so that every appended
+  // block lands before it is fetched, and splits it into loaded entries and IFETCH blocks
+  // (written into their table words).
   void Finish();
   Program TakeProgram() const;
   // Loaded words of q (all entries when it has no IFETCH) and the words IFETCH appends.
