@@ -5,8 +5,8 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test bench build configure bootstrap doctor lint synth gen coverage coverage-check \
-	coverage-report nightly formal fuzz mutate clean
+.PHONY: run test bench perf-transformer build configure bootstrap doctor lint synth gen coverage \
+	coverage-check coverage-report nightly formal fuzz mutate clean
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -29,6 +29,10 @@ bootstrap:
 # Benchmarks (not tests): JSON figures, e.g. RTL against C++ model simulation speed.
 bench: build
 	$(BUILD)/bin/sim_speed
+
+# Transformer schedules against their lower bounds, written into docs/performance.md.
+perf-transformer: build
+	$(BUILD)/bin/transformer_bench --markdown docs/performance.md
 
 # Code coverage of rtl/ from the RTL tests, in its own build tree (not part of `make test`):
 # lcov HTML in build-cov/coverage/html, line/toggle/expression summary on stdout.

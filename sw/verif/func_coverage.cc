@@ -78,7 +78,7 @@ void OperandBins(const CoreConfig& c, isa::Op op, const Instr* instr, int q, boo
       const int widest = sxm ? 1 : std::max(1, info.group);  // SXM groups vary: mid exists
       if (c.streams - widest >= 2) bin(n + ".stream_mid");
     } else {
-      const int width = sxm ? SxmGroupSize(instr->group) : std::max(1, info.group);
+      const int width = sxm ? SxmGroupSize(instr->group) : DataGroup(*instr);
       bin(fmt::format("{}.stream_{}", n, Where(instr->stream, c.streams - width)));
     }
   }
@@ -112,7 +112,9 @@ void OperandBins(const CoreConfig& c, isa::Op op, const Instr* instr, int q, boo
       bin(n + ".addr_mid");
       if (!window) bin(n + ".addr_last");
     } else {
-      const int64_t last = window ? -1 : c.AddrLimit(q) - 1;
+      // A quad's last legal address is the last aligned one.
+      const int words = instr->flag && info.flag_group > 0 ? info.flag_group : 1;
+      const int64_t last = window ? -1 : c.AddrLimit(q) - words;
       bin(fmt::format("{}.addr_{}", n, Where(instr->addr, last)));
     }
   }

@@ -60,6 +60,13 @@ std::vector<uint8_t> PackWords(const std::vector<uint32_t>& words, int lanes) {
 // Stream operands
 // ---------------------------------------------------------------------------------------------
 
+int DataGroup(const Instr& instr) {
+  const isa::OpInfo* info = FindOp(instr.op);
+  if (info == nullptr) return 1;
+  if (instr.flag && info->flag_group > 0) return info->flag_group;
+  return std::max(1, info->group);
+}
+
 std::vector<StreamUse> DrivesOf(const CoreConfig& config, const Instr& instr) {
   std::vector<StreamUse> out;
   const isa::OpInfo* info = FindOp(instr.op);
@@ -81,8 +88,8 @@ std::vector<StreamUse> DrivesOf(const CoreConfig& config, const Instr& instr) {
                      vxm::KindGroup(v->dst, type, stype), info->stream_out, 1});
     }
   } else if (info->stream_out > 0 && HasField(instr.op, "stream")) {
-    out.push_back({"stream", instr.dir, static_cast<int>(instr.stream), std::max(1, info->group),
-                   info->stream_out, 1});
+    out.push_back(
+        {"stream", instr.dir, static_cast<int>(instr.stream), DataGroup(instr), info->stream_out, 1});
   }
   return out;
 }
@@ -117,8 +124,7 @@ std::vector<StreamUse> SamplesOf(const CoreConfig& config, const Instr& instr) {
     }
     // GATHER samples only its index; every other op samples its data stream.
     if (instr.op != isa::Op::kGather && HasField(instr.op, "stream")) {
-      out.push_back(
-          {"stream", instr.dir, static_cast<int>(instr.stream), std::max(1, info->group), in, 1});
+      out.push_back({"stream", instr.dir, static_cast<int>(instr.stream), DataGroup(instr), in, 1});
     }
   }
   return out;
@@ -618,7 +624,18 @@ Instr GenContext::RandomOp(int q, isa::Op op) {
     instr.addr = static_cast<uint32_t>(addr);
   }
   if (HasField(op, "stride") && Chance(0.5)) instr.stride = Uniform(-3, 3);
-  if (HasField(op, "flag")) instr.flag = Chance(0.5);
+  if (HasField(op, "flag")) {
+    if (info.flag_group == 0) {
+      instr.flag = Chance(0.5);
+    } else if (Chance(0.3) && config_.AddrLimit(q) >= info.flag_group) {
+      // READ/WRITE `quad`: words addr..addr+3 on streams s..s+3, addr (and so every strided
+      // re-issue) a multiple of the group.
+      const int g = info.flag_group;
+      instr.flag = true;
+      instr.addr -= instr.addr % static_cast<uint32_t>(g);
+      instr.stride = instr.stride > 0 ? g : instr.stride < 0 ? -g : 0;
+    }
+  }
   if (IsSxm(op)) {
     const int pick = Uniform(0, 3);
     instr.group = pick < 2 ? 0u : static_cast<uint32_t>(pick - 1);
@@ -690,7 +707,7 @@ Instr GenContext::RandomOp(int q, isa::Op op) {
     }
   } else {
     if (HasField(op, "stream")) {
-      instr.stream = static_cast<uint32_t>(base(std::max(1, info.group)));
+      instr.stream = static_cast<uint32_t>(base(DataGroup(instr)));
       instr.dir = dir();
     }
     if (HasField(op, "istream")) {
@@ -735,15 +752,22 @@ bool GenContext::UnitRulesOk(int q, int64_t t, const Instr& instr, int table, bo
       return routed && table >= 0;
     case isa::Op::kRead:
     case isa::Op::kWrite: {
+      // A quad's words addr..addr+3 are aligned, so they share a bank (MemDepth >= 16).
       const int slice = q - CoreConfig::kFirstMemQueue;
-      const int bank = BankOf(static_cast<int>(instr.addr));
+      const int first = static_cast<int>(instr.addr);
+      const int words = DataGroup(instr);
+      if (words > 1 && (first % words != 0 || first + words > config_.mem_depth)) return false;
+      const int bank = BankOf(first);
       if (GatherBanksAt(slice, t + 1) >> bank & 1) return false;
-      if (instr.op == isa::Op::kWrite && InTableZone(static_cast<int>(instr.addr))) return false;
+      for (int a = first; a < first + words; ++a) {
+        if (instr.op == isa::Op::kWrite && InTableZone(a)) return false;
+      }
       if (record) {
         Set(rw_bank_, std::pair{slice, t + 1}, bank);
-        if (touched_[slice].insert(static_cast<int>(instr.addr)).second) {
-          const int a = static_cast<int>(instr.addr);
-          undo_.push_back([this, slice, a] { touched_[slice].erase(a); });
+        for (int a = first; a < first + words; ++a) {
+          if (touched_[slice].insert(a).second) {
+            undo_.push_back([this, slice, a] { touched_[slice].erase(a); });
+          }
         }
       }
       return true;
@@ -1589,13 +1613,16 @@ bool MakeAddrRange(IllegalCtx& m) {
     m.Expect(isa::Err::kAddrRange, q, f);
     return true;
   }
-  // A strided re-issue leaves the memory: up past the end or down past 0.
+  // A strided re-issue leaves the memory: up past the end or down past 0. A quad moves in
+  // whole groups (its addresses stay aligned), so only the range is wrong.
   const bool up = m.Chance(0.5);
-  const int stride = m.Uniform(1, 3) * (up ? 1 : -1);
+  const int g = DataGroup(*op);
+  const int top = (limit - 1) / g * g;  // the last legal (aligned) address
+  const int stride = m.Uniform(1, 3) * g * (up ? 1 : -1);
   op->stride = stride;
-  op->addr = static_cast<uint32_t>(up ? limit - 1 - m.Uniform(0, std::min(4, limit - 1))
-                                      : m.Uniform(0, std::min(4, limit - 1)));
-  const int64_t room = up ? (limit - 1 - static_cast<int64_t>(op->addr)) / stride
+  const int shift = g * m.Uniform(0, std::min(4, top / g));
+  op->addr = static_cast<uint32_t>(up ? top - shift : shift);
+  const int64_t room = up ? (top - static_cast<int64_t>(op->addr)) / stride
                           : static_cast<int64_t>(op->addr) / -stride;
   const int k = static_cast<int>(room) + 1;  // first re-issue out of range
   const uint32_t d = static_cast<uint32_t>(m.Uniform(1, 3));
@@ -1630,6 +1657,19 @@ std::optional<Instr> WithStreams(IllegalCtx& m, int q) {
 }
 
 bool MakeStreamRange(IllegalCtx& m) {
+  if (m.Pick(4) == 0) {
+    // A READ/WRITE quad (aligned address) whose four-stream group runs past the last stream.
+    const int q = m.AnyMemQueue();
+    Instr x = m.ctx.RandomOp(q, m.Chance(0.5) ? isa::Op::kRead : isa::Op::kWrite);
+    const int g = FindOp(x.op)->flag_group;
+    x.flag = true;
+    x.addr -= x.addr % static_cast<uint32_t>(g);
+    x.stride = 0;
+    x.stream = static_cast<uint32_t>(m.Uniform(m.config().streams - g + 1, 31));  // 5 bits
+    m.Tail(q, x);
+    m.Expect(isa::Err::kStreamRange, q, m.Now(q));
+    return true;
+  }
   const int q = m.AnyQueue();
   auto x = WithStreams(m, q);
   if (!x) return false;
@@ -1647,7 +1687,7 @@ bool MakeStreamRange(IllegalCtx& m) {
 
 bool MakeBadOperand(IllegalCtx& m) {
   const CoreConfig& c = m.config();
-  switch (m.Pick(6)) {
+  switch (m.Pick(7)) {
     case 0: {  // NOP 0, REPEAT 0, d, REPEAT n, 0 on any queue
       const int q = m.AnyQueue();
       const int pick = m.Uniform(0, 2);
@@ -1719,6 +1759,18 @@ bool MakeBadOperand(IllegalCtx& m) {
           if (k != 0) return false;
           x.srca = kVxmPrev;
       }
+      m.Tail(q, x);
+      m.Expect(isa::Err::kBadOperand, q, m.Now(q));
+      return true;
+    }
+    case 4: {  // a READ/WRITE quad at an address that is no multiple of 4 (streams in range)
+      const int q = m.AnyMemQueue();
+      Instr x = m.ctx.RandomOp(q, m.Chance(0.5) ? isa::Op::kRead : isa::Op::kWrite);
+      const int g = FindOp(x.op)->flag_group;
+      const int limit = c.AddrLimit(q);
+      x.flag = true;
+      x.addr = static_cast<uint32_t>(g * m.Uniform(0, limit / g - 1) + m.Uniform(1, g - 1));
+      x.stream = static_cast<uint32_t>(m.Uniform(0, c.streams - g));
       m.Tail(q, x);
       m.Expect(isa::Err::kBadOperand, q, m.Now(q));
       return true;
@@ -1822,6 +1874,12 @@ bool MakeStreamConflict(IllegalCtx& m) {
     r.addr = static_cast<uint32_t>(m.Uniform(half, c.mem_depth - 1));
     r.stream = g.stream;
     r.dir = g.dir;
+    if (r.flag) {  // a quad: aligned, its group covering the GATHER's stream
+      const int w = DataGroup(r);
+      r.addr -= r.addr % static_cast<uint32_t>(w);
+      r.stream = static_cast<uint32_t>(m.Uniform(std::max(0, static_cast<int>(g.stream) - w + 1),
+                                                 std::min(c.streams - w, static_cast<int>(g.stream))));
+    }
     m.Tail(q, g);
     m.Tail(q, r);
     m.Expect(isa::Err::kStreamConflict, q, f + 3);
@@ -1912,7 +1970,7 @@ bool MakeEccUncorrectable(IllegalCtx& m) {
     }
   }
   Instr r = m.ctx.RandomOp(q, isa::Op::kRead);
-  r.addr = static_cast<uint32_t>(word);
+  r.addr = static_cast<uint32_t>(word - word % DataGroup(r));  // a quad: the aligned group
   r.stride = 0;
   const int64_t f = m.Now(q);
   if (!m.ctx.TryIssue(q, f, r)) return false;
@@ -1959,6 +2017,7 @@ bool MakeBankConflict(IllegalCtx& m) {
   Instr y = m.ctx.RandomOp(q, m.Chance(0.5) ? isa::Op::kRead : isa::Op::kWrite);
   y.addr =
       static_cast<uint32_t>(bank == 0 ? m.Uniform(0, half - 1) : m.Uniform(half, c.mem_depth - 1));
+  y.addr -= y.addr % static_cast<uint32_t>(DataGroup(y));  // a quad: aligned, same bank
   y.stride = 0;
   const int64_t f = m.Now(q);
   if (x.op == isa::Op::kGather && !m.ctx.TryIssue(q, f, x)) return false;

@@ -106,6 +106,9 @@ struct StreamUse {
   int offset = 0;  // first cycle after the issue
   int cycles = 1;  // consecutive cycles (a TRANSPOSE captures and drives L)
 };
+// Streams in the data group of a non-SXM, non-VXM op: its ISA group, or the flag's group when
+// a widening flag is set (READ/WRITE `quad`: 4 streams and 4 aligned words); at least 1.
+int DataGroup(const Instr& instr);
 std::vector<StreamUse> DrivesOf(const CoreConfig& config, const Instr& instr);
 std::vector<StreamUse> SamplesOf(const CoreConfig& config, const Instr& instr);
 // Points stream operand `operand` of `instr` at stream `stream` in direction `dir`.
