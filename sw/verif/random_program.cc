@@ -88,8 +88,8 @@ std::vector<StreamUse> DrivesOf(const CoreConfig& config, const Instr& instr) {
                      vxm::KindGroup(v->dst, type, stype), info->stream_out, 1});
     }
   } else if (info->stream_out > 0 && HasField(instr.op, "stream")) {
-    out.push_back(
-        {"stream", instr.dir, static_cast<int>(instr.stream), DataGroup(instr), info->stream_out, 1});
+    out.push_back({"stream", instr.dir, static_cast<int>(instr.stream), DataGroup(instr),
+                   info->stream_out, 1});
   }
   return out;
 }
@@ -1877,8 +1877,9 @@ bool MakeStreamConflict(IllegalCtx& m) {
     if (r.flag) {  // a quad: aligned, its group covering the GATHER's stream
       const int w = DataGroup(r);
       r.addr -= r.addr % static_cast<uint32_t>(w);
-      r.stream = static_cast<uint32_t>(m.Uniform(std::max(0, static_cast<int>(g.stream) - w + 1),
-                                                 std::min(c.streams - w, static_cast<int>(g.stream))));
+      r.stream =
+          static_cast<uint32_t>(m.Uniform(std::max(0, static_cast<int>(g.stream) - w + 1),
+                                          std::min(c.streams - w, static_cast<int>(g.stream))));
     }
     m.Tail(q, g);
     m.Tail(q, r);
