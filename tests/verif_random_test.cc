@@ -231,10 +231,14 @@ TEST_P(XInitTest, RandomProgramsAndMatmulAgree) {
   EXPECT_EQ(ReadMatmulResult(*rtl, plan), ReferenceMatmul(shape, x, w));
 }
 
+// Three random-init seeds on `small`, one on the other configurations (a default-core run costs
+// about twice as much; `make nightly` runs more seeds through LPU_SEED).
 std::vector<XCase> XCases() {
   std::vector<XCase> cases;
   for (const std::string& c : RtlConfigNames()) {
-    for (uint32_t s : {1u, 2u, 3u}) cases.emplace_back(c, s);
+    for (uint32_t s : {1u, 2u, 3u}) {
+      if (c == "small" || s == 1) cases.emplace_back(c, s);
+    }
   }
   return cases;
 }
