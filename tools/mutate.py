@@ -210,6 +210,8 @@ def main():
     ap.add_argument("--jobs", default="2")
     args = ap.parse_args()
     venv = args.venv if os.path.isabs(args.venv) else os.path.join(ROOT, args.venv)
+    # Lockstep divergences write their wave window here, next to the mutant's log.
+    os.environ.setdefault("LPU_WAVE_DIR", os.path.abspath(args.build))
     rtl = os.path.join(args.build, "rtl")
     os.makedirs(args.build, exist_ok=True)
     if not os.path.exists(os.path.join(args.build, "build.ninja")):
