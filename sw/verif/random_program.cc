@@ -340,7 +340,14 @@ bool PlaceVxmNumeric(GenContext& ctx, int q) {
         const int n = ctx.Uniform(-1000, 1000);
         v = ctx.Chance(0.5) ? std::bit_cast<uint32_t>(static_cast<float>(n) + 0.5f)
                             : NearFloat(ctx, ctx.Uniform(120, 160));
-      } else {  // integers beyond 2^24, whose odd low bits are ties
+      } else if (ctx.Chance(0.7)) {
+        // An exact tie: a 24-bit significand m and k > 0 dropped bits 10..0 (ties to even
+        // round m up only when it is odd), either sign.
+        const int k = ctx.Uniform(1, 7);
+        const uint32_t m = static_cast<uint32_t>(ctx.Uniform(1 << 23, (1 << 24) - 1));
+        v = m << k | 1u << (k - 1);
+        if (ctx.Chance(0.5)) v = ~v + 1;
+      } else {  // integers beyond 2^24, whose low bits round
         v = static_cast<uint32_t>(ctx.Uniform(1 << 24, INT32_MAX)) |
             (ctx.Chance(0.5) ? 0x80000000u : 0);
       }
