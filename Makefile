@@ -5,8 +5,8 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test bench perf-transformer build configure bootstrap doctor lint synth gen coverage coverage-check \
-	nightly formal fuzz mutate clean
+.PHONY: run test bench perf-transformer build configure bootstrap doctor lint synth gen coverage \
+	coverage-check coverage-report nightly formal fuzz mutate clean
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -39,6 +39,11 @@ perf-transformer: build
 COV_BUILD ?= build-cov
 coverage: bootstrap
 	@LPU_COV_BUILD=$(COV_BUILD) JOBS=$(JOBS) LPU_VENV=$(VENV) bash tools/coverage.sh
+
+# HTML of the code coverage the last `make test` measured (the small config's models, merged
+# from build/coverage/dat; gate.code_coverage checks the same numbers).
+coverage-report: bootstrap
+	@LPU_VENV=$(VENV) bash tools/coverage.sh --report $(BUILD)/coverage/dat $(BUILD)/coverage
 
 # Code coverage plus functional coverage against the goals of docs/testplan.json (waivers in
 # docs/coverage_waivers.json); fails with the list of what is missing.

@@ -2,9 +2,11 @@
 // constrained to what lpu_ctrl can present. The properties live in lpu_icu_queue (`ifdef FORMAL`).
 //
 // The instruction RAM starts with arbitrary contents and the host may write any word while the
-// core is idle, so the solver picks the programs. lpu_ctrl's guarantees, assumed here:
+// core is idle, so the solver picks the programs; whatever an IFETCH samples is free too (any
+// vector on the stream), so appended words are arbitrary instructions as well. lpu_ctrl's guarantees, assumed here:
 //   - reset in the first cycle only; run_i rises the cycle after start_i, start_i only while
-//     idle, and a run may stop in any cycle (done or an error elsewhere);
+//     idle, and a run may stop in any cycle (done or an error elsewhere), at the latest at the
+//     end of a cycle in which this queue raises an error;
 //   - QLEN saturates at QueueDepth and changes only while idle;
 //   - the host reaches the RAM only while idle and not in the start cycle;
 //   - release_i is the OR of every queue's NOTIFY (this one's included) in run cycles;
@@ -15,6 +17,7 @@ module lpu_icu_queue_fv
   import lpu_isa_pkg::*;
 #(
   parameter int unsigned QueueDepth = 4,
+  parameter int unsigned NumLanes   = 8,  // FetchWords = 2 words per IFETCH
   localparam int unsigned EntryWidth = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
   localparam int unsigned LenWidth   = $clog2(QueueDepth + 1)
 ) (
@@ -27,6 +30,7 @@ module lpu_icu_queue_fv
   input logic                  host_we_i,
   input logic [EntryWidth-1:0] host_entry_i,
   input logic [31:0]           host_wdata_i,
+  input logic [NumLanes-1:0][7:0] fetched_i,  // the vector an IFETCH samples
   input logic                  other_notify_i,
   input logic                  deadlock_req_i
 );
@@ -40,6 +44,10 @@ module lpu_icu_queue_fv
   logic                notify, parked, finished;
   logic                dispatch_valid, issue_valid;
   logic [31:0]         dispatch_instr, issue_instr, host_rdata;
+  logic                ifetch_dir, append;
+  logic [4:0]          ifetch_stream;
+  logic [EntryWidth-1:0] append_entry;
+  logic [NumLanes-1:0][7:0] append_words;
   err_e                err;
 
   assign rst_ni = !f_init;
@@ -50,7 +58,7 @@ module lpu_icu_queue_fv
       run_q  <= 1'b0;
       qlen_q <= '0;
     end else begin
-      run_q <= start ? 1'b1 : (stop_req_i ? 1'b0 : run_q);
+      run_q <= start ? 1'b1 : ((stop_req_i || err != ERR_NONE) ? 1'b0 : run_q);
       if (qlen_we_i && !run_q && !start) begin
         qlen_q <= (int'(qlen_req_i) > QueueDepth) ? LenWidth'(QueueDepth) : qlen_req_i;
       end
@@ -61,6 +69,7 @@ module lpu_icu_queue_fv
     .Kind       (UNIT_MEM),
     .AddrLimit  (8),
     .NumStreams (4),
+    .NumLanes   (NumLanes),
     .QueueDepth (QueueDepth)
   ) u_dut (
     .clk_i,
@@ -73,11 +82,17 @@ module lpu_icu_queue_fv
     .host_entry_i,
     .host_wdata_i,
     .host_rdata_o     (host_rdata),
+    .ifetch_dir_o     (ifetch_dir),
+    .ifetch_stream_o  (ifetch_stream),
+    .fetched_i,
     .dispatch_valid_o (dispatch_valid),
     .dispatch_instr_o (dispatch_instr),
 `ifndef SYNTHESIS
     .issue_valid_o    (issue_valid),
     .issue_instr_o    (issue_instr),
+    .append_o         (append),
+    .append_entry_o   (append_entry),
+    .append_words_o   (append_words),
 `endif
     .release_i        (run_q && !start && (other_notify_i || notify)),
     .deadlock_i       (run_q && deadlock_req_i && (parked || finished) && !other_notify_i
@@ -91,8 +106,12 @@ module lpu_icu_queue_fv
 `ifdef SYNTHESIS
   assign issue_valid = 1'b0;
   assign issue_instr = '0;
+  assign append = 1'b0;
+  assign append_entry = '0;
+  assign append_words = '0;
 `endif
   logic unused;
-  assign unused = ^{dispatch_valid, dispatch_instr, issue_valid, issue_instr, host_rdata, err};
+  assign unused = ^{dispatch_valid, dispatch_instr, issue_valid, issue_instr, host_rdata, err,
+                    ifetch_dir, ifetch_stream, append, append_entry, append_words};
 
 endmodule

@@ -644,10 +644,17 @@ module lpu_icu_queue
 `ifdef FORMAL
   // Bounded proofs (formal/lpu_icu_queue.sby, `make formal`, environment in
   // formal/lpu_icu_queue_fv.sv). Yosys's read_slang keeps only immediate assertions, so the
-  // invariants above are restated in that form, with end-to-end timing checks against
-  // formal-only reference counters (docs/architecture.md): an issued op, NOTIFY and a SYNC
-  // released in its own cycle last 1 cycle, NOP n lasts n; REPEAT n, d re-issues exactly in
-  // cycles t+d-1, t+2d-1, ..., t+nd-1 and the next fetch follows the last re-issue.
+  // invariants above are restated in that form, with end-to-end checks against formal-only
+  // reference models (docs/architecture.md):
+  //  - durations: an issued op, IFETCH, NOTIFY and a SYNC released in its own cycle last 1
+  //    cycle, NOP n lasts n; REPEAT n, d re-issues exactly in cycles t+d-1, t+2d-1, ..., t+nd-1
+  //    and the next fetch follows the last re-issue;
+  //  - the circular queue: never more than QueueDepth entries loaded and unfetched; an IFETCH
+  //    fetched in t lands in t+1 (FetchWords entries appended) unless that would overflow, in
+  //    which case QUEUE_OVERFLOW is raised; a fetch with every loaded entry fetched while an
+  //    IFETCH lands is QUEUE_UNDERFLOW; with FORMAL_QUEUE_DATA, every fetched word is the one
+  //    the host or an IFETCH last wrote into that entry's slot (a plain array as the reference
+  //    for the banked RAM, its row addressing and the append forwarding).
   localparam int unsigned FCount = 8;  // durations up to 255 cycles are checked (depth < 255)
 
   logic              f_fetch;     // this cycle fetches the instruction at pc
@@ -659,6 +666,8 @@ module lpu_icu_queue
                                                     // cycles to the next one, distance
   logic              f_due_now;     // the reference expects a re-issue in this cycle
   logic              f_last_q;      // the last re-issue happened in the previous cycle
+  logic              f_ifetch_q;    // an IFETCH was fetched (without error) last cycle
+  logic              f_ovf;         // the landing IFETCH would overflow the queue
 
   assign f_fetch = run_i && !start_i && !parked_q && (wait_q == '0) && (rep_left_q == '0)
                    && fetch_avail;
@@ -666,6 +675,7 @@ module lpu_icu_queue
                        && fetch.rpt.d != '0;
   assign f_due_now = f_rep_fetch ? (fetch.rpt.d == RepWidth'(1))
                                  : (f_left_q != '0 && f_due_q == '0);
+  assign f_ovf = int'(LenWidth'(end_q - pc_d)) + FetchWords > QueueDepth;
 
   always_comb begin
     unique case (fetch.raw[31:26])
@@ -686,9 +696,11 @@ module lpu_icu_queue
       f_due_q      <= '0;
       f_dist_q     <= '0;
       f_last_q     <= 1'b0;
+      f_ifetch_q   <= 1'b0;
     end else begin
       f_released_q <= run_i && !start_i && parked_q && release_i;
       f_last_q     <= 1'b0;
+      f_ifetch_q   <= f_fetch && fetch.raw[31:26] == OP_IFETCH && err == ERR_NONE;
       if (start_i) begin
         f_since_q  <= '0;
         f_expect_q <= '0;
@@ -716,9 +728,10 @@ module lpu_icu_queue
 
   always_comb begin
     if (rst_ni) begin
-      // Queue pointer bounds.
-      assert (pc_q <= LenWidth'(QueueDepth));
-      if (run_i) assert (pc_q <= qlen_i);
+      // Queue pointer bounds: at most QueueDepth entries loaded and not fetched (so pc never
+      // passes the loaded end either).
+      assert (int'(LenWidth'(end_q - pc_q)) <= QueueDepth);
+      if (start_i) assert (end_d == qlen_i && pc_d == '0);
       // REPEAT counters.
       if (rep_left_q != '0) assert (rep_dist_q != '0 && wait_q < WaitWidth'(rep_dist_q));
       // Parked: nothing pending, nothing issued or broadcast.
@@ -729,7 +742,7 @@ module lpu_icu_queue
       if (dispatch_valid_q) begin
         assert (op_legal(dispatch_q[31:26], Kind) && dispatch_q[31:26] != OP_NOP
                 && dispatch_q[31:26] != OP_REPEAT && dispatch_q[31:26] != OP_SYNC
-                && dispatch_q[31:26] != OP_NOTIFY);
+                && dispatch_q[31:26] != OP_NOTIFY && dispatch_q[31:26] != OP_IFETCH);
       end
       // A finished queue does nothing.
       if (run_i && !start_i && finished_o) assert (!issue && err == ERR_NONE);
@@ -758,18 +771,70 @@ module lpu_icu_queue
         assert (strided_addr >= 0 && int'(strided_addr) < AddrLimit
                 && dispatch_d[25:13] == strided_addr[12:0]);
       end
+      // IFETCH: it samples in the cycle after its fetch (and at no other time), and appends
+      // FetchWords entries then unless they would overflow the queue.
+      assert (ifetch_q == f_ifetch_q);
+      if (f_ifetch_q && !start_i) begin
+        assert (LenWidth'(end_d - end_q) == (f_ovf ? '0 : LenWidth'(FetchWords)));
+        if (run_i) assert (f_ovf == (overflow && err != ERR_NONE && err <= ERR_QUEUE_OVERFLOW));
+      end
+      if (!f_ifetch_q && !start_i) assert (end_d == end_q);
+      // Fetching with nothing loaded while an IFETCH lands is QUEUE_UNDERFLOW.
+      if (run_i && !start_i && f_ifetch_q && !parked_q && wait_q == '0 && rep_left_q == '0
+          && !fetch_avail) begin
+        assert (err == ERR_QUEUE_UNDERFLOW);
+      end
     end
   end
 
-  // Reachability: a release, a re-issue, a REPEAT or NOP duration of more than two cycles.
+  // Reachability: a release, a re-issue, a REPEAT or NOP duration of more than two cycles, an
+  // append, an overflow and an underflow.
   always_comb begin
     if (rst_ni) begin
       cover (run_i && parked_q && release_i);
       cover (reissue && issue);
       cover (f_fetch && f_expect_q > FCount'(2) && f_since_q == f_expect_q);
       cover (f_last_q && f_dist_q > RepWidth'(1) && f_fetch);
+      cover (append && run_i);
+      cover (run_i && err == ERR_QUEUE_OVERFLOW);
+      cover (run_i && err == ERR_QUEUE_UNDERFLOW);
     end
   end
+
+`ifdef FORMAL_QUEUE_DATA
+  // The instruction memory against a plain array, by slot (its own task: the extra state makes
+  // the solver slower). Host writes by entry, appends by entry end + j; a host write in a
+  // landing cycle is dropped. Every fetched word must be what was last written into its slot.
+  logic [31:0]           f_mem_q [QueueDepth];
+  logic [QueueDepth-1:0] f_known_q;     // slots written since reset
+  logic [QueueDepth-1:0] f_appended_q;  // slots last written by an IFETCH
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      f_known_q    <= '0;
+      f_appended_q <= '0;
+    end else if (append) begin
+      for (int j = 0; j < int'(FetchWords); j++) begin
+        f_mem_q[(int'(end_q) + j) % QueueDepth]      <= fetched[4 * j +: 4];
+        f_known_q[(int'(end_q) + j) % QueueDepth]    <= 1'b1;
+        f_appended_q[(int'(end_q) + j) % QueueDepth] <= 1'b1;
+      end
+    end else if (host_req_i && host_we_i) begin
+      f_mem_q[int'(host_entry_i) % QueueDepth]      <= host_wdata_i;
+      f_known_q[int'(host_entry_i) % QueueDepth]    <= 1'b1;
+      f_appended_q[int'(host_entry_i) % QueueDepth] <= 1'b0;
+    end
+  end
+
+  always_comb begin
+    if (rst_ni) begin
+      if (f_fetch && f_known_q[int'(pc_q) % QueueDepth]) begin
+        assert (fetch.raw == f_mem_q[int'(pc_q) % QueueDepth]);
+      end
+      cover (f_fetch && f_appended_q[int'(pc_q) % QueueDepth] && f_known_q[int'(pc_q) % QueueDepth]);
+    end
+  end
+`endif
 `endif
 
 endmodule

@@ -60,8 +60,21 @@ module lpu_secded_dec
       else $fatal(1, "lpu_secded_dec: DataWidth must be in 1..64");
   end
 
-  // No clocked checks here: the properties (even codewords, single and double flips) are
-  // proved formally and tested exhaustively through sw/core/secded.h.
+  // Syndrome handling, on every decode in simulation (the code's properties themselves, even
+  // codewords and single and double flips, are proved formally, formal/lpu_secded_fv.sv): a
+  // codeword is clean, corrected or uncorrectable, never two of them; only a corrected one
+  // changes the data, in at most one bit; an uncorrectable one passes the stored data through.
+  always_comb begin
+    assert (!(single_o && double_o))
+      else $error("lpu_secded_dec: single and double flag together (code %h)", code_i);
+    if (!single_o) begin
+      assert (data_o == data)
+        else $error("lpu_secded_dec: data changed without a correction (code %h)", code_i);
+    end else begin
+      assert ($countones(data_o ^ data) <= 1)
+        else $error("lpu_secded_dec: a correction changed more than one bit (code %h)", code_i);
+    end
+  end
 `endif
 
 endmodule

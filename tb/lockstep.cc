@@ -219,7 +219,8 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     const DriveEvent* r = ref_drives.count(key) ? ref_drives[key] : nullptr;
     if (d && r && *d == *r) continue;
     std::string what = d && r ? LaneDiff(d->lanes, r->lanes, 2)
-                              : fmt::format("driven by the {} only", d ? "DUT" : "reference");
+                              : fmt::format("driven by the {} only (every lane; lane 0 = {:#04x})",
+                                            d ? "DUT" : "reference", (d ? d : r)->lanes.at(0));
     std::string responsible;
     if (pos == CoreConfig::SxmPosition()) {
       responsible = SxmResponsible(config, history, ref, Dir(dir), stream, c);
@@ -261,11 +262,11 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     if ((!d && !r) || (d && r && *d == *r)) continue;
     std::string what;
     if (d && r && d->addr != r->addr) {
-      what = fmt::format("DUT wrote word {}, reference word {}", d->addr, r->addr);
+      what = fmt::format("DUT wrote word {}, reference word {} (every lane)", d->addr, r->addr);
     } else if (d && r) {
       what = fmt::format("word {}, {}", d->addr, LaneDiff(d->lanes, r->lanes, 2));
     } else {
-      what = fmt::format("written by the {} only (word {})", d ? "DUT" : "reference",
+      what = fmt::format("written by the {} only (word {}, every lane)", d ? "DUT" : "reference",
                          d ? d->addr : r->addr);
     }
     return fmt::format(
@@ -343,9 +344,10 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     const VxmWriteEvent* d = dut_vxm.count(k) ? dut_vxm[k] : nullptr;
     const VxmWriteEvent* r = ref_vxm.count(k) ? ref_vxm[k] : nullptr;
     if ((!d && !r) || (d && r && *d == *r)) continue;
-    const std::string what = d && r
-                                 ? LaneDiff(d->values, r->values, 8)
-                                 : fmt::format("written by the {} only", d ? "DUT" : "reference");
+    const std::string what =
+        d && r ? LaneDiff(d->values, r->values, 8)
+               : fmt::format("written by the {} only (every lane; lane 0 = {:#010x})",
+                             d ? "DUT" : "reference", (d ? d : r)->values.at(0));
     return fmt::format(
         "VXM ALU {} result register R[{}]: {}\n  {}", k, k, what,
         Responsible(config, history, ref, config.VxmQueue(k), c - isa::kLatVaddResultWrite));

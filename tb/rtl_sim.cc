@@ -2,21 +2,16 @@
 #include "tb/rtl_sim.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <verilated.h>
+#include <verilated_cov.h>
 #include <verilated_fst_c.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-
-#if LPU_COVERAGE
-#include <unistd.h>
-#include <verilated_cov.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#endif
+#include <fstream>
 
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
@@ -42,7 +37,8 @@ struct HostOp {
   int64_t cycles = 0;  // kTick
 };
 
-template <typename Model>
+// kCoverage: the model was Verilated with coverage counters (LPU_COVERAGE_CONFIGS).
+template <typename Model, bool kCoverage>
 class RtlSim final : public RtlSimBase {
  public:
   // `replica`: built to replay another simulation's transactions (no coverage file).
@@ -71,9 +67,9 @@ class RtlSim final : public RtlSimBase {
   ~RtlSim() override {
     model_->final();
     if (trace_) trace_->close();
-#if LPU_COVERAGE
-    if (!replica_) WriteCoverage();
-#endif
+    if constexpr (kCoverage) {
+      if (!replica_) WriteCoverage();
+    }
   }
 
   const CoreConfig& config() const override { return config_; }
@@ -205,13 +201,13 @@ class RtlSim final : public RtlSimBase {
     model_->eval();
   }
 
-#if LPU_COVERAGE
-  // Coverage builds: this model's counters go to one file per model, named by pid and a
+  // Instrumented models: the counters go to one file per model, named by pid and a
   // per-process counter so parallel ctest processes and several models per process never
-  // share a file. tools/coverage.sh merges them.
+  // share a file. tools/coverage.sh merges them. LPU_COVERAGE_DIR=- writes nothing.
   void WriteCoverage() {
     static std::atomic<unsigned> serial{0};
     const char* env = std::getenv("LPU_COVERAGE_DIR");
+    if (env != nullptr && std::string_view(env) == "-") return;
     const std::filesystem::path dir =
         env != nullptr && *env != '\0' ? env : LPU_COVERAGE_DEFAULT_DIR;
     std::error_code ec;
@@ -221,7 +217,6 @@ class RtlSim final : public RtlSimBase {
             .string();
     context_->coveragep()->write(path);
   }
-#endif
 
   CoreConfig config_;
   SimOptions options_;
@@ -239,7 +234,7 @@ class RtlSim final : public RtlSimBase {
 
 std::vector<std::string> RtlConfigNames() {
   std::vector<std::string> names;
-#define LPU_RTL_NAME(cfg, cls) names.emplace_back(#cfg);
+#define LPU_RTL_NAME(cfg, cls, cov) names.emplace_back(#cfg);
   LPU_RTL_MODELS(LPU_RTL_NAME)
 #undef LPU_RTL_NAME
   return names;
@@ -247,8 +242,8 @@ std::vector<std::string> RtlConfigNames() {
 
 std::unique_ptr<HostBus> MakeRtlSim(const CoreConfig& config, const SimOptions& options) {
   std::unique_ptr<HostBus> bus;
-#define LPU_RTL_MAKE(cfg, cls) \
-  if (config.name == #cfg) bus = std::make_unique<RtlSim<cls>>(config, options);
+#define LPU_RTL_MAKE(cfg, cls, cov) \
+  if (config.name == #cfg) bus = std::make_unique<RtlSim<cls, cov != 0>>(config, options);
   LPU_RTL_MODELS(LPU_RTL_MAKE)
 #undef LPU_RTL_MAKE
   if (!bus) {

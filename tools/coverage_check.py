@@ -81,7 +81,7 @@ def check_functional(merged, plan, problems, report):
 
 
 def code_points(path):
-    """(type, file, signal, hierarchy, count) of every point in a Verilator coverage file."""
+    """(type, file, signal, hierarchy, line, count) of every point in a Verilator coverage file."""
     with open(path, encoding="latin-1") as fh:
         for line in fh:
             if not line.startswith("C '"):
@@ -89,7 +89,7 @@ def code_points(path):
             body, count = line.rstrip("\n").rsplit("' ", 1)
             fields = dict(kv.split("\x02", 1) for kv in body[3:].split("\x01")[1:] if "\x02" in kv)
             yield (fields.get("t", ""), os.path.basename(fields.get("f", "")),
-                   fields.get("o", ""), fields.get("h", ""), int(count))
+                   fields.get("o", ""), fields.get("h", ""), fields.get("l", ""), int(count))
 
 
 def check_code(path, plan, waivers, problems, report, show):
@@ -97,21 +97,26 @@ def check_code(path, plan, waivers, problems, report, show):
         die(f"{path} not found (run `make coverage` first)")
     file_waivers = {w["file"] for w in waivers.get("files", [])}
     toggle_waivers = [(re.compile(w["file"]), re.compile(w["signal"])) for w in waivers.get("toggle", [])]
+    line_waivers = [(re.compile(w["file"]), {str(n) for n in w["lines"]}) for w in waivers.get("line", [])]
     total = collections.Counter()
     hit = collections.Counter()
     waived = collections.Counter()
     missing = collections.defaultdict(collections.Counter)
-    for kind, fname, signal, hier, count in code_points(path):
+    for kind, fname, signal, hier, lineno, count in code_points(path):
         if kind not in ("line", "toggle") or fname in file_waivers:
             continue
         if kind == "toggle" and any(f.fullmatch(fname) and s.search(signal) for f, s in toggle_waivers):
+            waived[kind] += 1
+            continue
+        if kind == "line" and any(f.fullmatch(fname) and lineno in ls for f, ls in line_waivers):
             waived[kind] += 1
             continue
         total[kind] += 1
         if count > 0:
             hit[kind] += 1
         else:
-            missing[kind][f"{fname}: {re.sub(r'[[][0-9]+[]]', '[]', signal)}"] += 1
+            where = f"line {lineno} ({signal})" if kind == "line" else re.sub(r"\[[0-9]+\]", "[]", signal)
+            missing[kind][f"{fname}: {where}"] += 1
     for kind, goal in plan["goals"]["code"].items():
         pct = 100.0 * hit[kind] / total[kind] if total[kind] else 0.0
         report.append(f"  code {kind:16s} {pct:6.1f}% ({hit[kind]}/{total[kind]} points, "
@@ -155,6 +160,9 @@ def main():
         check_code(args.code, plan, waivers, problems, report, args.show)
     if not merged and not args.code:
         die("nothing to check: give --fcov and/or --code")
+    for f in plan.get("features", []):
+        if f.get("status") == "pending":
+            report.append(f"coverage_check: pending feature '{f['name']}': {f.get('reason', 'no reason given')}")
     print("\n".join(report))
     if problems:
         print("coverage_check: goals NOT met:")

