@@ -6,7 +6,7 @@ VENV ?= .venv
 ARGS ?=
 
 .PHONY: run test bench build configure bootstrap doctor lint synth gen coverage coverage-check \
-	nightly formal fuzz mutate clean
+	nightly formal fuzz mutate clean fpga perf
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
@@ -29,6 +29,17 @@ bootstrap:
 # Benchmarks (not tests): JSON figures, e.g. RTL against C++ model simulation speed.
 bench: build
 	$(BUILD)/bin/sim_speed
+
+# Performance report (not a test; about half an hour): simulation speed of every engine and
+# configuration (Verilator 1 and 2 threads, C++ model, Icarus), build time from clean, decode
+# rate at the ECP5 Fmax; writes docs/performance.md and docs/perf/*.svg (build trees build-perf/).
+perf: bootstrap
+	@. $(VENV)/toolchain.sh && python3 bench/perf.py --jobs $(JOBS)
+
+# FPGA flow (not a test; an hour or more): generic gates, ECP5 synthesis + place and route +
+# bitstream for the ULX3S, iCE40 and Xilinx 7-series estimates; writes docs/fpga.md.
+fpga: bootstrap
+	@. $(VENV)/toolchain.sh && python3 fpga/flow.py
 
 # Code coverage of rtl/ from the RTL tests, in its own build tree (not part of `make test`):
 # lcov HTML in build-cov/coverage/html, line/toggle/expression summary on stdout.
@@ -78,4 +89,4 @@ gen:
 	python3 tools/gen_fusesoc.py
 
 clean:
-	rm -rf $(BUILD) $(COV_BUILD) build-fuzz build-mutate
+	rm -rf $(BUILD) $(COV_BUILD) build-fuzz build-mutate build-perf

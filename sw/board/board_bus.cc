@@ -56,6 +56,8 @@ void BoardBus::Flush() {
   std::vector<uint32_t> words;
   words.swap(pending_);
   Transact(bridge::Command::kWrite, pending_addr_, static_cast<int>(words.size()), words, 0);
+  ++stats_.write_frames;
+  stats_.words_written += static_cast<int64_t>(words.size());
 }
 
 void BoardBus::Write(uint32_t addr, uint32_t data) {

@@ -19,6 +19,8 @@ struct BridgeInfo {
 
 struct BridgeStats {
   int64_t frames = 0;          // requests sent
+  int64_t write_frames = 0;    // of which WRITE frames
+  int64_t words_written = 0;   // host-port words they carried
   int64_t bytes_sent = 0;      // request bytes
   int64_t bytes_received = 0;  // response bytes
 };

@@ -120,7 +120,7 @@ TEST(BoardBusTest, CollectsConsecutiveWritesIntoOneFrame) {
   EXPECT_EQ(bridge.frames[2].data, (std::vector<uint32_t>{20, 21, 22, 23}));
   EXPECT_EQ(bridge.frames[3].addr, RegAddr(isa::kHostRegQlen + 3));
   EXPECT_EQ(bridge.frames[4].cmd, bridge::Command::kRead);
-  EXPECT_EQ(bridge.stats().frames, 5);
+  EXPECT_EQ(bus.stats().frames, 5);
 }
 
 TEST(BoardBusTest, SplitsBurstsAtTheBridgeLimit) {

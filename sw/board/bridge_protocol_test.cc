@@ -53,8 +53,11 @@ TEST(BridgeProtocolTest, MemBurstsWrapChunksIntoTheNextWord) {
 }
 
 std::vector<uint8_t> Response(uint8_t status, const std::vector<uint8_t>& payload) {
-  std::vector<uint8_t> frame = {kSyncResponse, status};
-  frame.insert(frame.end(), payload.begin(), payload.end());
+  std::vector<uint8_t> frame;
+  frame.reserve(payload.size() + 3);
+  frame.push_back(kSyncResponse);
+  frame.push_back(status);
+  for (uint8_t b : payload) frame.push_back(b);
   frame.push_back(Crc8(std::span(frame).subspan(1)));
   return frame;
 }

@@ -84,7 +84,9 @@ TEST(SerialPortTest, NamesTheDeviceAndTheReason) {
     EXPECT_NE(std::string(e.what()).find("not a serial port"), std::string::npos) << e.what();
   }
   Pty pty;
-  if (pty.ok()) EXPECT_THROW(SerialPort(pty.name(), 12345), Error);
+  if (pty.ok()) {
+    EXPECT_THROW(SerialPort(pty.name(), 12345), Error);
+  }
 }
 
 }  // namespace

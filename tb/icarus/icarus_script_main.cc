@@ -24,6 +24,9 @@ class RecordingBus final : public HostBus {
   const CoreConfig& config() const override { return inner_.config(); }
   void Write(uint32_t addr, uint32_t data) override {
     FlushIdle();
+    if (addr == RegAddr(isa::kHostRegCtrl) && (data & 1) != 0 && load_end_ == 0) {
+      load_end_ = text_.size();
+    }
     Emit(1, addr, data);
     inner_.Write(addr, data);
   }
@@ -47,6 +50,8 @@ class RecordingBus final : public HostBus {
     Emit(0, 0, 0);
     return text_;
   }
+  // The actions before the first start: loading only.
+  std::string LoadPrefix() const { return text_.substr(0, load_end_) + Line(0, 0, 0); }
   int64_t actions() const { return actions_; }
 
  private:
@@ -57,8 +62,11 @@ class RecordingBus final : public HostBus {
       idle_ -= n;
     }
   }
+  static std::string Line(uint32_t op, uint32_t addr, uint32_t data) {
+    return fmt::format("{:08x} {:08x} {:08x}\n", op, addr, data);
+  }
   void Emit(uint32_t op, uint32_t addr, uint32_t data) {
-    text_ += fmt::format("{:08x} {:08x} {:08x}\n", op, addr, data);
+    text_ += Line(op, addr, data);
     ++actions_;
   }
 
@@ -66,6 +74,7 @@ class RecordingBus final : public HostBus {
   std::string text_;
   int64_t idle_ = 0;
   int64_t actions_ = 0;
+  size_t load_end_ = 0;
 };
 
 int Main(int argc, char** argv) {
@@ -79,7 +88,10 @@ int Main(int argc, char** argv) {
   app.add_option("--k", shape.k);
   app.add_option("--n", shape.n);
   app.add_option("--seed", seed);
+  std::string load_path;
   app.add_option("-o,--output", out_path, "Script to write")->required();
+  app.add_option("--load-script", load_path,
+                 "Also write the script up to the start (loading only), for timing the run");
   CLI11_PARSE(app, argc, argv);
 
   const CoreConfig config = NamedConfig(config_name);
@@ -93,9 +105,15 @@ int Main(int argc, char** argv) {
   if (!result.ok() || y != ReferenceMatmul(shape, x, w)) {
     throw Error("the Verilated run itself failed: " + result.Describe(config));
   }
-  std::ofstream out(out_path);
-  out << bus.Finish();
-  if (!out) throw Error(fmt::format("{}: cannot write", out_path));
+  const std::string script = bus.Finish();
+  const std::vector<std::pair<std::string, std::string>> files = {{out_path, script},
+                                                                   {load_path, bus.LoadPrefix()}};
+  for (const auto& [path, text] : files) {
+    if (path.empty()) continue;
+    std::ofstream out(path);
+    out << text;
+    if (!out) throw Error(fmt::format("{}: cannot write", path));
+  }
   std::cout << fmt::format(
       "icarus_script: matmul {}x{}x{} seed {} on config '{}': {} actions, {} run cycles "
       "(Verilator), {} host cycles\n",

@@ -1,7 +1,7 @@
 // Icarus Verilog test bench: replays a host-port script against lpu_top (as converted to plain
 // Verilog by tb/icarus/run_icarus.sh) and checks every read against the value Verilator gave.
 //
-// The script (+script=FILE, $readmemh) holds three 32-bit words per host action, recorded by
+// The script (+script=FILE) holds three hex 32-bit words per line, one host action, recorded by
 // `icarus_script` from a run of the Verilated core: op 1 = write (addr, data, one cycle),
 // op 2 = read (addr, expected data; the request cycle, data valid after it), op 3 = idle cycles
 // (count in the data word), op 0 = end. Inputs change on the falling clock edge, outputs are
@@ -14,8 +14,6 @@
 
 module lpu_icarus_tb;
 
-  localparam integer MaxWords = 3 * 200000;
-
   reg         clk = 1'b0;
   reg         rst_n = 1'b0;
   reg         req = 1'b0;
@@ -25,9 +23,9 @@ module lpu_icarus_tb;
   wire [31:0] rdata;
   wire        rvalid, busy, done;
 
-  reg  [31:0] script [0:MaxWords-1];
   reg  [1023:0] script_path;
-  integer     pc, reads, mismatches, idle, verbose;
+  reg  [31:0] op, op_addr, op_data;
+  integer     fd, fields, line, reads, mismatches, idle, verbose;
   reg  [63:0] cycles;
 
   lpu_top dut (
@@ -62,7 +60,11 @@ module lpu_icarus_tb;
       $finish(1);
     end
     verbose = $test$plusargs("verbose");
-    $readmemh(script_path, script);
+    fd = $fopen(script_path, "r");
+    if (fd == 0) begin
+      $display("icarus: cannot open %0s", script_path);
+      $finish(1);
+    end
     reads = 0;
     mismatches = 0;
     // Reset: two cycles low, then one cycle high before the first host action.
@@ -70,37 +72,43 @@ module lpu_icarus_tb;
     cycle;
     @(negedge clk) rst_n = 1'b1;
     cycle;
-    pc = 0;
+    line = 0;
     @(negedge clk);
-    while (script[pc] !== 32'd0) begin
+    fields = $fscanf(fd, "%h %h %h\n", op, op_addr, op_data);
+    while (fields == 3 && op !== 32'd0) begin
       // Each action is whole cycles; the next one's inputs are set at the falling edge after.
-      case (script[pc])
+      line = line + 1;
+      case (op)
         32'd1: begin
-          req = 1'b1; we = 1'b1; addr = script[pc + 1]; wdata = script[pc + 2];
+          req = 1'b1; we = 1'b1; addr = op_addr; wdata = op_data;
           cycle;
         end
         32'd2: begin
-          req = 1'b1; we = 1'b0; addr = script[pc + 1];
+          req = 1'b1; we = 1'b0; addr = op_addr;
           cycle;
           reads = reads + 1;
-          if (rvalid !== 1'b1 || rdata !== script[pc + 2]) begin
+          if (rvalid !== 1'b1 || rdata !== op_data) begin
             mismatches = mismatches + 1;
             if (mismatches <= 10 || verbose)
-              $display("icarus: read %h gave %h (valid %b), Verilator gave %h", script[pc + 1],
-                       rdata, rvalid, script[pc + 2]);
+              $display("icarus: line %0d: read %h gave %h (valid %b), Verilator gave %h", line,
+                       op_addr, rdata, rvalid, op_data);
           end
         end
         32'd3: begin
-          for (idle = 0; idle < script[pc + 2]; idle = idle + 1) cycle;
+          for (idle = 0; idle < op_data; idle = idle + 1) cycle;
         end
         default: begin
-          $display("icarus: bad script op %h at word %0d", script[pc], pc);
+          $display("icarus: bad script op %h on line %0d", op, line);
           $finish(1);
         end
       endcase
       @(negedge clk);
       req = 1'b0; we = 1'b0;
-      pc = pc + 3;
+      fields = $fscanf(fd, "%h %h %h\n", op, op_addr, op_data);
+    end
+    if (fields != 3) begin
+      $display("icarus: the script ends without its end line (after line %0d)", line);
+      mismatches = mismatches + 1;
     end
     $display("icarus: %0d reads, %0d mismatches, %0d cycles", reads, mismatches, cycles);
     if (mismatches != 0) $finish(1);
