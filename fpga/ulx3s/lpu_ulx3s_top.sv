@@ -12,11 +12,11 @@
 
 module lpu_ulx3s_top #(
   // Core configuration (defaults: the `fpga` configuration of sw/isa/isa.toml)
-  parameter int unsigned NumLanes     = 8,
+  parameter int unsigned NumLanes     = 4,
   parameter int unsigned NumStreams   = 8,
   parameter int unsigned NumMemSlices = 4,
   parameter int unsigned MemDepth     = 2048,
-  parameter int unsigned MxmDim       = 8,
+  parameter int unsigned MxmDim       = 4,
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned QueueDepth   = 512,
   parameter int unsigned VxmAlus      = 1,

@@ -401,7 +401,7 @@ struct NamedConfig {
 inline constexpr std::array<NamedConfig, 4> kConfigs = {{
     {"small", 8, 8, 4, 512, 8, 32, 256, 2, true},
     {"default", 16, 16, 8, 1024, 16, 64, 512, 4, true},
-    {"fpga", 8, 8, 4, 2048, 8, 64, 512, 2, false},
+    {"fpga", 4, 8, 4, 2048, 4, 64, 512, 1, false},
     {"ice40", 4, 4, 1, 256, 4, 16, 64, 1, false},
 }};
 
