@@ -75,9 +75,10 @@ void BoardSim::Cycle() {
   top.eval();
   ++cycles_;
   if (context.gotError()) {
-    throw Error(fmt::format("board RTL assertion failed in clock cycle {}: see the %Error line "
-                            "above",
-                            cycles_));
+    throw Error(
+        fmt::format("board RTL assertion failed in clock cycle {}: see the %Error line "
+                    "above",
+                    cycles_));
   }
 
   // The host's receiver: a falling edge starts a character, every bit is sampled in its middle.

@@ -45,9 +45,9 @@ class BoardSim final : public ByteChannel {
   int64_t FramingErrors() const { return framing_errors_; }
 
   // Parameters the board model was Verilated with.
-  static CoreConfig Config();       // the core configuration (`small`)
-  static int ClksPerBit();          // clock cycles per bit on the serial line
-  static int64_t TimeoutCycles();   // the bridge's partial-frame time-out
+  static CoreConfig Config();      // the core configuration (`small`)
+  static int ClksPerBit();         // clock cycles per bit on the serial line
+  static int64_t TimeoutCycles();  // the bridge's partial-frame time-out
 
  private:
   struct Model;

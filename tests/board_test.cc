@@ -58,9 +58,10 @@ uint32_t ReadOverBridge(BoardSim& sim, uint32_t addr) {
 TEST(BoardTest, MatmulThroughTheBridgeMatchesTheModel) {
   const MatmulShape shape{10, 12, 9};
   const uint64_t seed = 5;
-  SCOPED_TRACE(fmt::format("matmul {}x{}x{} seed {}; replay: tinylpu board run --sim --m {} "
-                           "--k {} --n {} --seed {}",
-                           shape.m, shape.k, shape.n, seed, shape.m, shape.k, shape.n, seed));
+  SCOPED_TRACE(
+      fmt::format("matmul {}x{}x{} seed {}; replay: tinylpu board run --sim --m {} "
+                  "--k {} --n {} --seed {}",
+                  shape.m, shape.k, shape.n, seed, shape.m, shape.k, shape.n, seed));
   BoardSim sim;
   const CoreConfig config = BoardSim::Config();
   auto board = ConnectBoard(sim, config);
@@ -127,9 +128,10 @@ TEST(BoardTest, DamagedOrUnknownFramesChangeNothing) {
 }
 
 TEST(BoardTest, AStalledFrameIsDroppedAndTheNextOneIsAnswered) {
-  BoardSim sim(BoardSimOptions{.wave_path = "", .receive_limit_cycles = 200 * BoardSim::ClksPerBit()});
-  const std::vector<uint8_t> read = bridge::EncodeRequest(
-      bridge::Command::kRead, RegAddr(isa::kHostRegId), 1);
+  BoardSim sim(
+      BoardSimOptions{.wave_path = "", .receive_limit_cycles = 200 * BoardSim::ClksPerBit()});
+  const std::vector<uint8_t> read =
+      bridge::EncodeRequest(bridge::Command::kRead, RegAddr(isa::kHostRegId), 1);
   // Half a frame, then silence past the bridge's time-out: no answer comes.
   sim.Send(std::span(read).first(4));
   sim.Idle(BoardSim::TimeoutCycles() + 16 * BoardSim::ClksPerBit());
@@ -140,8 +142,8 @@ TEST(BoardTest, AStalledFrameIsDroppedAndTheNextOneIsAnswered) {
 
 TEST(BoardTest, ResetDuringAFrameStartsClean) {
   BoardSim sim;
-  const std::vector<uint8_t> read = bridge::EncodeRequest(
-      bridge::Command::kRead, RegAddr(isa::kHostRegId), 1);
+  const std::vector<uint8_t> read =
+      bridge::EncodeRequest(bridge::Command::kRead, RegAddr(isa::kHostRegId), 1);
   sim.Send(std::span(read).first(3));
   sim.PressReset();
   EXPECT_EQ(ReadOverBridge(sim, RegAddr(isa::kHostRegId)), isa::kHostId);

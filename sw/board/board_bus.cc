@@ -16,13 +16,14 @@ BoardBus::BoardBus(ByteChannel& channel, CoreConfig config)
   info_.version = static_cast<int>(word & 0xff);
   info_.max_burst = static_cast<int>(word >> 16);
   if (info_.version != bridge::kVersion) {
-    throw Error(fmt::format("the board's host bridge speaks protocol version {}; this tinylpu "
-                            "speaks version {}",
-                            info_.version, bridge::kVersion));
+    throw Error(
+        fmt::format("the board's host bridge speaks protocol version {}; this tinylpu "
+                    "speaks version {}",
+                    info_.version, bridge::kVersion));
   }
   if (info_.max_burst < 1 || info_.max_burst > bridge::kMaxWordsPerFrame) {
-    throw Error(fmt::format("the board's host bridge reports a burst limit of {} words",
-                            info_.max_burst));
+    throw Error(
+        fmt::format("the board's host bridge reports a burst limit of {} words", info_.max_burst));
   }
 }
 
@@ -42,8 +43,8 @@ std::vector<uint32_t> BoardBus::Transact(bridge::Command cmd, uint32_t addr, int
   stats_.bytes_sent += static_cast<int64_t>(request.size());
   // Sync and status first: an error response has no payload.
   std::vector<uint8_t> frame = channel_.Receive(2);
-  const bool ok = frame[0] == bridge::kSyncResponse &&
-                  frame[1] == static_cast<uint8_t>(bridge::Status::kOk);
+  const bool ok =
+      frame[0] == bridge::kSyncResponse && frame[1] == static_cast<uint8_t>(bridge::Status::kOk);
   const std::vector<uint8_t> rest =
       channel_.Receive(ok ? static_cast<size_t>(bridge::ResponseSize(response_words) - 2) : 1);
   frame.insert(frame.end(), rest.begin(), rest.end());
@@ -66,8 +67,8 @@ void BoardBus::Write(uint32_t addr, uint32_t data) {
     Transact(bridge::Command::kRun, 0, 1, {}, 2);
     return;
   }
-  const bool extends = !pending_.empty() &&
-                       static_cast<int>(pending_.size()) < info_.max_burst && addr == next_addr_;
+  const bool extends = !pending_.empty() && static_cast<int>(pending_.size()) < info_.max_burst &&
+                       addr == next_addr_;
   if (!extends) {
     Flush();
     pending_addr_ = addr;

@@ -63,8 +63,8 @@ class ScriptedBridge : public ByteChannel {
   std::vector<uint8_t> Ok(const Frame& f) const {
     switch (f.cmd) {
       case bridge::Command::kInfo:
-        return Reply(0, {static_cast<uint32_t>(max_burst_) << 16 |
-                         static_cast<uint32_t>(version_)});
+        return Reply(0,
+                     {static_cast<uint32_t>(max_burst_) << 16 | static_cast<uint32_t>(version_)});
       case bridge::Command::kRead:
         return Reply(0, std::vector<uint32_t>(static_cast<size_t>(f.count), fill));
       case bridge::Command::kRun:

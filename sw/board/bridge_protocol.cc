@@ -75,9 +75,10 @@ std::vector<uint32_t> DecodeResponse(std::span<const uint8_t> frame, int words) 
   }
   const uint8_t crc = Crc8(frame.subspan(1, frame.size() - 2));
   if (crc != frame.back()) {
-    throw Error(fmt::format("bridge response CRC {:#04x}, computed {:#04x}: the serial line "
-                            "damaged it",
-                            frame.back(), crc));
+    throw Error(
+        fmt::format("bridge response CRC {:#04x}, computed {:#04x}: the serial line "
+                    "damaged it",
+                    frame.back(), crc));
   }
   if (frame[1] != static_cast<uint8_t>(Status::kOk)) {
     throw Error(fmt::format("bridge answered {} (status {:#04x})", StatusName(frame[1]), frame[1]));

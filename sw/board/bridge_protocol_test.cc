@@ -25,8 +25,8 @@ TEST(BridgeProtocolTest, Crc8MatchesTheSmbusCheckValue) {
 TEST(BridgeProtocolTest, EncodesAWriteFrame) {
   const std::vector<uint32_t> data = {0x11223344, 0xa5a5a55a};
   const std::vector<uint8_t> frame = EncodeRequest(Command::kWrite, 0x10020003, 2, data);
-  const std::vector<uint8_t> head = {0xa5, 0x01, 0x03, 0x00, 0x02, 0x10, 0x01,
-                                     0x44, 0x33, 0x22, 0x11, 0x5a, 0xa5, 0xa5, 0xa5};
+  const std::vector<uint8_t> head = {0xa5, 0x01, 0x03, 0x00, 0x02, 0x10, 0x01, 0x44,
+                                     0x33, 0x22, 0x11, 0x5a, 0xa5, 0xa5, 0xa5};
   ASSERT_EQ(frame.size(), head.size() + 1);
   EXPECT_TRUE(std::equal(head.begin(), head.end(), frame.begin()));
   EXPECT_EQ(frame.back(), Crc8(std::span(frame).subspan(1, frame.size() - 2)));

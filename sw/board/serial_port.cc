@@ -103,9 +103,10 @@ std::vector<uint8_t> SerialPort::Receive(size_t n) {
       throw Error(fmt::format("{}: poll failed: {}", path_, SystemError()));
     }
     if (ready == 0) {
-      throw Error(fmt::format("{}: no answer from the board: {} of {} bytes within {} ms (is the "
-                              "bitstream loaded, the baud rate right?)",
-                              path_, done, n, timeout_ms_));
+      throw Error(
+          fmt::format("{}: no answer from the board: {} of {} bytes within {} ms (is the "
+                      "bitstream loaded, the baud rate right?)",
+                      path_, done, n, timeout_ms_));
     }
     const ssize_t got = ::read(fd_, out.data() + done, n - done);
     if (got < 0) {

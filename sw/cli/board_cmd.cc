@@ -30,15 +30,16 @@ struct Link {
 Link OpenLink(bool sim, const std::string& port, int baud, int timeout_ms,
               const std::string& config_name) {
   if (sim == !port.empty()) {
-    throw Error("board: give exactly one of --port DEVICE (a board) and --sim (the simulated "
-                "board)");
+    throw Error(
+        "board: give exactly one of --port DEVICE (a board) and --sim (the simulated "
+        "board)");
   }
   if (sim) {
 #if LPU_HAVE_BOARD_SIM
     const CoreConfig config = BoardSim::Config();
     if (!config_name.empty() && config_name != config.name) {
-      throw Error(fmt::format("board: the simulated board runs config '{}', not '{}'",
-                              config.name, config_name));
+      throw Error(fmt::format("board: the simulated board runs config '{}', not '{}'", config.name,
+                              config_name));
     }
     return {std::make_unique<BoardSim>(), config,
             fmt::format("the simulated board (UART at {} clocks per bit)", BoardSim::ClksPerBit())};
@@ -60,9 +61,10 @@ BoardCommand::BoardCommand(CLI::App& app) {
   cmd_->require_subcommand(1);
   for (CLI::App* sub :
        {info_cmd_ = cmd_->add_subcommand("info", "Show the bridge and the core's configuration"),
-        run_cmd_ = cmd_->add_subcommand(
-            "run", "Multiply random int8 matrices on the board and check them against the C++ "
-                   "model")}) {
+       run_cmd_ = cmd_->add_subcommand(
+           "run",
+           "Multiply random int8 matrices on the board and check them against the C++ "
+           "model")}) {
     sub->add_option("--port", port_, "Serial device of the board, e.g. /dev/ttyUSB0");
     sub->add_option("--baud", baud_, "Baud rate (the bitstream's; ULX3S default 115200)");
     sub->add_option("--timeout-ms", timeout_ms_, "Give up when the board is silent this long");
@@ -85,8 +87,8 @@ int BoardCommand::Info() {
   std::cout << fmt::format(
       "{}: host bridge version {}, bursts of up to {} words; core ID {:#010x}, configuration "
       "'{}' (CONFIG registers match)\n",
-      link.label, bus->info().version, bus->info().max_burst,
-      bus->Read(RegAddr(isa::kHostRegId)), link.config.name);
+      link.label, bus->info().version, bus->info().max_burst, bus->Read(RegAddr(isa::kHostRegId)),
+      link.config.name);
   return 0;
 }
 
@@ -140,9 +142,8 @@ int BoardCommand::RunMatmulOnBoard() {
         shape_.m, shape_.k, shape_.n, link.label, config.name, seed_,
         bit_exact ? "bit-exact"
                   : fmt::format("NOT bit-exact ({} of {} wrong)", mismatches, y.size()),
-        result.cycles, model_result.cycles, plan.predicted_cycles, stats.frames,
-        stats.bytes_sent, stats.bytes_received,
-        result.ok() ? "" : ", " + result.Describe(config));
+        result.cycles, model_result.cycles, plan.predicted_cycles, stats.frames, stats.bytes_sent,
+        stats.bytes_received, result.ok() ? "" : ", " + result.Describe(config));
   }
   return bit_exact && cycle_exact ? 0 : 1;
 }

@@ -107,7 +107,7 @@ int Main(int argc, char** argv) {
   }
   const std::string script = bus.Finish();
   const std::vector<std::pair<std::string, std::string>> files = {{out_path, script},
-                                                                   {load_path, bus.LoadPrefix()}};
+                                                                  {load_path, bus.LoadPrefix()}};
   for (const auto& [path, text] : files) {
     if (path.empty()) continue;
     std::ofstream out(path);
