@@ -16,9 +16,10 @@ def table(results, devices):
     for t in ("gates", "ecp5", "ecp5_small", "vxm_alu", "ice40", "xilinx"):
         r = results.get(t)
         dev = devices[family.get(t, t)]
-        if not r:
+        if not r or "summary" not in r:
             if t in devices:
-                rows.append(f"| {t} | {dev['name']} | not run | | | | | | |")
+                state = "not run" if not r else "in progress"
+                rows.append(f"| {t} | {dev['name']} | {state} | | | | | | |")
             continue
         s = r["summary"]
         config = r["config"] if r["config"] and len(r["config"]) < 12 else \
@@ -48,7 +49,13 @@ def critical_path(r, target_mhz):
     if not cp:
         return "No critical path was reported (place and route did not run)."
     blocks = " -> ".join(f"`{b}`" for b in cp["blocks"]) or "?"
-    return (f"nextpnr-ecp5's critical path (target {target_mhz} MHz, "
+    util = r.get("utilization", {})
+    packed = ""
+    if "TRELLIS_COMB" in util:
+        comb = util["TRELLIS_COMB"]
+        packed = (f"After packing, nextpnr uses {comb['used']:,} of {comb['available']:,} "
+                  f"logic cells (TRELLIS_COMB, {100.0 * comb['used'] / comb['available']:.0f}%). ")
+    return (packed +f"nextpnr-ecp5's critical path (target {target_mhz} MHz, "
             f"{1000.0 / target_mhz:.1f} ns): **{cp['total_ns']:.1f} ns** "
             f"({cp['logic_ns']:.1f} ns in cells, {cp['routing_ns']:.1f} ns in routing, "
             f"{cp.get('logic_levels', '?')} cells), from `{cp['from']}` to `{cp['to']}`, "
