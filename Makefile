@@ -5,14 +5,15 @@ JOBS ?= $(shell nproc)
 VENV ?= .venv
 ARGS ?=
 
-.PHONY: run test bench build configure bootstrap doctor lint synth gen coverage coverage-check \
+.PHONY: run test bench perf-transformer build configure bootstrap doctor lint synth gen coverage coverage-check \
 	nightly formal fuzz mutate clean fpga perf
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
 
+# Tests labelled `nightly` (the Icarus cross-check) run in `make nightly` instead.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE nightly
 	@echo "synthesis gate (small config, word-level cells, RAMs as \$$mem_v2; 'make synth' maps to gates):"
 	@grep -E "^ +[0-9]+ +(cells|\$$adff.*|\$$mem_v2)$$" $(BUILD)/synth/small.log.stat || true
 
@@ -40,6 +41,10 @@ perf: bootstrap
 # bitstream for the ULX3S, iCE40 and Xilinx 7-series estimates; writes docs/fpga.md.
 fpga: bootstrap
 	@. $(VENV)/toolchain.sh && python3 fpga/flow.py
+
+# Transformer schedules against their lower bounds, written into docs/performance.md.
+perf-transformer: build
+	$(BUILD)/bin/transformer_bench --markdown docs/performance.md
 
 # Code coverage of rtl/ from the RTL tests, in its own build tree (not part of `make test`):
 # lcov HTML in build-cov/coverage/html, line/toggle/expression summary on stdout.

@@ -2,7 +2,7 @@
 """Performance report: simulation speed, build time, decode rate; writes docs/performance.md.
 
 Usage: bench/perf.py [--configs small,default,fpga] [--threads 2] [--icarus-configs small,fpga]
-                     [--skip-build-time] [--report-only]
+                     [--skip-build-time] [--tree build] [--report-only]
 
 One run measures, on this machine and in this order:
   1. build time from clean: configure and build the standard tree (`make build`'s, the test
@@ -13,8 +13,9 @@ One run measures, on this machine and in this order:
   3. Icarus Verilog on the same RTL (tb/icarus/run_icarus.sh's conversion), replaying the
      matmul recorded on Verilator: run cycles per second from a full replay minus a replay of
      the loading alone;
-  4. decode tokens per second at the ECP5 Fmax of docs/fpga.md (build/fpga/ecp5/result.json),
-     from the decode cycles per token of `tinylpu run --json --decode 1` where that exists.
+  4. decode tokens per second at the ECP5 Fmax of docs/fpga.md (build/fpga/ecp5/result.json):
+     the decode cycles per token of `tinylpu run --json --decode 1` (the default model) on the
+     `fpga` configuration, or on `default` where the model does not fit `fpga`.
 All ratios are taken between figures of this one run. Results: build-perf/perf.json; the
 document and its plots (docs/perf/*.svg) are rendered from it (--report-only re-renders).
 """
@@ -101,26 +102,46 @@ def icarus_speed(tree, config):
             "replay_seconds": full_s}
 
 
-def decode_rate(fmax_mhz):
-    tinylpu = ROOT / "build" / "bin" / "tinylpu"
-    if not tinylpu.exists():
-        return {"available": False, "why": "build/bin/tinylpu is not built"}
-    r = subprocess.run([str(tinylpu), "run", "--json", "--decode", "1"], capture_output=True,
-                       text=True)
+def run_decode(tinylpu, config, engine, clock_mhz):
+    """`tinylpu run --json --decode 1` on one configuration: (JSON, None) or (None, why)."""
+    cmd = [str(tinylpu), "run", "--json", "--quiet", "--decode", "1", "--config", config,
+           "--engine", engine, "--clock-mhz", f"{clock_mhz:.3f}"]
+    print("perf: $ " + " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    lines = (r.stderr or r.stdout).strip().splitlines()
     if r.returncode != 0:
-        first = (r.stderr or r.stdout).strip().splitlines()
-        return {"available": False,
-                "why": "`tinylpu run --json --decode 1` is not available yet"
-                       + (f" ({first[0][:120]})" if first else "")}
+        return None, f"`{' '.join(cmd[1:])}` failed: " + (lines[0][:200] if lines else "no output")
     try:
-        cycles = int(json.loads(r.stdout.strip().splitlines()[-1])["cycles"])
+        j = json.loads(r.stdout.strip().splitlines()[-1])
+        int(j["decode_cycles_per_token"])
     except (ValueError, KeyError, IndexError):
-        return {"available": False, "why": "`tinylpu run --json --decode 1` printed no cycles"}
-    out = {"available": True, "cycles_per_token": cycles}
-    if fmax_mhz:
-        out["fmax_mhz"] = fmax_mhz
-        out["tokens_per_second"] = fmax_mhz * 1e6 / cycles
-    return out
+        return None, f"`{' '.join(cmd[1:])}` printed no decode_cycles_per_token"
+    j["command"] = "tinylpu " + " ".join(cmd[1:])
+    return j, None
+
+
+def decode_rate(tinylpu, fmax_mhz):
+    """Decode tokens per second at the ECP5 Fmax: the cycles per decode step of the default model
+    on the `fpga` configuration (C++ model: `fpga` is not Verilated by `make build`), or, where the
+    model does not fit `fpga`, on the `default` configuration (Verilated RTL)."""
+    if not tinylpu.exists():
+        return {"available": False, "why": f"{tinylpu} is not built"}
+    clock = fmax_mhz or 100.0
+    tried = []
+    for config, engine in (("fpga", "model"), ("default", "rtl")):
+        j, why = run_decode(tinylpu, config, engine, clock)
+        if j is None:
+            tried.append({"config": config, "engine": engine, "why": why})
+            continue
+        out = {"available": True, "config": config, "engine": engine, "model": j["model"],
+               "command": j["command"], "cycles_per_token": int(j["decode_cycles_per_token"]),
+               "prefill_cycles": j.get("prefill_cycles"), "bit_exact": j.get("bit_exact"),
+               "cycle_exact": j.get("cycle_exact"), "not_used": tried}
+        if fmax_mhz:
+            out["fmax_mhz"] = fmax_mhz
+            out["tokens_per_second"] = float(j["tokens_per_second"])
+        return out
+    return {"available": False, "why": "; ".join(t["why"] for t in tried)}
 
 
 def main():
@@ -130,9 +151,13 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "2")))
     parser.add_argument("--skip-build-time", action="store_true")
+    parser.add_argument("--tree", help="measure in this existing build tree (e.g. build) "
+                        "instead of configuring build-perf/st: a partial run, limited to the "
+                        "configurations that tree Verilated")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     configs = [c for c in args.configs.split(",") if c]
+    icarus_configs = [c for c in args.icarus_configs.split(",") if c]
     result_path = OUT / "perf.json"
 
     if not args.report_only:
@@ -141,31 +166,55 @@ def main():
         res = {"date": datetime.date.today().isoformat(), "shape": SHAPE,
                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "load_average": os.getloadavg()[0]}
+        partial = []
         if args.skip_build_time and "build_time" in old:
             res["build_time"] = dict(old["build_time"], reused_from=old.get("date"))
         elif not args.skip_build_time:
             res["build_time"] = build_time(args.jobs)
-        st, mt = OUT / "st", OUT / "mt"
-        rtl = ";".join(dict.fromkeys(configs + args.icarus_configs.split(",")))
-        configure(st, [f"-DLPU_RTL_CONFIGS={rtl}"])
-        sh(["cmake", "--build", st, "-j", args.jobs, "--target", "sim_speed", "icarus_script"])
-        configure(mt, [f"-DLPU_RTL_CONFIGS={';'.join(configs)}",
-                       f"-DLPU_VERILATOR_THREADS={args.threads}", "-DLPU_BOARD_SIM=OFF"])
-        sh(["cmake", "--build", mt, "-j", args.jobs, "--target", "sim_speed"])
+        else:
+            partial.append("no build from clean")
+        if args.tree:
+            st = pathlib.Path(args.tree).resolve()
+            cache = (st / "CMakeCache.txt").read_text()
+            m = re.search(r"^LPU_RTL_CONFIGS:\w+=(.*)$", cache, re.M)
+            have = m.group(1).split(";") if m else ["small", "default"]
+            missing = [c for c in dict.fromkeys(configs + icarus_configs) if c not in have]
+            configs = [c for c in configs if c in have]
+            icarus_configs = [c for c in icarus_configs if c in have]
+            if missing:
+                partial.append(f"measured in the `{st.name}` tree, which does not Verilate "
+                               + ", ".join(f"`{c}`" for c in missing))
+        else:
+            st = OUT / "st"
+            rtl = ";".join(dict.fromkeys(configs + icarus_configs))
+            configure(st, [f"-DLPU_RTL_CONFIGS={rtl}"])
+        sh(["cmake", "--build", st, "-j", args.jobs, "--target", "sim_speed", "icarus_script",
+            "tinylpu"])
         single = sim_speed(st, configs)
-        multi = sim_speed(mt, configs)
+        multi = {}
+        if args.threads > 1:
+            mt = OUT / "mt"
+            configure(mt, [f"-DLPU_RTL_CONFIGS={';'.join(configs)}",
+                           f"-DLPU_VERILATOR_THREADS={args.threads}", "-DLPU_BOARD_SIM=OFF"])
+            sh(["cmake", "--build", mt, "-j", args.jobs, "--target", "sim_speed"])
+            multi = sim_speed(mt, configs)
+        else:
+            partial.append("no multi-threaded Verilator models (--threads 0)")
         res["threads"] = args.threads
         res["speed"] = {}
         for c in configs:
             res["speed"][c] = {"run_cycles": single[c]["run_cycles"],
                                "verilator_1t": single[c]["rtl_cycles_per_second"],
-                               f"verilator_{args.threads}t": multi[c]["rtl_cycles_per_second"],
                                "model": single[c]["model_cycles_per_second"]}
-        for c in [c for c in args.icarus_configs.split(",") if c]:
+            if c in multi:
+                res["speed"][c][f"verilator_{args.threads}t"] = multi[c]["rtl_cycles_per_second"]
+        for c in icarus_configs:
             res["speed"].setdefault(c, {})["icarus"] = icarus_speed(st, c)["cycles_per_second"]
         fpga = ROOT / "build" / "fpga" / "ecp5" / "result.json"
         fmax = json.loads(fpga.read_text()).get("fmax_mhz") if fpga.exists() else None
-        res["decode"] = decode_rate(fmax)
+        res["decode"] = decode_rate(st / "bin" / "tinylpu", fmax)
+        if partial:
+            res["partial"] = "; ".join(partial)
         result_path.write_text(json.dumps(res, indent=2) + "\n")
 
     res = json.loads(result_path.read_text())

@@ -9,6 +9,10 @@ ENGINE_LABELS = {
     "verilator_1t": "Verilator, 1 thread",
     "icarus": "Icarus Verilog",
 }
+ENGINE_NAMES = {"model": "C++ cycle model", "rtl": "Verilated RTL"}
+# The markers of bench/transformer_bench.cc's section (kBegin, kEnd there).
+TRANSFORMER_BEGIN = "<!-- transformer-bench: begin (make perf-transformer) -->"
+TRANSFORMER_END = "<!-- transformer-bench: end -->"
 COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]
 
 
@@ -164,16 +168,38 @@ def write(res, doc_path, fig_dir):
 
     lines.append("## Decode tokens per second at the measured Fmax\n")
     dec = res.get("decode", {})
-    if dec.get("available") and dec.get("tokens_per_second"):
-        lines.append(f"{dec['cycles_per_token']} cycles per decode step (`tinylpu run --json "
-                     f"--decode 1`) at the ECP5 Fmax of {dec['fmax_mhz']:.1f} MHz "
-                     f"(docs/fpga.md): **{dec['tokens_per_second']:.0f} tokens/s**.\n")
-    elif dec.get("available"):
-        lines.append(f"{dec['cycles_per_token']} cycles per decode step; no ECP5 Fmax measured "
-                     "yet (`make fpga`).\n")
+    if dec.get("available"):
+        where = (f"the `{dec['config']}` configuration ({ENGINE_NAMES.get(dec['engine'], dec['engine'])})")
+        lines.append(f"Model `{dec['model']}` (the default of `tinylpu run`), one decode step after "
+                     f"the prefill, on {where}: **{dec['cycles_per_token']:,} cycles per token** "
+                     f"(`{dec['command']}`; bit-exact against the golden model: "
+                     f"{'yes' if dec.get('bit_exact') else 'NO'}, cycles as the compiler "
+                     f"predicted: {'yes' if dec.get('cycle_exact') else 'NO'}).\n")
+        for t in dec.get("not_used", []):
+            lines.append(f"Not from the `{t['config']}` configuration: {t['why']}\n")
+        if dec.get("tokens_per_second"):
+            lines.append(f"At the ECP5 Fmax of the `fpga` configuration, {dec['fmax_mhz']:.1f} MHz "
+                         f"(docs/fpga.md): **{dec['tokens_per_second']:,.0f} tokens/s**.\n")
+            if dec["config"] != "fpga":
+                lines.append(f"This mixes two configurations: the cycle count is the "
+                             f"`{dec['config']}` core's, the clock the `fpga` core's. The "
+                             f"`{dec['config']}` core does not fit the ECP5-85F (docs/fpga.md) and "
+                             "its own Fmax is not measured; the figure is what the `"
+                             f"{dec['config']}` schedule would give at that clock.\n")
+        else:
+            lines.append("No ECP5 Fmax measured yet (`make fpga`), so no tokens per second.\n")
     else:
-        lines.append(f"Not yet available: {dec.get('why', 'no decode workload')}. The figure "
-                     "will be the ECP5 Fmax of docs/fpga.md divided by the cycles per decode step "
-                     "that `tinylpu run --json --decode 1` reports, once the transformer compiler "
-                     "provides it; `make perf` picks it up by itself.\n")
-    pathlib.Path(doc_path).write_text("\n".join(lines) + "\n")
+        lines.append(f"Not available: {dec.get('why', 'no decode workload')}.\n")
+    text = "\n".join(lines) + "\n"
+    # The transformer schedules section belongs to bench/transformer_bench.cc (`make
+    # perf-transformer`), which rewrites what lies between its markers: keep it as it is.
+    doc_path = pathlib.Path(doc_path)
+    old = doc_path.read_text() if doc_path.exists() else ""
+    b, e = old.find(TRANSFORMER_BEGIN), old.find(TRANSFORMER_END)
+    text += "\n## Transformer schedules\n\n"
+    if b >= 0 and e > b:
+        text += old[b:e + len(TRANSFORMER_END)] + "\n"
+    else:
+        text += (TRANSFORMER_BEGIN + "\nNot measured yet: run `make perf-transformer`.\n\n"
+                 + TRANSFORMER_END + "\n")
+    doc_path.write_text(text)

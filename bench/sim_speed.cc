@@ -8,6 +8,7 @@
 #include <random>
 
 #include "sw/compiler/matmul.h"
+#include "sw/compiler/schedule.h"
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
@@ -22,22 +23,59 @@ struct Measurement {
   int reps = 0;
 };
 
-// Loads the program once per repetition and times only the runs.
-Measurement Measure(HostBus& bus, const MatmulPlan& plan, const MatmulOperands& ops,
-                    double min_seconds) {
+// Loads the program once per repetition (`load`) and times only the runs.
+template <typename Load>
+Measurement Measure(HostBus& bus, int64_t predicted_cycles, Load load, double min_seconds) {
   Measurement m;
   while (m.seconds < min_seconds || m.reps < 3) {
-    LoadMatmul(bus, plan, ops.x, ops.w);
+    load(bus);
     auto start = std::chrono::steady_clock::now();
     RunResult r = RunCore(bus, 100'000'000);
     m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!r.ok() || r.cycles != plan.predicted_cycles) {
+    if (!r.ok() || r.cycles != predicted_cycles) {
       throw Error("benchmark run failed: " + r.Describe(bus.config()));
     }
     m.cycles = r.cycles;
     ++m.reps;
   }
   return m;
+}
+
+// A busy program for the VXM, SXM and MEM, one op per queue and cycle for `n` cycles: mem0
+// READs words east into a two-ALU VXM chain (VMUL by IMM, then VADD of IMM) whose results go
+// west to the last MEM slice, which WRITEs them; mem1 READs words west into the SXM, which
+// ROTATEs them and drives them east, where mem2 uses them as GATHER indices.
+Program VectorPipeline(const CoreConfig& c, int n) {
+  const int p_vxm = c.VxmPosition();
+  const int last = c.mem_slices - 1;
+  Schedule s(c);
+  s.Place(c.VxmQueue(0), 0, Instr::Config(0, 3));
+  s.Place(c.VxmQueue(1), 0, Instr::Config(0, 7));
+  const int hops_sxm = CoreConfig::MemPosition(1) - CoreConfig::SxmPosition();
+  const int hops_gather = CoreConfig::MemPosition(2) - CoreConfig::SxmPosition();
+  for (int i = 0; i < n; ++i) {
+    const uint32_t word = static_cast<uint32_t>(i);
+    // VXM chain: READ at i is present at the VXM in i + 2 + (p_vxm - p_mem0).
+    const int64_t v = i + isa::kLatReadStreamOut + (p_vxm - CoreConfig::MemPosition(0)) - 1;
+    s.Place(CoreConfig::MemQueue(0), i, Instr::Addr(isa::Op::kRead, word, 0, Dir::kEast));
+    s.Place(
+        c.VxmQueue(0), v,
+        Instr::Vxm(isa::Op::kVmul, isa::VxmType::kI8, kVxmNone, VxmStream(Dir::kEast, 0), kVxmImm));
+    s.Place(
+        c.VxmQueue(1), v + 1,
+        Instr::Vxm(isa::Op::kVadd, isa::VxmType::kI8, VxmStream(Dir::kWest, 0), kVxmPrev, kVxmImm));
+    const int64_t w = v + 1 + isa::kLatVaddStreamOut + (p_vxm - CoreConfig::MemPosition(last)) - 1;
+    s.Place(CoreConfig::MemQueue(last), w,
+            Instr::Addr(isa::Op::kWrite, static_cast<uint32_t>(n + i), 0, Dir::kWest));
+    // SXM: READ west at i, ROTATE at the SXM, indices east to mem2's GATHER.
+    s.Place(CoreConfig::MemQueue(1), i, Instr::Addr(isa::Op::kRead, word, 1, Dir::kWest));
+    const int64_t r = i + isa::kLatReadStreamOut + hops_sxm - 1;
+    s.Place(c.SxmQueue(), r,
+            Instr::SxmShift(isa::Op::kRotate, 1, Dir::kWest, 3, false, 1, Dir::kEast));
+    s.Place(CoreConfig::MemQueue(2), r + isa::kLatShiftStreamOut + hops_gather - 1,
+            Instr::Gather(isa::Op::kGather, 0, 1, Dir::kEast, 2, Dir::kWest));
+  }
+  return s.Finish();
 }
 
 int Main(int argc, char** argv) {
@@ -59,16 +97,39 @@ int Main(int argc, char** argv) {
     const MatmulOperands ops = RandomMatmulOperands(shape, 1);
     auto rtl = MakeRtlSim(config);
     auto model = MakeCycleModel(config);
-    Measurement r = Measure(*rtl, plan, ops, min_seconds);
-    Measurement c = Measure(*model, plan, ops, min_seconds);
-    double rtl_hz = r.cycles * r.reps / r.seconds;
-    double model_hz = c.cycles * c.reps / c.seconds;
-    out.push_back({{"config", name},
-                   {"workload", fmt::format("matmul {}x{}x{}", shape.m, shape.k, shape.n)},
-                   {"run_cycles", r.cycles},
-                   {"rtl_cycles_per_second", rtl_hz},
-                   {"model_cycles_per_second", model_hz},
-                   {"model_over_rtl", model_hz / rtl_hz}});
+    auto add = [&](const std::string& workload, int64_t predicted, auto load) {
+      const Measurement r = Measure(*rtl, predicted, load, min_seconds);
+      const Measurement c = Measure(*model, predicted, load, min_seconds);
+      const double rtl_hz = r.cycles * r.reps / r.seconds;
+      const double model_hz = c.cycles * c.reps / c.seconds;
+      out.push_back({{"config", name},
+                     {"workload", workload},
+                     {"run_cycles", r.cycles},
+                     {"rtl_cycles_per_second", rtl_hz},
+                     {"model_cycles_per_second", model_hz},
+                     {"model_over_rtl", model_hz / rtl_hz}});
+    };
+    add(fmt::format("matmul {}x{}x{}", shape.m, shape.k, shape.n), plan.predicted_cycles,
+        [&](HostBus& bus) { LoadMatmul(bus, plan, ops.x, ops.w); });
+    // The same with W turned by the SXM's TRANSPOSE on its way from MEM to the MXM.
+    const MatmulPlan turned = CompileMatmul(config, shape, {.w_layout = WeightLayout::kTokenMajor});
+    add(fmt::format("matmul {}x{}x{}, W transposed by the SXM", shape.m, shape.k, shape.n),
+        turned.predicted_cycles, [&](HostBus& bus) { LoadMatmul(bus, turned, ops.x, ops.w); });
+    // VXM chain, SXM ROTATE and MEM READ/WRITE/GATHER every cycle.
+    const int words = config.mem_depth / 4;
+    const Program pipeline = VectorPipeline(config, words);
+    std::mt19937 rng(1);
+    add(fmt::format("vector pipeline: VXM, SXM, MEM READ/WRITE/GATHER, {} words", words),
+        pipeline.PredictedCycles(), [&](HostBus& bus) {
+          LoadProgram(bus, pipeline);
+          std::vector<uint8_t> lanes(config.lanes);
+          for (int slice : {0, 1}) {
+            for (int w = 0; w < words; ++w) {
+              for (auto& b : lanes) b = static_cast<uint8_t>(rng());
+              WriteMemWord(bus, slice, w, lanes);
+            }
+          }
+        });
   }
   std::cout << out.dump(2) << "\n";
   return 0;

@@ -3,7 +3,7 @@
 # LPU_CONFIGS: the test matrix; LPU_ALL_CONFIGS adds the device configurations.
 set(LPU_CONFIGS small default)
 set(LPU_ALL_CONFIGS small default fpga ice40)
-set(LPU_CONFIG_small_PARAMS -GNumLanes=8 -GNumStreams=8 -GNumMemSlices=4 -GMemDepth=512 -GMxmDim=8 -GAccDepth=32 -GQueueDepth=256 -GVxmAlus=2)
-set(LPU_CONFIG_default_PARAMS -GNumLanes=16 -GNumStreams=16 -GNumMemSlices=8 -GMemDepth=1024 -GMxmDim=16 -GAccDepth=64 -GQueueDepth=512 -GVxmAlus=4)
+set(LPU_CONFIG_small_PARAMS -GNumLanes=8 -GNumStreams=8 -GNumMemSlices=4 -GMemDepth=512 -GMxmDim=8 -GAccDepth=32 -GQueueDepth=1024 -GVxmAlus=2)
+set(LPU_CONFIG_default_PARAMS -GNumLanes=16 -GNumStreams=16 -GNumMemSlices=8 -GMemDepth=1024 -GMxmDim=16 -GAccDepth=64 -GQueueDepth=4096 -GVxmAlus=4)
 set(LPU_CONFIG_fpga_PARAMS -GNumLanes=4 -GNumStreams=8 -GNumMemSlices=4 -GMemDepth=2048 -GMxmDim=4 -GAccDepth=64 -GQueueDepth=512 -GVxmAlus=1)
 set(LPU_CONFIG_ice40_PARAMS -GNumLanes=4 -GNumStreams=4 -GNumMemSlices=1 -GMemDepth=256 -GMxmDim=4 -GAccDepth=16 -GQueueDepth=64 -GVxmAlus=1)

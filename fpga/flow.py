@@ -24,6 +24,7 @@ out: on the VXM it solves one SAT problem per pair of shifters and multipliers f
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import pathlib
@@ -102,6 +103,8 @@ def sources(top):
 
 
 # The coarse steps of Yosys 0.70's synth_lattice / synth_ice40 / synth_xilinx, without `share`.
+# Xilinx: LUT mapping with ABC (`abc -luts`, the pre-ABC9 mapping of synth_xilinx) instead of
+# ABC9, which had not finished the `fpga` core after 33 minutes; an estimate either way.
 COARSE = {
     "ecp5": """\
 synth_lattice -family ecp5 -top {top} -run begin:coarse
@@ -171,7 +174,15 @@ alumacc
 opt
 memory -nomap
 opt_clean
-synth_xilinx -family xc7 -flatten -top {top} -run map_memory:
+synth_xilinx -family xc7 -flatten -top {top} -run map_memory:map_luts
+opt_expr -mux_undef -noclkinv
+abc -luts 2:2,3,6:5,10,20
+clean
+xilinx_srl -fixed -minlen 3
+techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6
+xilinx_dffopt
+opt_lut_ins -tech xilinx
+synth_xilinx -family xc7 -flatten -top {top} -run finalize:
 """,
     # The generic flow of fpga/synth_check.sh --gates (word-level, then gates with a light ABC).
     "gates": """\
@@ -264,9 +275,9 @@ def place_and_route_ecp5(out, resume, board):
              "--seed", "1", "-l", "pnr.log"],
             out / "nextpnr.out", cwd=out)
     if rc != 0:
-        return {"pnr_ok": False, "pnr_seconds": seconds}
+        return {"pnr_ok": False, "pnr_state": f"failed (exit code {rc})", "pnr_seconds": seconds}
     report = json.loads((out / "report.json").read_text())
-    result = {"pnr_ok": True, "pnr_seconds": seconds, "utilization": report.get("utilization", {})}
+    result = {"pnr_ok": True, "pnr_state": "done", "pnr_seconds": seconds, "utilization": report.get("utilization", {})}
     fmax = report.get("fmax", {})
     if fmax:
         clock = min(fmax.values(), key=lambda v: v.get("achieved", 1e9))
@@ -313,12 +324,27 @@ def summarize_path(path):
             "blocks": blocks[:16]}
 
 
+def rtl_digest(spec):
+    """A digest of every source a target reads (RTL, board top, configurations), so that the
+    report can tell results of the current sources from older ones."""
+    h = hashlib.sha256()
+    if "files" in spec:
+        paths = sorted(ROOT / f for f in spec["files"])
+    else:
+        paths = sorted({*ROOT.glob("rtl/*.sv"), *ROOT.glob("rtl/*.f"), *ROOT.glob("fpga/ulx3s/*"),
+                        ROOT / "cmake" / "lpu_configs.cmake"})
+    for path in paths:
+        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def run_target(target, resume):
     out = BUILD / target
     spec = TARGETS[target]
     family = spec.get("family", target)
     result = {"target": target, "config": spec["config"], "top": spec["top"],
-              "design": spec["design"], "device": DEVICES[family]["name"]}
+              "design": spec["design"], "device": DEVICES[family]["name"],
+              "date": datetime.date.today().isoformat(), "rtl": rtl_digest(spec)}
     old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
     if resume and (out / "stat.json").exists():
         print(f"flow: {target}: reusing the synthesis in {out}", flush=True)
@@ -338,11 +364,29 @@ def run_target(target, resume):
     result["fits"] = fits
     if family == "ecp5" and fits and not spec.get("synth_only"):
         print(f"flow: {target}: place and route (nextpnr-ecp5)", flush=True)
+        # Marked as running until nextpnr returns: a run stopped from outside stays "running"
+        # and the report says how far it got (fpga/report.py reads pnr.log).
+        result.update({"pnr_ok": False, "pnr_state": "running",
+                       "pnr_started": datetime.datetime.now(datetime.timezone.utc)
+                       .strftime("%Y-%m-%d %H:%M UTC")})
+        (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
         result.update(place_and_route_ecp5(out, resume, board=(target == "ecp5")))
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"flow: {target}: {result['summary']}" +
           (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
     return result
+
+
+def pnr_progress(log):
+    """How far an unfinished nextpnr run got: its last phase line and the log's age."""
+    phase = "?"
+    for line in log.read_text(errors="replace").splitlines():
+        if re.match(r"Info: (Running|Creating|Routing|HeAP|Placed|Checksum|Packing|Logic utilisation"
+                    r"|   at iteration|    at iteration|\s+\d+ \|)", line):
+            phase = line[len("Info: "):].strip()
+    return {"last_line": phase, "minutes": (time.time() - log.stat().st_ctime) / 60,
+            "log_updated": datetime.datetime.fromtimestamp(
+                log.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def versions():
@@ -380,6 +424,10 @@ def main():
         path = BUILD / t / "result.json"
         if path.exists():
             results[t] = json.loads(path.read_text())
+            results[t]["current"] = results[t].get("rtl") == rtl_digest(TARGETS[t])
+            log = BUILD / t / "pnr.log"
+            if results[t].get("pnr_state") == "running" and log.exists():
+                results[t]["pnr_progress"] = pnr_progress(log)
     sys.path.insert(0, str(ROOT / "fpga"))
     import report  # noqa: E402  (fpga/report.py renders the document)
     pathlib.Path(args.doc).write_text(report.render(results, versions(), DEVICES, TARGET_MHZ,

@@ -27,6 +27,8 @@ def table(results, devices):
         design = f"{r['design']} (`{config}`)" if r["config"] and len(r["config"]) < 12 else \
             (f"{r['design']} ({config})" if config else r["design"])
         if t == "gates":
+            if not r.get("current", True):
+                design += f" (older RTL, {r.get('date', 'before the merge of main')})"
             rows.append(f"| gates | {dev['name']} | {design} | {s['cells']:,} gates and flip-flops "
                         "(block RAMs kept as memories) | | | | - | - |")
             continue
@@ -34,10 +36,14 @@ def table(results, devices):
         bram = int(bram) if float(bram).is_integer() else bram
         if r.get("fmax_mhz"):
             fmax = f"**{r['fmax_mhz']:.1f} MHz**"
+        elif r.get("pnr_state") == "running":
+            fmax = "place and route did not finish (see below)"
         elif family.get(t, t) == "ecp5" and r.get("fits") and not r.get("pnr_ok", True):
-            fmax = "place and route failed"
+            fmax = f"place and route {r.get('pnr_state', 'failed')}"
         else:
             fmax = "synthesis only"
+        if not r.get("current", True):
+            design += f" (older RTL, {r.get('date', 'before the merge of main')})"
         rows.append(f"| {t} | {dev['name']} | {design} | {pct(s['lut'], dev['lut'])} | "
                     f"{pct(s['ff'], dev['ff'])} | {pct(s['dsp'], dev['dsp'])} {dev['dsp_kind']} | "
                     f"{pct(bram, dev['bram'])} | {fmax} | {'yes' if r['fits'] else '**no**'} |")
@@ -46,6 +52,13 @@ def table(results, devices):
 
 def critical_path(r, target_mhz):
     cp = r.get("critical_path")
+    prog = r.get("pnr_progress")
+    if not cp and r.get("pnr_state") == "running" and prog:
+        return (f"Place and route of the `fpga` board top did not finish: nextpnr-ecp5 started "
+                f"{r.get('pnr_started', '?')} and was still running (or was stopped) when this "
+                f"page was written; its log was last written {prog['log_updated']}, at "
+                f"\"{prog['last_line']}\" (`build/fpga/ecp5/pnr.log`). No Fmax or critical path "
+                "of the whole core from this run.")
     if not cp:
         return "No critical path was reported (place and route did not run)."
     blocks = " -> ".join(f"`{b}`" for b in cp["blocks"]) or "?"

@@ -320,13 +320,17 @@ module lpu_icu_queue
     return ERR_NONE;
   endfunction
 
-  // The error an instruction about to be issued raises (ERR_NONE if it may issue). When two
-  // checks fail at once the lower error code wins.
-  function automatic err_e check_issue(instr_view_t v, logic addr_ok);
+  // The error an instruction about to be issued raises (ERR_NONE if it may issue), with
+  // `addr_lo` the low bits of its effective (strided) addr. When two checks fail at once the
+  // lower error code wins; a reserved bit set (BAD_OPERAND) comes last.
+  function automatic err_e check_issue(instr_view_t v, logic addr_ok, logic [1:0] addr_lo);
     logic [5:0]  op;
-    int unsigned group;
-    op    = v.raw[31:26];
-    group = op_group(op);
+    int unsigned group, wide;
+    err_e        unit_err;
+    op       = v.raw[31:26];
+    wide     = v.addr.flag ? op_flag_group(op) : 0;  // READ/WRITE `quad`: four words and streams
+    group    = wide != 0 ? wide : op_group(op);
+    unit_err = ERR_NONE;
     if (!op_legal(op, Kind)) begin
       return ERR_ILLEGAL_OPCODE;
     end else if (op_has_addr(op) && !addr_ok) begin
@@ -334,15 +338,20 @@ module lpu_icu_queue
     end else if ((group != 0 && int'(v.strm.stream) + group > NumStreams)
                  || (op_has_istream(op) && int'(v.gather.istream) >= NumStreams)) begin
       return ERR_STREAM_RANGE;
+    end else if (wide != 0 && (addr_lo & 2'(wide - 1)) != 2'b00) begin
+      unit_err = ERR_BAD_OPERAND;
     end else if (op == OP_CONFIG) begin
-      return check_config(v);
+      unit_err = check_config(v);
     end else if (Kind == UNIT_SXM && op != OP_IFETCH) begin
       // SXM ops only (IFETCH, an ICU op, passes through here too).
-      return check_sxm(v);
+      unit_err = check_sxm(v);
     end else if (Kind == UNIT_VXM && op != OP_IFETCH) begin
-      return check_vxm(v);
+      unit_err = check_vxm(v);
     end
-    return ERR_NONE;
+    if (unit_err == ERR_NONE && (v.raw & op_rsvd_mask(op)) != '0) begin
+      unit_err = ERR_BAD_OPERAND;
+    end
+    return unit_err;
   endfunction
 
   // The lower of two error codes, ERR_NONE counting as none.
@@ -356,8 +365,11 @@ module lpu_icu_queue
   instr_view_t fetch;
   logic        fetch_addr_ok;
 
+  logic        fetch_rsvd;     // a reserved bit of the fetched op's format is set
+
   assign fetch.raw     = fwd_q ? fwd_word_q : ram_rdata;
   assign fetch_addr_ok = int'(fetch.addr.addr) < AddrLimit;
+  assign fetch_rsvd    = (fetch.raw & op_rsvd_mask(fetch.raw[31:26])) != '0;
 
   // Re-issue candidate: the last issued instruction with its addr advanced by its stride.
   // The sum is formed wide enough that it can neither wrap nor overflow.
@@ -450,14 +462,14 @@ module lpu_icu_queue
         pc_d = pc_q + 1'b1;
         unique case (fetch.raw[31:26])
           OP_NOP: begin
-            if (fetch.count.n == '0) begin
+            if (fetch.count.n == '0 || fetch_rsvd) begin
               seq_err = ERR_BAD_OPERAND;
             end else begin
               wait_d = fetch.count.n - 1'b1;
             end
           end
           OP_REPEAT: begin
-            if (fetch.rpt.n == '0 || fetch.rpt.d == '0) begin
+            if (fetch.rpt.n == '0 || fetch.rpt.d == '0 || fetch_rsvd) begin
               seq_err = ERR_BAD_OPERAND;
             end else begin
               rep_dist_d = fetch.rpt.d;
@@ -473,19 +485,27 @@ module lpu_icu_queue
             end
           end
           OP_SYNC: begin
-            parked_d = !release_i;
+            if (fetch_rsvd) begin
+              seq_err = ERR_BAD_OPERAND;
+            end else begin
+              parked_d = !release_i;
+            end
           end
           OP_NOTIFY: begin
-            // notify_o already broadcasts the release; nothing is issued.
+            // notify_o already broadcasts the release (by opcode alone: with a reserved bit set
+            // the run stops in this cycle anyway); nothing is issued.
+            if (fetch_rsvd) begin
+              seq_err = ERR_BAD_OPERAND;
+            end
           end
           OP_IFETCH: begin
-            seq_err         = check_issue(fetch, 1'b1);
+            seq_err         = check_issue(fetch, 1'b1, 2'b00);
             ifetch_d        = (seq_err == ERR_NONE);
             ifetch_dir_d    = fetch.strm.dir[0];
             ifetch_stream_d = StreamIdxWidth'(fetch.strm.stream);
           end
           default: begin
-            seq_err     = check_issue(fetch, fetch_addr_ok);
+            seq_err     = check_issue(fetch, fetch_addr_ok, fetch.addr.addr[1:0]);
             issue       = (seq_err == ERR_NONE);
             issue_instr = fetch.raw;
           end
@@ -501,7 +521,7 @@ module lpu_icu_queue
         wait_d     = (rep_left_d != '0) ? WaitWidth'(reissue_dist) - 1'b1 : '0;
         // Nothing was issued yet in this run: the re-issue issues nothing.
         if (last_valid_q) begin
-          seq_err     = check_issue(last, reissue_addr_ok);
+          seq_err     = check_issue(last, reissue_addr_ok, strided_addr[1:0]);
           issue       = (seq_err == ERR_NONE);
           issue_instr = reissue_instr.raw;
         end

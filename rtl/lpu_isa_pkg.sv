@@ -290,6 +290,64 @@ package lpu_isa_pkg;
     endcase
   endfunction
 
+  // Stream group of an op whose flag is set, when the flag widens it (0 = it does not);
+  // its addr must then be a multiple of the group.
+  function automatic int unsigned op_flag_group(logic [5:0] op);
+    unique case (op)
+      OP_READ: return 4;
+      OP_WRITE: return 4;
+      default: return 0;
+    endcase
+  endfunction
+
+  // Reserved bits of each op: the bits its format gives no field. A queue raises
+  // BAD_OPERAND for a word with any of them set.
+  function automatic logic [31:0] op_rsvd_mask(logic [5:0] op);
+    unique case (op)
+      OP_NOP: return 32'h00000000;
+      OP_REPEAT: return 32'h00000000;
+      OP_SYNC: return 32'h03ffffff;
+      OP_NOTIFY: return 32'h03ffffff;
+      OP_IFETCH: return 32'h03ffffc0;
+      OP_CONFIG: return 32'h03f00000;
+      OP_READ: return 32'h00000000;
+      OP_WRITE: return 32'h00000000;
+      OP_GATHER: return 32'h00000040;
+      OP_SCATTER: return 32'h00000040;
+      OP_SHIFT: return 32'h00f00000;
+      OP_ROTATE: return 32'h00f00000;
+      OP_PERMUTE: return 32'h00fc0000;
+      OP_DISTRIBUTE: return 32'h00fc0000;
+      OP_TRANSPOSE: return 32'h00fff000;
+      OP_SELECT: return 32'h00000000;
+      OP_LW: return 32'h03ffffc0;
+      OP_IW: return 32'h03ffffff;
+      OP_ABC: return 32'h00000000;
+      OP_ACC: return 32'h00000000;
+      OP_VADD: return 32'h00e00000;
+      OP_VSUB: return 32'h00e00000;
+      OP_VMUL: return 32'h00e00000;
+      OP_VMIN: return 32'h00e00000;
+      OP_VMAX: return 32'h00e00000;
+      OP_VABS: return 32'h00e0007f;
+      OP_VNEG: return 32'h00e0007f;
+      OP_VSHL: return 32'h00e00000;
+      OP_VSRA: return 32'h00e00000;
+      OP_VSRL: return 32'h00e00000;
+      OP_VAND: return 32'h00e00000;
+      OP_VOR: return 32'h00e00000;
+      OP_VXOR: return 32'h00e00000;
+      OP_VEQ: return 32'h00e00000;
+      OP_VLT: return 32'h00e00000;
+      OP_VLE: return 32'h00e00000;
+      OP_VSEL: return 32'h00e00000;
+      OP_VMOV: return 32'h00e0007f;
+      OP_VCVT: return 32'h0020007f;
+      OP_VREQ: return 32'h00e00000;
+      default: return '0;
+    endcase
+  endfunction
+
   // VXM: types, operand encodings and the checks of each VXM op.
   typedef enum logic [1:0] {
     VT_I8 = 2'd0,

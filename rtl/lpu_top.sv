@@ -20,7 +20,7 @@ module lpu_top
   parameter int unsigned MemDepth     = 1024,
   parameter int unsigned MxmDim       = 16,
   parameter int unsigned AccDepth     = 64,
-  parameter int unsigned QueueDepth   = 512,
+  parameter int unsigned QueueDepth   = 4096,
   parameter int unsigned VxmAlus      = 4
 ) (
   input  logic        clk_i,
@@ -311,9 +311,9 @@ module lpu_top
 
 `ifndef SYNTHESIS
   // The slices' stores, for the tracer.
-  logic                     mem_tr_write        [NumMemSlices];
+  logic [3:0]               mem_tr_write        [NumMemSlices];
   logic [MemAddrWidth-1:0]  mem_tr_write_addr   [NumMemSlices];
-  logic [NumLanes-1:0][7:0] mem_tr_write_data   [NumMemSlices];
+  logic [NumLanes-1:0][7:0] mem_tr_write_data   [NumMemSlices][4];
   logic                     mem_tr_scatter      [NumMemSlices];
   logic [MemAddrWidth-1:0]  mem_tr_scatter_addr [NumMemSlices][NumLanes];
   logic [NumLanes-1:0][7:0] mem_tr_scatter_data [NumMemSlices];

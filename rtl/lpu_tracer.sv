@@ -66,9 +66,9 @@ module lpu_tracer
   input  logic [NumLanes-1:0][7:0]     drive_data_i [NumPos][2][NumStreams],
 
   // MEM slices: WRITE and SCATTER stores and ECC corrections
-  input  logic                         mem_write_i      [NumMemSlices],
-  input  logic [MemAddrWidth-1:0]      mem_write_addr_i [NumMemSlices],
-  input  logic [NumLanes-1:0][7:0]     mem_write_data_i [NumMemSlices],
+  input  logic [3:0]                   mem_write_i      [NumMemSlices],  // words base + j
+  input  logic [MemAddrWidth-1:0]      mem_write_addr_i [NumMemSlices],  // base (a quad's)
+  input  logic [NumLanes-1:0][7:0]     mem_write_data_i [NumMemSlices][4],
   input  logic                         scatter_i        [NumMemSlices],
   input  logic [MemAddrWidth-1:0]      scatter_addr_i   [NumMemSlices][NumLanes],
   input  logic [NumLanes-1:0][7:0]     scatter_data_i   [NumMemSlices],
@@ -212,8 +212,10 @@ module lpu_tracer
         end
       end
       for (int i = 0; i < int'(NumMemSlices); i++) begin
-        if (mem_write_i[i]) begin
-          report_mem_write(i, int'(mem_write_addr_i[i]), mem_write_data_i[i]);
+        for (int j = 0; j < 4; j++) begin
+          if (mem_write_i[i][j]) begin
+            report_mem_write(i, int'(mem_write_addr_i[i]) + j, mem_write_data_i[i][j]);
+          end
         end
         if (scatter_i[i]) begin
           report_scatter(i, scatter_addr_i[i], scatter_data_i[i]);

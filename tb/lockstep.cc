@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <tuple>
 
 #include "sw/asm/assembler.h"
 #include "sw/core/error.h"
+#include "sw/model/cycle_model.h"
 #include "sw/vxm/vxm_ops.h"
 
 namespace tinylpu {
@@ -21,7 +24,11 @@ int64_t HistoryCycles(const CoreConfig& config) {
 
 std::string InstrText(uint32_t word) {
   auto instr = Decode(word);
-  return instr ? FormatInstr(*instr) : fmt::format("undecodable word {:#010x}", word);
+  if (instr) return FormatInstr(*instr);
+  if (const isa::OpInfo* info = FindOpByOpcode(word >> isa::kOpcodeLsb)) {
+    return fmt::format("{} with reserved bits set (word {:#010x})", info->name, word);
+  }
+  return fmt::format("undecodable word {:#010x}", word);
 }
 
 char DirLetter(Dir dir) { return dir == Dir::kWest ? 'W' : 'E'; }
@@ -173,7 +180,29 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
       }
       return fmt::format("error code {}", static_cast<int>(t.err));
     };
-    return fmt::format("error status: DUT raised {}, reference {}", err(dut), err(ref));
+    // Name the instructions behind the error: what each queue involved issued last (a queue's
+    // own check fails before issuing; a slice raises its error cycles after the issue).
+    std::string last;
+    for (const CycleTrace* t : {&dut, &ref}) {
+      const int q = t->err_queue;
+      if (t->err == isa::Err::kNone || q < 0 || q >= config.num_queues()) continue;
+      const std::string name = config.QueueName(q);
+      if (last.find("queue " + name + " ") != std::string::npos) continue;
+      const IssueEvent* found = nullptr;
+      int64_t at = -1;
+      for (const IssueEvent& e : ref.issues) {
+        if (e.queue == q) found = &e, at = c;
+      }
+      for (auto it = history.rbegin(); found == nullptr && it != history.rend(); ++it) {
+        if (it->second.queue == q) found = &it->second, at = it->first;
+      }
+      last += found != nullptr
+                  ? fmt::format("\n  last issue of queue {} (reference): `{}` in cycle {}", name,
+                                InstrText(found->word), at)
+                  : fmt::format("\n  queue {} issued nothing in the last {} cycles (reference)",
+                                name, HistoryCycles(config));
+    }
+    return fmt::format("error status: DUT raised {}, reference {}{}", err(dut), err(ref), last);
   }
   // Stream drives, keyed by (position, direction, stream).
   using DriveKey = std::tuple<int, int, int>;
@@ -200,9 +229,23 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
       responsible =
           Responsible(config, history, ref, CoreConfig::kQueueMxma, c - isa::kLatAccStreamOut);
     } else {
-      responsible =
-          Responsible(config, history, ref, CoreConfig::MemQueue(pos - CoreConfig::MemPosition(0)),
-                      c - isa::kLatReadStreamOut);
+      // A MEM slice drives a READ's word at t+2 and a GATHER's at t+3: the op whose data stream
+      // this is.
+      const int q = CoreConfig::MemQueue(pos - CoreConfig::MemPosition(0));
+      responsible = Responsible(config, history, ref, q, c - isa::kLatReadStreamOut);
+      if (const IssueEvent* g = FindIssue(history, ref, q, c - isa::kLatGatherStreamOut)) {
+        auto instr = Decode(g->word);
+        if (instr && instr->op == isa::Op::kGather && static_cast<int>(instr->stream) == stream &&
+            static_cast<int>(instr->dir) == dir) {
+          const IssueEvent* r = FindIssue(history, ref, q, c - isa::kLatReadStreamOut);
+          auto rinstr = r != nullptr ? Decode(r->word) : std::nullopt;
+          if (!(rinstr && rinstr->op == isa::Op::kRead &&
+                static_cast<int>(rinstr->stream) == stream &&
+                static_cast<int>(rinstr->dir) == dir)) {
+            responsible = Responsible(config, history, ref, q, c - isa::kLatGatherStreamOut);
+          }
+        }
+      }
     }
     return fmt::format("stream {}{} at position {} ({}): {}\n  {}", DirLetter(Dir(dir)), stream,
                        pos, PositionName(config, pos), what, responsible);
@@ -310,17 +353,26 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
   return "";
 }
 
+// Keeps the traces of one engine with the clock cycle (the engine's Time()) each came in.
 class Lockstep::Recorder final : public TraceSink {
  public:
-  void OnCycle(const CycleTrace& trace) override { traces.push_back(trace); }
-  std::deque<CycleTrace> traces;
+  struct Entry {
+    CycleTrace trace;
+    uint64_t clock = 0;
+  };
+  explicit Recorder(const HostBus& bus) : bus_(bus) {}
+  void OnCycle(const CycleTrace& trace) override { traces.push_back({trace, bus_.Time()}); }
+  std::deque<Entry> traces;
+
+ private:
+  const HostBus& bus_;
 };
 
 Lockstep::Lockstep(HostBus& dut, HostBus& reference)
     : dut_(dut),
       ref_(reference),
-      dut_rec_(std::make_unique<Recorder>()),
-      ref_rec_(std::make_unique<Recorder>()) {
+      dut_rec_(std::make_unique<Recorder>(dut)),
+      ref_rec_(std::make_unique<Recorder>(reference)) {
   if (dut.config().name != reference.config().name) {
     throw Error(fmt::format("lockstep needs one configuration, got '{}' and '{}'",
                             dut.config().name, reference.config().name));
@@ -349,21 +401,118 @@ std::vector<uint8_t> Lockstep::ReadMemWord(int slice, int word) {
   return tinylpu::ReadMemWord(dut_, slice, word);
 }
 
+void Lockstep::Complete(Divergence& divergence, std::optional<uint64_t> clock) {
+  const HostBus* rtl = waves_.rtl;
+  if (rtl == nullptr) rtl = IsRtlSim(dut_) ? &dut_ : IsRtlSim(ref_) ? &ref_ : nullptr;
+  if (waves_.enabled && rtl != nullptr && clock) {
+    std::string dir = waves_.dir;
+    if (dir.empty()) {
+      const char* env = std::getenv("LPU_WAVE_DIR");
+      dir = env != nullptr && *env != '\0' ? env : ".";
+    }
+    const std::string stem =
+        waves_.stem.empty() ? fmt::format("lockstep_{}", dut_.config().name) : waves_.stem;
+    const std::string file = divergence.cycle >= 0
+                                 ? fmt::format("{}_cycle{}.fst", stem, divergence.cycle)
+                                 : fmt::format("{}_clock{}.fst", stem, *clock);
+    const std::string path =
+        (std::filesystem::absolute(std::filesystem::path(dir) / file)).lexically_normal().string();
+    const uint64_t before = static_cast<uint64_t>(std::max<int64_t>(0, waves_.before));
+    const uint64_t first = *clock > before ? *clock - before : 0;
+    const uint64_t last = *clock + static_cast<uint64_t>(std::max<int64_t>(0, waves_.after));
+    try {
+      const WaveWindow window = WriteWaveWindow(*rtl, path, first, last);
+      divergence.wave_path = window.path;
+      std::string runs;
+      if (divergence.cycle >= 0) {
+        const int64_t run_first = divergence.cycle - static_cast<int64_t>(*clock - first);
+        const int64_t run_last = divergence.cycle + static_cast<int64_t>(last - *clock);
+        runs =
+            run_first >= 0
+                ? fmt::format(" = run cycles {}..{}", run_first, run_last)
+                : fmt::format(" = the {} clock cycles before the run's start and run cycles 0..{}",
+                              -run_first, run_last);
+      }
+      divergence.message += fmt::format(
+          "\n  wave: {} (RTL clock cycles {}..{}{}; the divergent one is clock cycle {}, FST "
+          "time {} before and {} after its rising edge)",
+          window.path, first, last, runs, *clock, 2 * *clock, 2 * *clock + 1);
+      if (!window.replay_mismatch.empty()) {
+        divergence.message += fmt::format("\n  warning: the wave's replay differs from the run: {}",
+                                          window.replay_mismatch);
+      }
+    } catch (const Error& e) {
+      divergence.message += fmt::format("\n  wave: not written: {}", e.what());
+    }
+  }
+  if (!reproduce_.empty()) divergence.message += "\n  reproduce: " + reproduce_;
+}
+
+// When the error status differs: the word each erring queue fetched last, from whichever engine
+// is the C++ model (a queue's own check fails before anything is issued, and control ops never
+// appear in a trace, so only the model can name it).
+std::string Lockstep::FetchNote(const CycleTrace& dut, const CycleTrace& ref) const {
+  if (dut.err == ref.err && (dut.err == isa::Err::kNone || dut.err_queue == ref.err_queue)) {
+    return "";
+  }
+  const auto* model = dynamic_cast<const CycleModel*>(&ref_);
+  if (model == nullptr) model = dynamic_cast<const CycleModel*>(&dut_);
+  if (model == nullptr) return "";
+  std::string note;
+  for (const CycleTrace* t : {&dut, &ref}) {
+    if (t->err == isa::Err::kNone) continue;
+    const std::string name = dut_.config().QueueName(t->err_queue);
+    if (note.find("queue " + name + " ") != std::string::npos) continue;
+    if (std::optional<uint32_t> word = model->LastFetched(t->err_queue)) {
+      note += fmt::format("\n  queue {} last fetched `{}` (C++ model)", name, InstrText(*word));
+    }
+  }
+  return note;
+}
+
+Divergence Lockstep::Diverged(int64_t run_cycle, std::string message) {
+  const HostBus* rtl = waves_.rtl;
+  if (rtl == nullptr) rtl = IsRtlSim(dut_) ? &dut_ : IsRtlSim(ref_) ? &ref_ : nullptr;
+  Divergence d{.cycle = run_cycle, .message = std::move(message), .wave_path = ""};
+  std::optional<uint64_t> clock;
+  if (rtl != nullptr && rtl->Time() > 0) clock = rtl->Time() - 1;
+  Complete(d, clock);
+  return d;
+}
+
 std::optional<Divergence> Lockstep::CompareReady() {
   auto& dq = dut_rec_->traces;
   auto& rq = ref_rec_->traces;
   while (!dq.empty() && !rq.empty()) {
-    const CycleTrace& d = dq.front();
-    const CycleTrace& r = rq.front();
+    const CycleTrace& d = dq.front().trace;
+    const CycleTrace& r = rq.front().trace;
+    // The clock cycle of the RTL's side (the DUT's unless only the reference is an RTL).
+    const uint64_t clock =
+        (waves_.rtl == &ref_ || (waves_.rtl == nullptr && !IsRtlSim(dut_) && IsRtlSim(ref_)))
+            ? rq.front().clock
+            : dq.front().clock;
+    std::optional<Divergence> divergence;
     if (d.cycle != r.cycle) {
-      return Divergence{r.cycle, fmt::format("trace cycles out of step: DUT reports cycle {}, "
-                                             "reference cycle {}",
-                                             d.cycle, r.cycle)};
+      divergence = Divergence{r.cycle,
+                              fmt::format("trace cycles out of step: DUT reports cycle "
+                                          "{}, reference cycle {}",
+                                          d.cycle, r.cycle),
+                              ""};
+    } else if (!(d == r)) {
+      divergence = Divergence{
+          r.cycle,
+          fmt::format("lockstep divergence in cycle {} (config {}):\n  {}{}", r.cycle,
+                      dut_.config().name, DescribeDifference(dut_.config(), d, r, history_),
+                      FetchNote(d, r)),
+          ""};
     }
-    if (!(d == r)) {
-      return Divergence{r.cycle, fmt::format("lockstep divergence in cycle {} (config {}):\n  {}",
-                                             r.cycle, dut_.config().name,
-                                             DescribeDifference(dut_.config(), d, r, history_))};
+    if (divergence) {
+      Complete(*divergence, clock);
+      return divergence;
+    }
+    if (r.cycle == 0) {
+      history_.clear();  // a new run
+      compared_ = 0;
     }
     if (observer_ != nullptr) observer_->OnCycle(r);
     for (const IssueEvent& e : r.issues) history_.emplace_back(r.cycle, e);
@@ -373,6 +522,27 @@ std::optional<Divergence> Lockstep::CompareReady() {
     dq.pop_front();
     rq.pop_front();
     ++compared_;
+  }
+  return std::nullopt;
+}
+
+std::optional<Divergence> Lockstep::Check() {
+  std::optional<Divergence> divergence = CompareReady();
+  if (divergence) return divergence;
+  // Both engines simulated the same clock cycles, so both reported the same run cycles.
+  auto& dq = dut_rec_->traces;
+  auto& rq = ref_rec_->traces;
+  if (!dq.empty() || !rq.empty()) {
+    const auto& extra = dq.empty() ? rq.front() : dq.front();
+    Divergence d{.cycle = extra.trace.cycle,
+                 .message = fmt::format(
+                     "lockstep divergence in cycle {} (config {}):\n  the {} ran run "
+                     "cycle {}, the {} did not (it had stopped, or not started)",
+                     extra.trace.cycle, dut_.config().name, dq.empty() ? "reference" : "DUT",
+                     extra.trace.cycle, dq.empty() ? "DUT" : "reference"),
+                 .wave_path = ""};
+    Complete(d, extra.clock);
+    return d;
   }
   return std::nullopt;
 }
@@ -388,20 +558,87 @@ LockstepResult Lockstep::Run(int64_t max_cycles) {
   for (int64_t waited = 0; waited < max_cycles && !(dut_.Done() && ref_.Done()); ++waited) {
     dut_.Tick(1);
     ref_.Tick(1);
-    result.divergence = CompareReady();
+    result.divergence = Check();
     if (result.divergence) break;
   }
-  if (!result.divergence) result.divergence = CompareReady();
-  if (!result.divergence && dut_rec_->traces.size() != ref_rec_->traces.size()) {
-    result.divergence = Divergence{
-        compared_, fmt::format("run lengths differ: the DUT ran {} cycles, the reference {}",
-                               compared_ + static_cast<int64_t>(dut_rec_->traces.size()),
-                               compared_ + static_cast<int64_t>(ref_rec_->traces.size()))};
+  if (!result.divergence) result.divergence = Check();
+  if (!result.divergence && dut_.Done() != ref_.Done()) {
+    result.divergence = Diverged(
+        compared_, fmt::format("run lengths differ: the {} finished after {} cycles, the {} "
+                               "did not",
+                               dut_.Done() ? "DUT" : "reference", compared_,
+                               dut_.Done() ? "reference" : "DUT"));
   }
   result.cycles_compared = compared_;
   result.dut = ReadRunResult(dut_);
   result.reference = ReadRunResult(ref_);
   return result;
+}
+
+///////////////////
+// LockstepBus   //
+///////////////////
+
+LockstepBus::LockstepBus(const CoreConfig& config, const SimOptions& options)
+    : LockstepBus(MakeRtlSim(config, options), MakeCycleModel(config)) {}
+
+LockstepBus::LockstepBus(std::unique_ptr<HostBus> dut, std::unique_ptr<HostBus> reference)
+    : dut_(std::move(dut)),
+      ref_(std::move(reference)),
+      lockstep_(std::make_unique<Lockstep>(*dut_, *ref_)) {
+  if (dut_->Time() != ref_->Time()) {
+    throw Error(
+        fmt::format("lockstep engines start at different times: DUT clock cycle {}, "
+                    "reference {}",
+                    dut_->Time(), ref_->Time()));
+  }
+}
+
+LockstepBus::~LockstepBus() = default;
+
+void LockstepBus::Check() {
+  if (std::optional<Divergence> d = lockstep_->Check()) throw LockstepDivergence(std::move(*d));
+  if (dut_->Time() != ref_->Time()) {
+    throw LockstepDivergence(lockstep_->Diverged(
+        -1, fmt::format("lockstep divergence: the DUT is at clock cycle {}, the reference at {}",
+                        dut_->Time(), ref_->Time())));
+  }
+}
+
+void LockstepBus::Write(uint32_t addr, uint32_t data) {
+  dut_->Write(addr, data);
+  ref_->Write(addr, data);
+  Check();
+}
+
+uint32_t LockstepBus::Read(uint32_t addr) {
+  const uint32_t d = dut_->Read(addr);
+  const uint32_t r = ref_->Read(addr);
+  Check();
+  if (d != r) {
+    throw LockstepDivergence(lockstep_->Diverged(
+        -1, fmt::format("lockstep divergence (config {}): host read of {:#010x} returned {:#010x} "
+                        "on the DUT, {:#010x} on the reference (clock cycle {})",
+                        config().name, addr, d, r, dut_->Time() - 1)));
+  }
+  return d;
+}
+
+void LockstepBus::Tick(int64_t cycles) {
+  dut_->Tick(cycles);
+  ref_->Tick(cycles);
+  Check();
+}
+
+bool LockstepBus::Done() const {
+  const bool d = dut_->Done();
+  if (d != ref_->Done()) {
+    throw LockstepDivergence(lockstep_->Diverged(
+        -1, fmt::format("lockstep divergence (config {}): done is {} on the DUT and {} on the "
+                        "reference after clock cycle {}",
+                        config().name, d ? 1 : 0, d ? 0 : 1, dut_->Time() - 1)));
+  }
+  return d;
 }
 
 }  // namespace tinylpu

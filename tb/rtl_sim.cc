@@ -5,6 +5,10 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #if LPU_COVERAGE
 #include <unistd.h>
 #include <verilated_cov.h>
@@ -22,11 +26,31 @@
 namespace tinylpu {
 namespace {
 
-template <typename Model>
-class RtlSim final : public HostBus {
+// The non-template face of every RtlSim: what WriteWaveWindow needs.
+class RtlSimBase : public HostBus {
  public:
-  RtlSim(const CoreConfig& config, const SimOptions& options)
-      : config_(config), context_(std::make_unique<VerilatedContext>()) {
+  virtual WaveWindow ReplayWithWaves(const std::string& path, uint64_t first,
+                                     uint64_t last) const = 0;
+};
+
+// One host transaction, as the simulation saw it (consecutive idle cycles merged).
+struct HostOp {
+  enum class Kind : uint8_t { kWrite, kRead, kTick };
+  Kind kind = Kind::kTick;
+  uint32_t addr = 0;
+  uint32_t data = 0;   // written, or read back
+  int64_t cycles = 0;  // kTick
+};
+
+template <typename Model>
+class RtlSim final : public RtlSimBase {
+ public:
+  // `replica`: built to replay another simulation's transactions (no coverage file).
+  RtlSim(const CoreConfig& config, const SimOptions& options, bool replica = false)
+      : config_(config),
+        options_(options),
+        replica_(replica),
+        context_(std::make_unique<VerilatedContext>()) {
     // Verilator's random initial values: 0 keeps zeros, otherwise randomise with the seed.
     context_->randReset(options.x_seed == 0 ? 0 : 2);
     context_->randSeed(static_cast<int>(options.x_seed));
@@ -41,19 +65,21 @@ class RtlSim final : public HostBus {
       trace_->open(options.wave_path.c_str());
     }
     Reset();
+    log_.clear();  // a replica resets itself
   }
 
   ~RtlSim() override {
     model_->final();
     if (trace_) trace_->close();
 #if LPU_COVERAGE
-    WriteCoverage();
+    if (!replica_) WriteCoverage();
 #endif
   }
 
   const CoreConfig& config() const override { return config_; }
 
   void Write(uint32_t addr, uint32_t data) override {
+    log_.push_back({.kind = HostOp::Kind::kWrite, .addr = addr, .data = data});
     model_->host_req_i = 1;
     model_->host_we_i = 1;
     model_->host_addr_i = addr;
@@ -73,10 +99,17 @@ class RtlSim final : public HostBus {
       throw Error(
           fmt::format("host read of {:#010x}: no read data the cycle after the request", addr));
     }
+    log_.push_back({.kind = HostOp::Kind::kRead, .addr = addr, .data = model_->host_rdata_o});
     return model_->host_rdata_o;
   }
 
   void Tick(int64_t cycles) override {
+    if (cycles <= 0) return;
+    if (!log_.empty() && log_.back().kind == HostOp::Kind::kTick) {
+      log_.back().cycles += cycles;
+    } else {
+      log_.push_back({.kind = HostOp::Kind::kTick, .cycles = cycles});
+    }
     for (int64_t i = 0; i < cycles; ++i) Cycle();
   }
 
@@ -87,6 +120,43 @@ class RtlSim final : public HostBus {
   // The model's tracer (rtl/lpu_tracer.sv) reports through DPI-C to tracer_, which is active
   // only while this model is evaluated and has a sink.
   void SetTraceSink(TraceSink* sink) override { tracer_.set_sink(sink); }
+
+  // A fresh model of the same configuration and seed goes through the transactions logged so
+  // far, dumping clock cycles first..last; its reads are checked against the logged ones.
+  WaveWindow ReplayWithWaves(const std::string& path, uint64_t first,
+                             uint64_t last) const override {
+    SimOptions options = options_;
+    options.wave_path = path;
+    options.wave_first = first;
+    options.wave_last = last;
+    RtlSim replica(config_, options, /*replica=*/true);
+    WaveWindow window{.path = path, .first = first, .last = last};
+    for (const HostOp& op : log_) {
+      if (replica.cycles_ > last) break;
+      switch (op.kind) {
+        case HostOp::Kind::kWrite:
+          replica.Write(op.addr, op.data);
+          break;
+        case HostOp::Kind::kRead: {
+          const uint64_t at = replica.cycles_;
+          const uint32_t data = replica.Read(op.addr);
+          if (data != op.data && window.replay_mismatch.empty()) {
+            window.replay_mismatch = fmt::format(
+                "the replay read {:#010x} from {:#010x} in clock cycle {}, the run "
+                "read {:#010x}",
+                data, op.addr, at, op.data);
+          }
+          break;
+        }
+        case HostOp::Kind::kTick:
+          replica.Tick(
+              std::min<int64_t>(op.cycles, static_cast<int64_t>(last + 1 - replica.cycles_)));
+          break;
+      }
+    }
+    if (replica.cycles_ <= last) replica.Tick(static_cast<int64_t>(last + 1 - replica.cycles_));
+    return window;
+  }
 
  private:
   void Reset() {
@@ -123,12 +193,13 @@ class RtlSim final : public HostBus {
 
   // Inputs were set while the clock was low; rise, evaluate, fall.
   void Clock() {
+    const bool dump = trace_ && cycles_ >= options_.wave_first && cycles_ <= options_.wave_last;
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    if (dump) trace_->dump(context_->time());
     context_->timeInc(1);
     model_->clk_i = 1;
     model_->eval();
-    if (trace_) trace_->dump(context_->time());
+    if (dump) trace_->dump(context_->time());
     context_->timeInc(1);
     model_->clk_i = 0;
     model_->eval();
@@ -153,11 +224,15 @@ class RtlSim final : public HostBus {
 #endif
 
   CoreConfig config_;
+  SimOptions options_;
+  bool replica_ = false;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<VerilatedFstC> trace_;
   uint64_t cycles_ = 0;
   RtlTraceCollector tracer_;
+  // Every host transaction since the reset, for ReplayWithWaves.
+  std::vector<HostOp> log_;
 };
 
 }  // namespace
@@ -182,6 +257,25 @@ std::unique_ptr<HostBus> MakeRtlSim(const CoreConfig& config, const SimOptions& 
   }
   CheckCoreConfig(*bus);
   return bus;
+}
+
+bool IsRtlSim(const HostBus& bus) { return dynamic_cast<const RtlSimBase*>(&bus) != nullptr; }
+
+WaveWindow WriteWaveWindow(const HostBus& bus, const std::string& path, uint64_t first,
+                           uint64_t last) {
+  const auto* sim = dynamic_cast<const RtlSimBase*>(&bus);
+  if (sim == nullptr) {
+    throw Error(fmt::format("cannot write {}: the {} engine is not an RTL simulation", path,
+                            bus.config().name));
+  }
+  if (first > last) throw Error(fmt::format("wave window {}..{} is empty", first, last));
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!std::ofstream(path, std::ios::binary)) {
+    throw Error(fmt::format("cannot write the wave file {}", path));
+  }
+  return sim->ReplayWithWaves(path, first, last);
 }
 
 }  // namespace tinylpu

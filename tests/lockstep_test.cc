@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include "sw/asm/assembler.h"
 #include "sw/compiler/matmul.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
+#include "tb/fst_info.h"
 #include "tb/rtl_sim.h"
 
 namespace tinylpu {
@@ -43,7 +45,7 @@ class LockstepMatmulTest : public testing::TestWithParam<LockstepCase> {};
 TEST_P(LockstepMatmulTest, RtlAndModelAgreeEveryCycle) {
   const LockstepCase& c = GetParam();
   std::cout << fmt::format(
-      "seed {} (replay: build/bin/tinylpu run --engine lockstep --config {} --m {} --k {} --n {} "
+      "seed {} (replay: build/bin/tinylpu matmul --engine lockstep --config {} --m {} --k {} --n {} "
       "--seed {}{} --waves run.fst)\n",
       c.seed, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed,
       c.transpose_w ? " --transpose-w" : "");
@@ -124,10 +126,13 @@ TEST(LockstepSyncTest, RtlAndModelAgreeOnSyncNotify) {
 // design, to prove that the checker catches and locates the fault.
 class FaultyBus final : public HostBus, public TraceSink {
  public:
-  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive, kSxmDriveLane, kVxmLane };
+  enum class Fault { kMemWriteLane, kSwapOp, kDropDrive, kSxmDriveLane, kVxmLane, kErrorCode };
   // kSxmDriveLane corrupts lane 2 of the SXM's drive in its (skip+1)-th driving cycle.
   FaultyBus(HostBus& inner, Fault fault, int skip = 0)
       : inner_(inner), fault_(fault), skip_(skip) {}
+  // Owns the engine it corrupts (for a LockstepBus, which owns its engines).
+  FaultyBus(std::unique_ptr<HostBus> inner, Fault fault)
+      : owned_(std::move(inner)), inner_(*owned_), fault_(fault) {}
 
   const CoreConfig& config() const override { return inner_.config(); }
   void Write(uint32_t addr, uint32_t data) override { inner_.Write(addr, data); }
@@ -142,6 +147,7 @@ class FaultyBus final : public HostBus, public TraceSink {
 
   void OnCycle(const CycleTrace& trace) override {
     CycleTrace t = trace;
+    const bool before = injected_;
     if (!injected_) {
       if (fault_ == Fault::kMemWriteLane && !t.mem_writes.empty()) {
         t.mem_writes.front().lanes[3] ^= 0x10;
@@ -163,6 +169,9 @@ class FaultyBus final : public HostBus, public TraceSink {
                  t.vxm_writes.back().alu == 1) {
         t.vxm_writes.back().values[2] ^= 0x100;  // one ALU op computes one lane wrong
         injected_ = true;
+      } else if (fault_ == Fault::kErrorCode && t.err != isa::Err::kNone) {
+        t.err = isa::Err::kStreamConflict;  // a slice reports the wrong error
+        injected_ = true;
       } else if (fault_ == Fault::kSxmDriveLane) {
         for (DriveEvent& d : t.drives) {
           if (d.pos != CoreConfig::SxmPosition()) continue;
@@ -173,20 +182,28 @@ class FaultyBus final : public HostBus, public TraceSink {
           break;
         }
       }
-      if (injected_) fault_cycle_ = t.cycle;
+      if (injected_ && !before) {
+        fault_cycle_ = t.cycle;
+        fault_clock_ = inner_.Time();
+      }
     }
     if (sink_) sink_->OnCycle(t);
   }
 
   int64_t fault_cycle() const { return fault_cycle_; }
+  // The inner engine's clock cycle (Time()) in which the fault was injected.
+  uint64_t fault_clock() const { return fault_clock_; }
+  const HostBus& inner() const { return inner_; }
 
  private:
+  std::unique_ptr<HostBus> owned_;
   HostBus& inner_;
   Fault fault_;
   int skip_ = 0;
   TraceSink* sink_ = nullptr;
   bool injected_ = false;
   int64_t fault_cycle_ = -1;
+  uint64_t fault_clock_ = 0;
 };
 
 // Runs a small matmul with `fault` injected into the DUT's trace; returns the divergence report
@@ -323,6 +340,187 @@ TEST(LockstepFaultTest, BrokenShiftIsLocatedByLaneAndInstruction) {
       msg.find(fmt::format("queue sxm issued `{}` in cycle {}", FormatInstr(shift), 2 + hops)),
       std::string::npos)
       << msg;
+}
+
+// A fresh directory for wave files under the test's working directory.
+std::string WaveDir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::absolute("lockstep_waves") / name;
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+// At a divergence the harness writes an FST of the RTL around the divergent cycle, names it in
+// the report with the command that reproduces the run, and the file holds exactly that window.
+// The DUT is the Verilated core with a corrupting bus on its trace; the reference is the model.
+TEST(LockstepWaveTest, DivergenceWritesAWaveAroundItsCycle) {
+  const CoreConfig config = NamedConfig("small");
+  auto rtl = MakeRtlSim(config);
+  auto model = MakeCycleModel(config);
+  FaultyBus faulty(*rtl, FaultyBus::Fault::kMemWriteLane);
+  Lockstep lockstep(faulty, *model);
+  const std::string dir = WaveDir("mem_write");
+  constexpr int64_t kBefore = 20;
+  constexpr int64_t kAfter = 5;
+  lockstep.set_waves(
+      {.dir = dir, .stem = "faulty", .before = kBefore, .after = kAfter, .rtl = rtl.get()});
+  lockstep.set_reproduce("build/bin/rtl_tests --gtest_filter='LockstepWaveTest.*'");
+  LoadMatmul(lockstep, config, {8, 8, 8}, 5);
+  const LockstepResult result = lockstep.Run(100'000);
+  ASSERT_TRUE(result.divergence.has_value());
+  const Divergence& d = *result.divergence;
+  ASSERT_GT(faulty.fault_cycle(), 0);
+  EXPECT_EQ(d.cycle, faulty.fault_cycle());
+  const std::string path = fmt::format("{}/faulty_cycle{}.fst", dir, faulty.fault_cycle());
+  EXPECT_EQ(d.wave_path, path);
+  EXPECT_NE(d.message.find("MEM write on slice"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("\n  wave: " + path + " (RTL clock cycles"), std::string::npos)
+      << d.message;
+  EXPECT_NE(
+      d.message.find(fmt::format("the divergent one is clock cycle {}", faulty.fault_clock())),
+      std::string::npos)
+      << d.message;
+  EXPECT_NE(
+      d.message.find("\n  reproduce: build/bin/rtl_tests --gtest_filter='LockstepWaveTest.*'"),
+      std::string::npos)
+      << d.message;
+  EXPECT_EQ(d.message.find("warning"), std::string::npos) << d.message;
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
+  const FstInfo info = ReadFstInfo(path);
+  // Clock cycle k is dumped at times 2k and 2k + 1 (tb/rtl_sim.h).
+  const uint64_t clock = faulty.fault_clock();
+  EXPECT_EQ(info.start_time, 2 * (clock - kBefore));
+  EXPECT_EQ(info.end_time, 2 * (clock + kAfter) + 1);
+  EXPECT_EQ(info.blocks_start_time, info.start_time);
+  EXPECT_EQ(info.blocks_end_time, info.end_time);
+  EXPECT_GT(info.num_vars, 100u);  // the whole core's signals
+
+  // The replay did not disturb the original: the RTL goes on and agrees with a second model.
+  auto model2 = MakeCycleModel(config);
+  Lockstep clean(*rtl, *model2);
+  LoadMatmul(clean, config, {8, 8, 8}, 6);
+  const LockstepResult again = clean.Run(100'000);
+  EXPECT_FALSE(again.divergence.has_value()) << again.divergence->message;
+  EXPECT_TRUE(again.ok());
+
+  // A truncated or foreign file is not an FST.
+  const std::string cut = dir + "/cut.fst";
+  std::filesystem::copy_file(path, cut);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(path) - 3);
+  EXPECT_THROW(ReadFstInfo(cut), Error);
+  EXPECT_THROW(ReadFstInfo(dir), Error);
+}
+
+// The same through LockstepBus, the bus the directed tests run on: the first divergence throws
+// with the located report, the wave and the reproduce command.
+TEST(LockstepWaveTest, LockstepBusThrowsAtTheFirstDivergence) {
+  const CoreConfig config = NamedConfig("small");
+  auto faulty_owned =
+      std::make_unique<FaultyBus>(MakeRtlSim(config), FaultyBus::Fault::kMemWriteLane);
+  FaultyBus& faulty = *faulty_owned;
+  LockstepBus bus(std::move(faulty_owned), MakeCycleModel(config));
+  const std::string dir = WaveDir("bus");
+  LockstepWaves waves;
+  waves.dir = dir;
+  waves.rtl = &faulty.inner();
+  bus.lockstep().set_waves(waves);
+  bus.lockstep().set_reproduce("the command");
+  // mem0 READs word 0 eastward at 0; mem1 WRITEs it one hop east at 2.
+  WriteMemWord(bus, 0, 0, std::vector<uint8_t>(config.lanes, 0x5a));
+  Program p;
+  p.queues.resize(config.num_queues());
+  p.queues[CoreConfig::MemQueue(0)] = {Instr::Addr(isa::Op::kRead, 0, 1, Dir::kEast)};
+  p.queues[CoreConfig::MemQueue(1)] = {Instr::Nop(2),
+                                       Instr::Addr(isa::Op::kWrite, 4, 1, Dir::kEast)};
+  LoadProgram(bus, p);
+  try {
+    RunCore(bus, 1000);
+    FAIL() << "no divergence";
+  } catch (const LockstepDivergence& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.divergence().cycle, 3);
+    EXPECT_EQ(faulty.fault_cycle(), 3);
+    EXPECT_NE(msg.find("lockstep divergence in cycle 3"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("MEM write on slice 1: word 4, lane 3"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("queue mem1 issued `WRITE 4, E1` in cycle 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(fmt::format("wave: {}/lockstep_small_cycle3.fst", dir)), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("reproduce: the command"), std::string::npos) << msg;
+    EXPECT_NO_THROW(ReadFstInfo(e.divergence().wave_path));
+  }
+}
+
+// Host reads are compared too: the model and the RTL hold different words.
+TEST(LockstepWaveTest, LockstepBusComparesHostReads) {
+  const CoreConfig config = NamedConfig("small");
+  LockstepBus bus(config);
+  LockstepWaves no_waves;
+  no_waves.enabled = false;
+  bus.lockstep().set_waves(no_waves);
+  WriteMemWord(bus.dut(), 0, 1, std::vector<uint8_t>(config.lanes, 1));  // the RTL only
+  bus.reference().Tick(config.lanes / 4);  // the same clock cycles, no writes
+  try {
+    ReadMemWord(bus, 0, 1);
+    FAIL() << "no divergence";
+  } catch (const LockstepDivergence& e) {
+    EXPECT_NE(std::string(e.what()).find("host read of 0x20000020 returned 0x01010101 on the DUT, "
+                                         "0x00000000 on the reference"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// A wrong error code is named with the queue and the instruction behind it: a SCATTER at 2 and
+// a WRITE at 3 into one bank conflict in 4 (BANK_CONFLICT, here misreported by the DUT).
+TEST(LockstepFaultTest, WrongErrorNamesQueueAndInstruction) {
+  const CoreConfig config = NamedConfig("small");
+  auto model_a = MakeCycleModel(config);
+  auto model_b = MakeCycleModel(config);
+  FaultyBus faulty(*model_a, FaultyBus::Fault::kErrorCode);
+  Lockstep lockstep(faulty, *model_b);
+  const Program p = Assemble(R"(
+.queue mem1
+    NOP 2
+    SCATTER 0, E0, E1
+    WRITE 5, E2
+)",
+                             "bank.asm", config);
+  lockstep.LoadProgram(p);
+  const LockstepResult result = lockstep.Run(1000);
+  ASSERT_TRUE(result.divergence.has_value());
+  const std::string& msg = result.divergence->message;
+  EXPECT_EQ(result.divergence->cycle, 4);
+  EXPECT_NE(msg.find("error status: DUT raised STREAM_CONFLICT in queue mem1, reference "
+                     "BANK_CONFLICT in queue mem1"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("last issue of queue mem1 (reference): `WRITE 5, E2` in cycle 3"),
+            std::string::npos)
+      << msg;
+
+  // A queue's own check on a control op: nothing is issued, so the model names the word.
+  auto model_c = MakeCycleModel(config);
+  auto model_d = MakeCycleModel(config);
+  FaultyBus faulty2(*model_c, FaultyBus::Fault::kErrorCode);
+  Lockstep lockstep2(faulty2, *model_d);
+  Program sync;
+  sync.queues.resize(config.num_queues());
+  lockstep2.LoadProgram(sync);
+  const uint32_t bad_sync = Encode(Instr::Sync()) | 1u;  // a reserved bit
+  for (HostBus* bus : {static_cast<HostBus*>(&faulty2), model_d.get()}) {
+    bus->Write(QueueAddr(CoreConfig::MemQueue(0), 0), Encode(Instr::Nop(2)));
+    bus->Write(QueueAddr(CoreConfig::MemQueue(0), 1), bad_sync);
+    bus->Write(RegAddr(isa::kHostRegQlen + CoreConfig::MemQueue(0)), 2);
+  }
+  const LockstepResult result2 = lockstep2.Run(1000);
+  ASSERT_TRUE(result2.divergence.has_value());
+  const std::string& msg2 = result2.divergence->message;
+  EXPECT_EQ(result2.divergence->cycle, 2);
+  EXPECT_NE(msg2.find("reference BAD_OPERAND in queue mem0"), std::string::npos) << msg2;
+  EXPECT_NE(msg2.find(fmt::format("queue mem0 last fetched `SYNC with reserved bits set (word "
+                                  "{:#010x})` (C++ model)",
+                                  bad_sync)),
+            std::string::npos)
+      << msg2;
 }
 
 TEST(LockstepTest, ConfigsMustMatch) {

@@ -1,5 +1,5 @@
-// Directed core tests on every engine (RTL and C++ model): stream hops, NOP/REPEAT timing,
-// SYNC/NOTIFY, the cycle rule and error codes.
+// Directed core tests on every engine (RTL and C++ model in lockstep, the model alone): stream
+// hops, NOP/REPEAT timing, SYNC/NOTIFY, the cycle rule and error codes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -13,9 +13,10 @@
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
-#include "tb/lockstep.h"
 #include "sw/vxm/vxm_ops.h"
+#include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
+#include "tests/engines.h"
 
 namespace tinylpu {
 namespace {
@@ -33,21 +34,6 @@ void LoadRaw(HostBus& bus, int q, const std::vector<uint32_t>& words) {
 }
 
 uint32_t Op(isa::Op op) { return static_cast<uint32_t>(op) << isa::kOpcodeLsb; }
-
-// (engine, config): "rtl" is the Verilated core, "model" the C++ cycle model.
-using EngineConfig = std::tuple<std::string, std::string>;
-
-std::unique_ptr<HostBus> MakeEngine(const std::string& engine, const CoreConfig& config) {
-  return engine == "rtl" ? MakeRtlSim(config) : MakeCycleModel(config);
-}
-
-// Every engine with every configuration it is built for.
-std::vector<EngineConfig> EngineConfigs() {
-  std::vector<EngineConfig> params;
-  for (const std::string& config : RtlConfigNames()) params.emplace_back("rtl", config);
-  for (const std::string& config : ConfigNames()) params.emplace_back("model", config);
-  return params;
-}
 
 class RtlCoreTest : public testing::TestWithParam<EngineConfig> {
  protected:
@@ -741,9 +727,7 @@ INSTANTIATE_TEST_SUITE_P(Configs, RtlModelDiffTest, testing::ValuesIn(RtlConfigN
                          [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Engines, RtlCoreTest, testing::ValuesIn(EngineConfigs()),
-                         [](const testing::TestParamInfo<EngineConfig>& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-                         });
+                         EngineConfigName);
 
 }  // namespace
 }  // namespace tinylpu

@@ -41,7 +41,7 @@ class RtlMatmulTest : public testing::TestWithParam<EngineCase> {};
 TEST_P(RtlMatmulTest, BitExactAndCycleExact) {
   const auto& [engine, c] = GetParam();
   const std::string replay = fmt::format(
-      "replay: build/bin/tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed {}{}{}",
+      "replay: build/bin/tinylpu matmul --engine {} --config {} --m {} --k {} --n {} --seed {}{}{}",
       engine, c.config, c.shape.m, c.shape.k, c.shape.n, c.seed,
       c.transpose_w ? " --transpose-w" : "", engine == "rtl" ? " --waves run.fst" : "");
   SCOPED_TRACE(replay);

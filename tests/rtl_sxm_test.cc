@@ -1,6 +1,6 @@
-// Directed SXM tests on every engine (RTL and C++ model): every op with every group size and
-// both directions in and out, shift and rotate amounts, transposes single and back to back,
-// and the errors the sxm queue and the SXM raise.
+// Directed SXM tests on every engine (RTL and C++ model in lockstep, the model alone): every op
+// with every group size and both directions in and out, shift and rotate amounts, transposes single
+// and back to back, and the errors the sxm queue and the SXM raise.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -15,6 +15,7 @@
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
 #include "tb/rtl_sim.h"
+#include "tests/engines.h"
 
 namespace tinylpu {
 namespace {
@@ -22,16 +23,6 @@ namespace {
 using Vec = std::vector<uint8_t>;
 // A drive at the SXM position: (cycle, direction, stream).
 using DriveKey = std::tuple<int64_t, Dir, int>;
-
-// (engine, config): "rtl" is the Verilated core, "model" the C++ cycle model.
-using EngineConfig = std::tuple<std::string, std::string>;
-
-std::vector<EngineConfig> EngineConfigs() {
-  std::vector<EngineConfig> params;
-  for (const std::string& config : RtlConfigNames()) params.emplace_back("rtl", config);
-  for (const std::string& config : ConfigNames()) params.emplace_back("model", config);
-  return params;
-}
 
 class Recorder final : public TraceSink {
  public:
@@ -122,7 +113,7 @@ class SxmTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {
     config_ = NamedConfig(std::get<1>(GetParam()));
-    bus_ = std::get<0>(GetParam()) == "rtl" ? MakeRtlSim(config_) : MakeCycleModel(config_);
+    bus_ = MakeEngine(std::get<0>(GetParam()), config_);
     lanes_ = config_.lanes;
     dim_ = config_.mxm_dim;
     sxm_ = config_.SxmQueue();
@@ -541,10 +532,7 @@ TEST_P(SxmTest, QueueChecksCoverTheWholeGroup) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, SxmTest, testing::ValuesIn(EngineConfigs()),
-                         [](const testing::TestParamInfo<EngineConfig>& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, SxmTest, testing::ValuesIn(EngineConfigs()), EngineConfigName);
 
 }  // namespace
 }  // namespace tinylpu

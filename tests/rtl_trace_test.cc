@@ -1,5 +1,6 @@
 // RTL trace tests: hand-written programs whose every event and cycle follow from
-// docs/architecture.md, checked against the CycleTraces the Verilated core reports.
+// docs/architecture.md, checked against the CycleTraces the Verilated core reports (in lockstep
+// with the model, which must report the same).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include "sw/asm/assembler.h"
 #include "sw/core/driver.h"
 #include "tb/rtl_sim.h"
+#include "tests/engines.h"
 
 namespace tinylpu {
 namespace {
@@ -82,7 +84,8 @@ class RtlTraceTest : public testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     config_ = NamedConfig(GetParam());
-    bus_ = MakeRtlSim(config_);
+    // The RTL's traces, compared with the model's every cycle as they come.
+    bus_ = MakeEngine("lockstep", config_);
     bus_->SetTraceSink(&recorder_);
   }
   void TearDown() override { bus_->SetTraceSink(nullptr); }

@@ -1,5 +1,6 @@
-// Directed VXM tests on every engine (RTL and C++ model): every op and type against vxm_ops,
-// operand sources, chaining, result timing, CONFIG, STREAM_CONFLICT and the operand checks.
+// Directed VXM tests on every engine (RTL and model in lockstep, the model alone): every op and
+// type against vxm_ops, operand sources, chaining, result timing, CONFIG, STREAM_CONFLICT and the
+// operand checks.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -14,22 +15,13 @@
 #include "sw/model/cycle_model.h"
 #include "sw/vxm/vxm_ops.h"
 #include "tb/rtl_sim.h"
+#include "tests/engines.h"
 
 namespace tinylpu {
 namespace {
 
 using isa::Op;
 using isa::VxmType;
-
-// (engine, config): "rtl" is the Verilated core, "model" the C++ cycle model.
-using EngineConfig = std::tuple<std::string, std::string>;
-
-std::vector<EngineConfig> EngineConfigs() {
-  std::vector<EngineConfig> params;
-  for (const std::string& config : RtlConfigNames()) params.emplace_back("rtl", config);
-  for (const std::string& config : ConfigNames()) params.emplace_back("model", config);
-  return params;
-}
 
 // Collects the trace of every run cycle.
 class Recorder final : public TraceSink {
@@ -90,7 +82,7 @@ class RtlVxmTest : public testing::TestWithParam<EngineConfig> {
  protected:
   void SetUp() override {
     config_ = NamedConfig(std::get<1>(GetParam()));
-    bus_ = std::get<0>(GetParam()) == "rtl" ? MakeRtlSim(config_) : MakeCycleModel(config_);
+    bus_ = MakeEngine(std::get<0>(GetParam()), config_);
     bus_->SetTraceSink(&rec_);
   }
   void TearDown() override { bus_->SetTraceSink(nullptr); }
@@ -536,10 +528,7 @@ TEST_P(RtlVxmTest, RepeatAccumulatesAndStartClears) {
   EXPECT_EQ(rec_.VxmWrite(2, 0), std::vector<uint32_t>(config_.lanes, 0u));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, RtlVxmTest, testing::ValuesIn(EngineConfigs()),
-                         [](const testing::TestParamInfo<EngineConfig>& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, RtlVxmTest, testing::ValuesIn(EngineConfigs()), EngineConfigName);
 
 }  // namespace
 }  // namespace tinylpu

@@ -94,8 +94,12 @@ def validate(isa):
             if operand in STREAM_OPERANDS and STREAM_OPERANDS[operand] not in fields:
                 raise IsaError(f"op {name}: stream operand {operand} has no direction field "
                                f"{STREAM_OPERANDS[operand]} in format {op['format']}")
+        if "group" in op and "stream" not in fields:
+            raise IsaError(f"op {name}: has a stream group but format {op['format']} has no stream field")
         if "flag" in op and "flag" not in fields:
             raise IsaError(f"op {name}: has a flag keyword but format {op['format']} has no flag field")
+        if "flag_group" in op and ("flag" not in op or op["flag_group"] not in (2, 4)):
+            raise IsaError(f"op {name}: flag_group needs a flag keyword and a group of 2 or 4")
     vxm = isa["vxm"]
     if len(vxm["types"]) != 4 or len(vxm["groups"]) != 4:
         raise IsaError("vxm: types and groups must list the four type field values")
@@ -223,6 +227,21 @@ def gen_sv(isa) -> str:
         if "stream" in fields:
             out.append(f"      OP_{op['name']}: return {op.get('group', 1)};\n")
     out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append("  // Stream group of an op whose flag is set, when the flag widens it (0 = it does not);\n"
+               "  // its addr must then be a multiple of the group.\n")
+    out.append("  function automatic int unsigned op_flag_group(logic [%d:0] op);\n" % (opw - 1))
+    out.append("    unique case (op)\n")
+    for op in ops:
+        if "flag_group" in op:
+            out.append(f"      OP_{op['name']}: return {op['flag_group']};\n")
+    out.append("      default: return 0;\n    endcase\n  endfunction\n\n")
+    out.append("  // Reserved bits of each op: the bits its format gives no field. A queue raises\n"
+               "  // BAD_OPERAND for a word with any of them set.\n")
+    out.append("  function automatic logic [%d:0] op_rsvd_mask(logic [%d:0] op);\n" % (width - 1, opw - 1))
+    out.append("    unique case (op)\n")
+    for op in ops:
+        out.append(f"      OP_{op['name']}: return {width}'h{reserved_mask(isa, op):08x};\n")
+    out.append("      default: return '0;\n    endcase\n  endfunction\n\n")
     out.append(gen_sv_vxm(isa, opw))
     out.append("  // Latencies, in cycles after the issue cycle\n")
     for op in ops:
@@ -253,6 +272,16 @@ def vxm_group_expr(kind: str, groups, field: str) -> str:
     if kind == "u16":
         return "2"
     raise IsaError(f"bad operand kind {kind} for {field}")
+
+
+def reserved_mask(isa, op) -> int:
+    """The bits of op's instruction word that neither the opcode nor a field of its format covers."""
+    width = isa["isa"]["width"]
+    opc = isa["isa"]["opcode"]
+    covered = ((1 << (opc["msb"] - opc["lsb"] + 1)) - 1) << opc["lsb"]
+    for f in isa["formats"][op["format"]]["fields"]:
+        covered |= ((1 << field_bits(f)) - 1) << f["lsb"]
+    return ~covered & ((1 << width) - 1)
 
 
 def gen_sv_vxm(isa, opw) -> str:
@@ -352,14 +381,15 @@ def gen_cpp(isa) -> str:
     out.append("}};\n\n")
     out.append("struct OpInfo {\n  Op op;\n  std::string_view name;\n  Format format;\n  Unit unit;\n"
                "  std::array<std::string_view, kMaxSyntax> syntax;\n  int num_syntax;\n  std::string_view flag;\n"
-               "  int group;\n  int stream_in;\n  int stream_out;\n};\n\n")
+               "  int group;\n  int flag_group;\n  int stream_in;\n  int stream_out;\n};\n\n")
     out.append("inline constexpr std::array<OpInfo, %d> kOps = {{\n" % len(isa["ops"]))
     for op in isa["ops"]:
         syn = list(op["syntax"]) + [""] * (max_syntax - len(op["syntax"]))
         syn_s = ", ".join(f'"{s}"' for s in syn)
         out.append(f"    {{Op::k{camel(op['name'])}, \"{op['name']}\", Format::k{camel(op['format'])}, "
                    f"Unit::k{camel(op['unit'])}, {{{{{syn_s}}}}}, {len(op['syntax'])}, \"{op.get('flag', '')}\", "
-                   f"{op.get('group', 0)}, {op.get('stream_in', 0)}, {op.get('stream_out', 0)}}},\n")
+                   f"{op.get('group', 0)}, {op.get('flag_group', 0)}, {op.get('stream_in', 0)}, "
+                   f"{op.get('stream_out', 0)}}},\n")
     out.append("}};\n\n")
     out.append("// Latencies, in cycles after the issue cycle.\n")
     for op in isa["ops"]:
@@ -486,13 +516,17 @@ def gen_md(isa) -> str:
         lat = "; ".join(f"{k.replace('_', ' ')} {op[k]}" for k in LATENCY_KEYS if k in op and op[k])
         if op.get("group", 1) > 1:
             lat += f"; group of {op['group']} streams"
+        if "flag_group" in op:
+            lat += f"; with `{op['flag']}`: group of {op['flag_group']} streams"
         if "group" in fields:
             lat += "; group of 1, 2 or 4 streams"
         doc = " ".join(op["doc"].split())
         out.append(f"| {op['name']} | 0x{op['opcode']:02x} | {op['unit']} | {op['format']} | {asm} | "
                    f"{lat or '-'} | {doc} |\n")
     out.append(gen_md_vxm(isa))
-    out.append("\n## Formats\n\n")
+    out.append("\n## Formats\n\nBits that neither the opcode nor a field of the op's format covers are "
+               "reserved and must be 0: a queue that fetches (or re-issues) a word with a reserved bit set "
+               "raises BAD_OPERAND instead of executing it, whatever the op (SYNC and NOTIFY included).\n\n")
     for fname, fmt in isa["formats"].items():
         out.append(f"**{fname}**: {fmt['doc']}\n\n| field | bits | range | meaning |\n|---|---|---|---|\n")
         out.append(f"| opcode | {opc['msb']}:{opc['lsb']} | | |\n")

@@ -1,8 +1,9 @@
-// tinylpu: the command line that compiles, assembles and runs programs on the Verilated core.
+// tinylpu: the command line: runs transformer layers and matmuls on the core, assembles programs.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -14,9 +15,13 @@
 #include "sw/asm/assembler.h"
 #include "sw/cli/board_cmd.h"
 #include "sw/compiler/matmul.h"
+#include "sw/compiler/model_runner.h"
+#include "sw/compiler/transformer.h"
 #include "sw/core/driver.h"
 #include "sw/core/error.h"
+#include "sw/golden/golden.h"
 #include "sw/model/cycle_model.h"
+#include "sw/weights/safetensors.h"
 #include "sw/report/timeline.h"
 #include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
@@ -43,7 +48,7 @@ std::string EngineLabel(const std::string& engine) {
   return "RTL";
 }
 
-struct RunOptions {
+struct MatmulRunOptions {
   std::string engine = "rtl";
   std::string config = "default";
   MatmulShape shape{32, 48, 40};
@@ -56,9 +61,9 @@ struct RunOptions {
   int64_t max_cycles = 10'000'000;
 };
 
-// The main job: random int8 matrices, compiled to a schedule, printed as assembly, assembled,
-// run on the RTL and checked against the host reference.
-int RunMatmul(const RunOptions& opt) {
+// Random int8 matrices, compiled to a schedule, printed as assembly, assembled, run on the RTL
+// and checked against the host reference.
+int RunMatmul(const MatmulRunOptions& opt) {
   CoreConfig config = NamedConfig(opt.config);
   MatmulPlan plan =
       CompileMatmul(config, opt.shape,
@@ -86,6 +91,13 @@ int RunMatmul(const RunOptions& opt) {
     auto rtl = MakeRtlSim(config, SimOptions{.wave_path = opt.waves});
     auto model = MakeCycleModel(config);
     Lockstep lockstep(*rtl, *model);
+    // A divergence writes an FST of the cycles around it next to --waves (or here).
+    const std::filesystem::path waves(opt.waves);
+    lockstep.set_waves({.dir = waves.has_parent_path() ? waves.parent_path().string() : ".",
+                        .stem = "tinylpu_lockstep"});
+    lockstep.set_reproduce(fmt::format(
+        "tinylpu matmul --engine lockstep --config {} --m {} --k {} --n {} --seed {}{}", config.name,
+        opt.shape.m, opt.shape.k, opt.shape.n, opt.seed, opt.transpose_w ? " --transpose-w" : ""));
     lockstep.LoadProgram(plan.program);
     for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
       lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);
@@ -150,7 +162,7 @@ int RunMatmul(const RunOptions& opt) {
   const bool ok = bit_exact && result.cycles == plan.predicted_cycles;
   if (!ok) {
     std::cerr << fmt::format(
-        "reproduce with waves: tinylpu run --engine {} --config {} --m {} --k {} --n {} --seed "
+        "reproduce with waves: tinylpu matmul --engine {} --config {} --m {} --k {} --n {} --seed "
         "{}{} "
         "--waves tinylpu_run.fst\n",
         opt.engine == "model" ? "lockstep" : opt.engine, config.name, opt.shape.m, opt.shape.k,
@@ -159,32 +171,221 @@ int RunMatmul(const RunOptions& opt) {
   return ok ? 0 : 1;
 }
 
+struct ModelCliOptions {
+  std::string model = std::string(kDefaultModel);
+  std::string model_config;  // a JSON model config file instead of a built-in model
+  std::string weights;       // a safetensors checkpoint instead of the built-in weights
+  std::string engine = "rtl";
+  std::string config = "default";
+  int prompt = 0;
+  int decode = 0;
+  double clock_mhz = 100.0;
+  bool json = false;
+  bool quiet = false;
+  std::string waves;
+  std::string timeline;
+  std::string emit_asm;
+};
+
+std::unique_ptr<HostBus> MakeBus(const std::string& engine, const CoreConfig& config,
+                                 const std::string& waves, const std::string& reproduce) {
+  if (engine == "model") return MakeCycleModel(config);
+  if (engine == "lockstep") {
+    auto bus = std::make_unique<LockstepBus>(config, SimOptions{.wave_path = waves});
+    bus->lockstep().set_waves({.dir = ".", .stem = "tinylpu_lockstep"});
+    bus->lockstep().set_reproduce(reproduce);
+    return bus;
+  }
+  return MakeRtlSim(config, SimOptions{.wave_path = waves});
+}
+
+// The main job: a transformer model compiled for the core, its prefill (and decode steps) run on
+// the RTL (or another engine), checked bit for bit against the golden model and cycle for cycle
+// against the compiler's prediction, with accuracy against the float reference.
+int RunModelCommand(const ModelCliOptions& opt) {
+  CoreConfig config = NamedConfig(opt.config);
+  ModelConfig mc = opt.model_config.empty()
+                       ? BuiltinModel(opt.model)
+                       : ParseModelConfigJson(ReadText(opt.model_config), opt.model_config);
+  // The reductions of the golden model run over the core's lanes (docs/numerics.md).
+  mc.reduce_lanes = config.lanes;
+  FloatWeights weights;
+  if (!opt.weights.empty()) weights = LoadSafetensorsWeights(opt.weights, mc);
+  const PreparedModel prepared = PrepareModel(mc, opt.weights.empty() ? nullptr : &weights);
+  const MappedModel mapped = MapModel(config, prepared.golden);
+
+  if (!opt.timeline.empty() || !opt.emit_asm.empty()) {
+    const int prompt = opt.prompt > 0 ? opt.prompt : mc.seq_len - opt.decode;
+    // The first (or only) run of the prefill.
+    const CompiledRun pre = CompilePrefill(mapped, prompt).front();
+    if (!opt.timeline.empty()) {
+      WriteBytes(opt.timeline,
+                 TimelineSvg(pre.program, config, fmt::format("{}: {}", mc.name, pre.what)));
+    }
+    if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, Disassemble(pre.program, config));
+  }
+
+  const std::string reproduce = fmt::format(
+      "tinylpu run --engine lockstep --config {} {}{}{}{}", config.name,
+      opt.model_config.empty() ? "--model " + mc.name : "--model-config " + opt.model_config,
+      opt.weights.empty() ? "" : " --weights " + opt.weights,
+      opt.prompt > 0 ? fmt::format(" --prompt {}", opt.prompt) : "",
+      opt.decode > 0 ? fmt::format(" --decode {}", opt.decode) : "");
+  auto bus = MakeBus(opt.engine, config, opt.waves, reproduce);
+  ModelRunOptions run_opt{.prompt = opt.prompt, .decode = opt.decode};
+  if (!opt.quiet) {
+    run_opt.progress = [&](const std::string& what) {
+      std::cerr << fmt::format("tinylpu: {} ...\n", what);
+    };
+  }
+  ModelRunReport report;
+  std::string divergence;
+  try {
+    report = RunModel(*bus, mapped, prepared, run_opt);
+  } catch (const LockstepDivergence& d) {
+    divergence = d.what();
+  }
+  if (!divergence.empty()) {
+    std::cerr << divergence << "\n";
+    return 1;
+  }
+  int64_t cycles = 0, predicted = 0;
+  for (const StepReport& s : report.steps) {
+    cycles += s.cycles;
+    predicted += s.predicted_cycles;
+  }
+  const double tps = report.decode_cycles > 0
+                         ? opt.clock_mhz * 1e6 / static_cast<double>(report.decode_cycles)
+                         : 0.0;
+  const bool ok = report.bit_exact && report.cycle_exact;
+  const std::string shape = fmt::format(
+      "{}, d {}, {} heads / {} KV heads of {}, FFN {}, {} layer{}", BlockTypeName(mc.block),
+      mc.d_model, mc.n_heads, mc.n_kv_heads, mc.head_dim, mc.ffn_dim, mc.n_layers,
+      mc.n_layers == 1 ? "" : "s");
+  if (opt.json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const StepReport& s : report.steps) {
+      steps.push_back({{"step", s.what},
+                       {"tokens", s.tokens},
+                       {"cycles", s.cycles},
+                       {"predicted_cycles", s.predicted_cycles},
+                       {"bit_exact", s.bit_exact},
+                       {"status", s.result.Describe(config)},
+                       {"abc", s.stats.abc},
+                       {"vxm_ops", s.stats.vxm_ops},
+                       {"weight_rows", s.stats.lw},
+                       {"instructions", s.instructions},
+                       {"longest_queue", s.max_queue}});
+    }
+    nlohmann::json j = {{"workload", "transformer"},
+                        {"model", mc.name},
+                        {"block", BlockTypeName(mc.block)},
+                        {"config", config.name},
+                        {"engine", opt.engine},
+                        {"weights", opt.weights.empty() ? "built-in random" : opt.weights},
+                        {"prompt_tokens", report.steps.front().tokens},
+                        {"decode_tokens", opt.decode},
+                        {"bit_exact", report.bit_exact},
+                        {"cycle_exact", report.cycle_exact},
+                        {"cycles", cycles},
+                        {"predicted_cycles", predicted},
+                        {"prefill_cycles", report.prefill_cycles},
+                        {"mxm_utilization", report.prefill_mxm_utilization},
+                        {"cosine_similarity", report.accuracy.cosine},
+                        {"max_abs_error", report.accuracy.max_abs_error},
+                        {"steps", steps}};
+    if (opt.decode > 0) {
+      j["decode_cycles_per_token"] = report.decode_cycles;
+      j["tokens_per_second"] = tps;
+      j["clock_mhz"] = opt.clock_mhz;
+    }
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << fmt::format("{} ({}) on {}, config '{}', {} weights\n", mc.name, shape,
+                             EngineLabel(opt.engine), config.name,
+                             opt.weights.empty() ? "built-in random" : opt.weights);
+    for (const StepReport& s : report.steps) {
+      std::cout << fmt::format("  {}: {}, {} cycles (predicted {}){}\n", s.what,
+                               s.bit_exact ? "bit-exact" : "NOT bit-exact", s.cycles,
+                               s.predicted_cycles,
+                               s.result.ok() ? "" : ", " + s.result.Describe(config));
+    }
+    std::cout << fmt::format(
+        "  MXM utilisation on the prefill matmuls {:.1f}%; accuracy against the float reference: "
+        "cosine similarity {:.5f}, max abs error {:.4f}\n",
+        100.0 * report.prefill_mxm_utilization, report.accuracy.cosine,
+        report.accuracy.max_abs_error);
+    if (opt.decode > 0) {
+      std::cout << fmt::format(
+          "  decode: {} cycles per token = {:.0f} tokens/s at {:.0f} MHz\n", report.decode_cycles,
+          tps, opt.clock_mhz);
+    }
+    std::cout << (ok ? "  result: bit-exact against the golden model, cycles as predicted\n"
+                     : "  result: FAILED\n");
+  }
+  if (!ok) std::cerr << "reproduce in lockstep with waves: " << reproduce << " --waves run.fst\n";
+  return ok ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"tinylpu: compile, assemble and run programs on the tinylpu core"};
+  app.set_version_flag("--version", "tinylpu 0.1.0");
   app.require_subcommand(1);
 
-  RunOptions run;
+  ModelCliOptions model;
   CLI::App* run_cmd = app.add_subcommand(
-      "run", "Multiply random int8 matrices on the Verilated core and check the result");
-  run_cmd->add_option("--config", run.config, "Core configuration (see `tinylpu configs`)");
+      "run", "Compile a transformer model, run it on the core and check it (the main job)");
+  run_cmd->add_option("--model", model.model, "Built-in model (see `tinylpu models`)");
+  run_cmd->add_option("--model-config", model.model_config,
+                      "A model config JSON file (shape and options) instead of a built-in model");
+  run_cmd->add_option("--weights", model.weights,
+                      "A safetensors checkpoint (F32/F16/BF16, LLaMA-style names) to quantise and "
+                      "run instead of the built-in random weights");
+  run_cmd->add_option("--config", model.config, "Core configuration (see `tinylpu configs`)");
   run_cmd
+      ->add_option(
+          "--engine", model.engine,
+          "rtl (Verilated core), model (C++ cycle model) or lockstep (both, compared every cycle)")
+      ->check(CLI::IsMember({"rtl", "model", "lockstep"}));
+  run_cmd->add_option("--prompt", model.prompt,
+                      "Tokens of the prefill (default: seq_len minus the decode steps)")
+      ->check(CLI::Range(1, 8192));
+  run_cmd->add_option("--decode", model.decode,
+                      "Decode steps after the prefill, one token each, with the KV cache in MEM")
+      ->check(CLI::Range(0, 8192));
+  run_cmd->add_option("--clock-mhz", model.clock_mhz, "Clock for the tokens-per-second figure")
+      ->check(CLI::Range(1.0, 10000.0));
+  run_cmd->add_flag("--json", model.json, "Print one JSON object instead of lines");
+  run_cmd->add_flag("-q,--quiet", model.quiet, "No progress lines on stderr");
+  run_cmd->add_option("--waves", model.waves, "Write an FST wave file of the RTL");
+  run_cmd->add_option("--timeline", model.timeline,
+                      "Write an SVG timeline of the prefill program");
+  run_cmd->add_option("--emit-asm", model.emit_asm, "Write the prefill program as assembly");
+
+  CLI::App* models_cmd = app.add_subcommand("models", "List the built-in transformer models");
+
+  MatmulRunOptions run;
+  CLI::App* matmul_cmd = app.add_subcommand(
+      "matmul", "Multiply random int8 matrices on the core and check the result");
+  matmul_cmd->add_option("--config", run.config, "Core configuration (see `tinylpu configs`)");
+  matmul_cmd
       ->add_option(
           "--engine", run.engine,
           "rtl (Verilated core), model (C++ cycle model) or lockstep (both, compared every cycle)")
       ->check(CLI::IsMember({"rtl", "model", "lockstep"}));
-  run_cmd->add_option("--m", run.shape.m, "Rows of X and Y")->check(CLI::Range(1, 4096));
-  run_cmd->add_option("--k", run.shape.k, "Columns of X, rows of W")->check(CLI::Range(1, 4096));
-  run_cmd->add_option("--n", run.shape.n, "Columns of W and Y")->check(CLI::Range(1, 4096));
-  run_cmd->add_option("--seed", run.seed, "Seed of the random operands");
-  run_cmd->add_flag("--transpose-w", run.transpose_w,
-                    "Keep W in MEM one column per word and transpose it in the SXM on the way "
-                    "to the MXM");
-  run_cmd->add_flag("--json", run.json, "Print one JSON object instead of a line");
-  run_cmd->add_option("--waves", run.waves, "Write an FST wave file of the run");
-  run_cmd->add_option("--emit-asm", run.emit_asm, "Write the compiled program as assembly");
-  run_cmd->add_option("--timeline", run.timeline,
-                      "Write an SVG timeline of which queue issues what in which cycle");
-  run_cmd->add_option("--max-cycles", run.max_cycles, "Give up after this many cycles");
+  matmul_cmd->add_option("--m", run.shape.m, "Rows of X and Y")->check(CLI::Range(1, 4096));
+  matmul_cmd->add_option("--k", run.shape.k, "Columns of X, rows of W")->check(CLI::Range(1, 4096));
+  matmul_cmd->add_option("--n", run.shape.n, "Columns of W and Y")->check(CLI::Range(1, 4096));
+  matmul_cmd->add_option("--seed", run.seed, "Seed of the random operands");
+  matmul_cmd->add_flag("--transpose-w", run.transpose_w,
+                       "Keep W in MEM one column per word and transpose it in the SXM on the way "
+                       "to the MXM");
+  matmul_cmd->add_flag("--json", run.json, "Print one JSON object instead of a line");
+  matmul_cmd->add_option("--waves", run.waves, "Write an FST wave file of the run");
+  matmul_cmd->add_option("--emit-asm", run.emit_asm, "Write the compiled program as assembly");
+  matmul_cmd->add_option("--timeline", run.timeline,
+                         "Write an SVG timeline of which queue issues what in which cycle");
+  matmul_cmd->add_option("--max-cycles", run.max_cycles, "Give up after this many cycles");
 
   std::string config_name = "default";
   std::string in_path;
@@ -209,7 +410,18 @@ int Main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (run_cmd->parsed()) return RunMatmul(run);
+  if (run_cmd->parsed()) return RunModelCommand(model);
+  if (matmul_cmd->parsed()) return RunMatmul(run);
+  if (models_cmd->parsed()) {
+    for (const ModelConfig& m : BuiltinModels()) {
+      std::cout << fmt::format(
+          "{:15} {}  d {:3}  heads {:2}  kv_heads {:2}  head_dim {:2}  ffn {:4}  seq {:3}  "
+          "layers {}  {} weights\n",
+          m.name, BlockTypeName(m.block), m.d_model, m.n_heads, m.n_kv_heads, m.head_dim,
+          m.ffn_dim, m.seq_len, m.n_layers, WeightQuantName(m.weight_quant));
+    }
+    return 0;
+  }
   if (board.parsed()) return board.Run();
   if (asm_cmd->parsed()) {
     CoreConfig config = NamedConfig(config_name);

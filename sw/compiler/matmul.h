@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sw/compiler/mem_plan.h"
 #include "sw/core/config.h"
 #include "sw/core/host_bus.h"
 #include "sw/core/program.h"
@@ -27,12 +28,6 @@ enum class WeightLayout {
 
 struct MatmulOptions {
   WeightLayout w_layout = WeightLayout::kRowMajor;
-};
-
-// Where one MEM word lives.
-struct WordLoc {
-  int slice = 0;
-  int addr = 0;
 };
 
 // Where each word of a tensor lives.
@@ -75,10 +70,6 @@ MatmulPlan CompileMatmul(const CoreConfig& config, const MatmulShape& shape,
 // Host-side packing of the operands into MEM words and unpacking of the result.
 // x is M*K row-major int8, w is K*N row-major int8 (whatever the plan's layout in MEM), y is M*N
 // row-major int32.
-struct MemWord {
-  WordLoc loc;
-  std::vector<uint8_t> lanes;
-};
 std::vector<MemWord> PackMatmulInputs(const MatmulPlan& plan, const std::vector<int8_t>& x,
                                       const std::vector<int8_t>& w);
 // `read_word` returns the lanes of the MEM word at a location.

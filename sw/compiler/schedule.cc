@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
+#include <utility>
 
 #include "sw/core/error.h"
 
@@ -30,41 +31,86 @@ bool IsStridedCopy(const Instr& a, const Instr& b, int64_t stride) {
 
 }  // namespace
 
-Schedule::Schedule(const CoreConfig& config)
-    : config_(config), next_free_(config.num_queues(), 0), placed_(config.num_queues()) {}
-
-void Schedule::Place(int q, int64_t t, const Instr& instr) {
-  assert(t >= next_free_[q] && "instructions on a queue must be placed in cycle order");
-  assert(!IsControl(instr.op));
-  placed_[q].push_back(Placed{t, instr});
-  next_free_[q] = t + 1;
+void CycleSet::Set(int64_t t) {
+  assert(t >= 0);
+  const size_t w = static_cast<size_t>(t) >> 6;
+  if (w >= bits_.size()) bits_.resize(std::max(w + 1, bits_.size() * 2), 0);
+  bits_[w] |= uint64_t{1} << (t & 63);
 }
 
-uint64_t Schedule::CellKey(Dir dir, int stream, int pos, int64_t cycle) const {
-  return (static_cast<uint64_t>(cycle) << 20) | (static_cast<uint64_t>(pos) << 6) |
-         (static_cast<uint64_t>(stream) << 1) | static_cast<uint64_t>(dir);
+void CycleSet::Clear(int64_t t) {
+  const size_t w = static_cast<size_t>(t) >> 6;
+  if (t >= 0 && w < bits_.size()) bits_[w] &= ~(uint64_t{1} << (t & 63));
+}
+
+bool CycleSet::NoneIn(int64_t a, int64_t b) const {
+  for (int64_t t = std::max<int64_t>(a, 0); t <= b; ++t) {
+    const size_t w = static_cast<size_t>(t) >> 6;
+    if (w >= bits_.size()) return true;
+    if ((t & 63) == 0 && b - t >= 63) {
+      if (bits_[w] != 0) return false;
+      t += 63;
+      continue;
+    }
+    if (((bits_[w] >> (t & 63)) & 1) != 0) return false;
+  }
+  return true;
+}
+
+Schedule::Schedule(const CoreConfig& config)
+    : config_(config),
+      next_free_(config.num_queues(), 0),
+      last_placed_(config.num_queues(), -1),
+      busy_(config.num_queues()),
+      placed_(config.num_queues()),
+      cells_(static_cast<size_t>(2) * config.streams * config.num_positions()) {}
+
+void Schedule::Place(int q, int64_t t, const Instr& instr) {
+  assert(IsFree(q, t) && "a queue issues at most one instruction per cycle");
+  assert(!IsControl(instr.op));
+  placed_[q].push_back(Placed{t, instr});
+  busy_[q].Set(t);
+  next_free_[q] = std::max(next_free_[q], t + 1);
+  last_placed_[q] = std::max(last_placed_[q], t);
+}
+
+void Schedule::Block(int q, int64_t a, int64_t b) {
+  for (int64_t t = a; t <= b; ++t) busy_[q].Set(t);
+  next_free_[q] = std::max(next_free_[q], b + 1);
 }
 
 template <typename Fn>
-void Schedule::ForEachCell(const Transfer& transfer, Fn fn) const {
+bool Schedule::ForEachCell(const Transfer& transfer, Fn fn) const {
   int step = transfer.dir == Dir::kEast ? 1 : -1;
   int hops = (transfer.to - transfer.from) * step;
   assert(hops >= 1 && "a transfer must travel in its direction");
   for (int s = transfer.stream; s < transfer.stream + transfer.group; ++s) {
     for (int k = 1; k <= hops; ++k) {
-      fn(CellKey(transfer.dir, s, transfer.from + k * step, transfer.drive_cycle + k));
+      if (!fn(CellIndex(transfer.dir, s, transfer.from + k * step), transfer.drive_cycle + k)) {
+        return false;
+      }
     }
   }
+  return true;
 }
 
 bool Schedule::StreamFree(const Transfer& transfer) const {
-  bool free = true;
-  ForEachCell(transfer, [&](uint64_t key) { free = free && !cells_.contains(key); });
-  return free;
+  if (transfer.stream < 0 || transfer.stream + transfer.group > config_.streams) return false;
+  return ForEachCell(transfer, [&](size_t cell, int64_t t) { return !cells_[cell].Test(t); });
 }
 
 void Schedule::ReserveStream(const Transfer& transfer) {
-  ForEachCell(transfer, [&](uint64_t key) { cells_.insert(key); });
+  ForEachCell(transfer, [&](size_t cell, int64_t t) {
+    cells_[cell].Set(t);
+    return true;
+  });
+}
+
+void Schedule::UnreserveStream(const Transfer& transfer) {
+  ForEachCell(transfer, [&](size_t cell, int64_t t) {
+    cells_[cell].Clear(t);
+    return true;
+  });
 }
 
 int Schedule::FindStream(Transfer transfer) const {
@@ -76,7 +122,7 @@ int Schedule::FindStream(Transfer transfer) const {
 }
 
 int64_t Schedule::FinishCycle() const {
-  return *std::max_element(next_free_.begin(), next_free_.end());
+  return *std::max_element(last_placed_.begin(), last_placed_.end()) + 1;
 }
 
 int64_t Schedule::CountOp(isa::Op op) const {
@@ -96,7 +142,9 @@ Program Schedule::Finish() const {
   Program program;
   program.queues.resize(placed_.size());
   for (size_t q = 0; q < placed_.size(); ++q) {
-    const auto& placed = placed_[q];
+    std::vector<Placed> placed = placed_[q];
+    std::sort(placed.begin(), placed.end(),
+              [](const Placed& a, const Placed& b) { return a.t < b.t; });
     auto& out = program.queues[q];
     int64_t cursor = 0;  // the cycle in which the queue fetches its next instruction
     size_t i = 0;

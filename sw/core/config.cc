@@ -79,8 +79,8 @@ void CoreConfig::Validate() const {
   check(streams >= 4 && streams <= 32, "streams must be in 4..32");
   check(mem_slices >= 1 && mem_slices <= 61,
         "mem_slices must be in 1..61 (the host map has 64 queues: mxmw, mxma, MEM, sxm)");
-  check(mem_depth >= 4 && mem_depth <= 8192 && pow2(mem_depth),
-        "mem_depth must be a power of two in 4..8192 (two banks)");
+  check(mem_depth >= 16 && mem_depth <= 8192 && pow2(mem_depth),
+        "mem_depth must be a power of two in 16..8192 (two banks of four sub-banks)");
   check(mxm_dim >= 1 && mxm_dim <= lanes, "mxm_dim must be in 1..lanes");
   check(acc_depth >= 1 && acc_depth <= 8192, "acc_depth must be in 1..8192");
   check(queue_depth >= 2 && queue_depth >= lanes / 4 && queue_depth <= 65536 && pow2(queue_depth),

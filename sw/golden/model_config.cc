@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 
 #include "sw/core/error.h"
@@ -54,6 +56,88 @@ void ValidateModelConfig(const ModelConfig& c) {
     Fail(c, fmt::format("n_kv_heads = {} must equal n_heads = {} in an encoder", c.n_kv_heads,
                         c.n_heads));
   }
+}
+
+ModelConfig ParseModelConfigJson(std::string_view text, std::string_view source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not valid JSON: {}", source, e.what()));
+  }
+  if (!j.is_object()) throw Error(fmt::format("{}: a model config is a JSON object", source));
+  ModelConfig c;
+  c.name = std::string(source);
+  auto integer = [&](const std::string& key, const nlohmann::json& v) {
+    if (!v.is_number_integer()) {
+      throw Error(fmt::format("{}: \"{}\" must be an integer, not {}", source, key, v.dump()));
+    }
+    const int64_t x = v.get<int64_t>();
+    if (x < 0 || x > 1'000'000) {
+      throw Error(fmt::format("{}: \"{}\" = {} is out of range", source, key, x));
+    }
+    return static_cast<int>(x);
+  };
+  auto number = [&](const std::string& key, const nlohmann::json& v) {
+    if (!v.is_number()) {
+      throw Error(fmt::format("{}: \"{}\" must be a number, not {}", source, key, v.dump()));
+    }
+    return v.get<double>();
+  };
+  auto text_of = [&](const std::string& key, const nlohmann::json& v) {
+    if (!v.is_string()) {
+      throw Error(fmt::format("{}: \"{}\" must be a string, not {}", source, key, v.dump()));
+    }
+    return v.get<std::string>();
+  };
+  for (const auto& [key, v] : j.items()) {
+    if (key == "name") {
+      c.name = text_of(key, v);
+    } else if (key == "block") {
+      const std::string b = text_of(key, v);
+      if (b != "decoder" && b != "encoder") {
+        throw Error(fmt::format("{}: \"block\" is \"{}\", expected \"decoder\" or \"encoder\"",
+                                source, b));
+      }
+      c.block = b == "decoder" ? BlockType::kDecoder : BlockType::kEncoder;
+    } else if (key == "d_model") {
+      c.d_model = integer(key, v);
+    } else if (key == "n_heads") {
+      c.n_heads = integer(key, v);
+    } else if (key == "n_kv_heads") {
+      c.n_kv_heads = integer(key, v);
+    } else if (key == "head_dim") {
+      c.head_dim = integer(key, v);
+    } else if (key == "ffn_dim") {
+      c.ffn_dim = integer(key, v);
+    } else if (key == "seq_len") {
+      c.seq_len = integer(key, v);
+    } else if (key == "n_layers") {
+      c.n_layers = integer(key, v);
+    } else if (key == "seed") {
+      c.seed = static_cast<uint64_t>(integer(key, v));
+    } else if (key == "norm_eps") {
+      c.norm_eps = static_cast<float>(number(key, v));
+    } else if (key == "rope_base") {
+      c.rope_base = static_cast<float>(number(key, v));
+    } else if (key == "weight_quant") {
+      const std::string q = text_of(key, v);
+      if (q != "per-tensor" && q != "per-channel") {
+        throw Error(fmt::format(
+            "{}: \"weight_quant\" is \"{}\", expected \"per-tensor\" or \"per-channel\"", source,
+            q));
+      }
+      c.weight_quant = q == "per-tensor" ? WeightQuant::kPerTensor : WeightQuant::kPerChannel;
+    } else {
+      throw Error(fmt::format(
+          "{}: unknown key \"{}\" (known: name, block, d_model, n_heads, n_kv_heads, head_dim, "
+          "ffn_dim, seq_len, n_layers, norm_eps, rope_base, weight_quant, seed)",
+          source, key));
+    }
+  }
+  if (!c.is_decoder() && !j.contains("n_kv_heads")) c.n_kv_heads = c.n_heads;
+  ValidateModelConfig(c);
+  return c;
 }
 
 std::string_view BlockTypeName(BlockType block) {

@@ -55,6 +55,13 @@ void ValidateModelConfig(const ModelConfig& config);
 std::string_view BlockTypeName(BlockType block);      // "decoder" / "encoder"
 std::string_view WeightQuantName(WeightQuant quant);  // "per-tensor" / "per-channel"
 
+// A model config from JSON text: {"name": ..., "block": "decoder"|"encoder", "d_model": ...,
+// "n_heads", "n_kv_heads", "head_dim", "ffn_dim", "seq_len", "n_layers", "norm_eps",
+// "rope_base", "weight_quant": "per-tensor"|"per-channel", "seed"}; fields left out keep the
+// defaults of ModelConfig. Throws Error naming `source` and the bad field (unknown keys, wrong
+// types and out-of-range values included); the result is validated.
+ModelConfig ParseModelConfigJson(std::string_view text, std::string_view source);
+
 // Built-in models: tiny-decoder (the default), tiny-encoder, decoder-2layer, decoder-64,
 // encoder-2layer. All validate.
 const std::vector<ModelConfig>& BuiltinModels();

@@ -169,6 +169,8 @@ struct OpProps {
   bool has_addr = false;
   bool has_istream = false;
   uint32_t group = 0;
+  uint32_t flag_group = 0;  // the group with the flag set (READ/WRITE `quad`), 0 if unchanged
+  uint32_t rsvd = 0;  // reserved bits (op_rsvd_mask): set, they are a BAD_OPERAND
 };
 
 constexpr int kNumOpcodes = 1 << (isa::kOpcodeMsb - isa::kOpcodeLsb + 1);
@@ -184,12 +186,46 @@ constexpr std::array<OpProps, kNumOpcodes> MakeOpProps() {
                             info.format == isa::Format::kStream ||
                             info.format == isa::Format::kGather;
     p.group = has_stream ? static_cast<uint32_t>(info.group) : 0;
+    p.flag_group = static_cast<uint32_t>(info.flag_group);
     p.has_istream = info.format == isa::Format::kGather;
+    uint32_t covered = ~0u << isa::kOpcodeLsb;
+    const isa::FormatInfo& format = isa::kFormats[static_cast<size_t>(info.format)];
+    for (int i = 0; i < format.num_fields; ++i) {
+      const isa::FieldInfo& f = format.fields[i];
+      const int bits = f.msb - f.lsb + 1;
+      covered |= (bits >= 32 ? ~0u : ((1u << bits) - 1u)) << f.lsb;
+    }
+    p.rsvd = ~covered;
   }
   return props;
 }
 
 constexpr std::array<OpProps, kNumOpcodes> kOpProps = MakeOpProps();
+
+// The SECDED lane code (sw/core/secded.h) by compact tables: 2 bytes per codeword, so that the
+// decode table (16 KiB) stays in the cache. A decoded entry holds the corrected byte in bits
+// 7:0 and the Secded::Status in bits 9:8.
+struct LaneCodes {
+  std::array<uint16_t, 256> encode{};
+  std::array<uint16_t, 1 << kLaneCodeBits> decode{};
+};
+
+LaneCodes MakeLaneCodes() {
+  LaneCodes t;
+  for (int b = 0; b < 256; ++b) t.encode[b] = EncodeLaneByte(static_cast<uint8_t>(b));
+  for (size_t c = 0; c < t.decode.size(); ++c) {
+    const Secded::Decoded d = DecodeLaneByte(static_cast<uint16_t>(c));
+    t.decode[c] = static_cast<uint16_t>((d.data & 0xff) | static_cast<uint32_t>(d.status) << 8);
+  }
+  return t;
+}
+
+const LaneCodes kLaneCodes = MakeLaneCodes();
+
+uint16_t EncodeLane(uint8_t byte) { return kLaneCodes.encode[byte]; }
+uint16_t DecodeLane(uint16_t code) { return kLaneCodes.decode[code & ((1u << kLaneCodeBits) - 1)]; }
+constexpr uint16_t kLaneCorrected = static_cast<uint16_t>(Secded::Status::kCorrected) << 8;
+constexpr uint16_t kLaneUncorrectable = static_cast<uint16_t>(Secded::Status::kUncorrectable) << 8;
 
 // y[n] = sum_k x[k] * w[k][n] over int8 values. An int8 product fits in int16 and a sum of
 // at most 128 of them in int32 (lanes <= 128), so nothing wraps here.
@@ -267,16 +303,17 @@ CycleModel::CycleModel(const CoreConfig& config)
   fetched_.assign(static_cast<size_t>(num_queues_) * lanes_, 0);
   landed_.assign(num_queues_, false);
   lane_addr_.assign(lanes_, 0);
-  sampled_.assign(lanes_, 0);
+  sampled_.assign(static_cast<size_t>(4) * lanes_, 0);
   queue_errs_.assign(num_queues_, isa::Err::kNone);
   // Codeword 0 is the code of byte 0: the zeroed arrays are valid, as the RTL's are.
   mem_.assign(static_cast<size_t>(config.mem_slices) * config.mem_depth * lanes_, 0);
-  rdata_.assign(static_cast<size_t>(config.mem_slices) * lanes_ * 2, 0);
+  rdata_.assign(static_cast<size_t>(config.mem_slices) * lanes_ * 8, 0);
   slices_.resize(config.mem_slices);
   for (MemSlice& s : slices_) {
     s.b_addr.assign(lanes_, 0);
     s.b_data.assign(lanes_, 0);
     s.gd_bank.assign(lanes_, 0);
+    s.gd_sub.assign(lanes_, 0);
   }
 
   const size_t dim2 = static_cast<size_t>(dim_) * dim_;
@@ -617,8 +654,9 @@ uint32_t CycleModel::Step(const HostRequest* host) {
       for (int j = 0; j < 4; ++j) {
         const int lane = 4 * s.host_chunk + j;
         const uint16_t code =
-            rdata_[(static_cast<size_t>(mem_access.slice) * lanes_ + lane) * 2 + s.host_bank];
-        data |= static_cast<uint32_t>(DecodeLaneByte(code).data) << (8 * j);
+            rdata_[((static_cast<size_t>(mem_access.slice) * lanes_ + lane) * 2 + s.host_bank) * 4 +
+                   s.host_sub];
+        data |= static_cast<uint32_t>(DecodeLane(code) & 0xff) << (8 * j);
       }
       return data;
     }
@@ -631,17 +669,31 @@ uint32_t CycleModel::Step(const HostRequest* host) {
 // Queues //
 ////////////
 
-isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const {
+// lpu_icu_queue's check_issue; a reserved bit set is a BAD_OPERAND of the lowest priority.
+isa::Err CycleModel::CheckIssue(const Queue& q, uint32_t word, bool addr_ok,
+                                uint32_t addr) const {
+  const isa::Err err = CheckOperands(q, word, addr_ok, addr);
+  if (err == isa::Err::kNone && (word & kOpProps[OpcodeOf(word)].rsvd) != 0) {
+    return isa::Err::kBadOperand;
+  }
+  return err;
+}
+
+isa::Err CycleModel::CheckOperands(const Queue& q, uint32_t word, bool addr_ok,
+                                   uint32_t addr) const {
   const OpProps& op = kOpProps[OpcodeOf(word)];
   if (!op.defined || (op.unit != isa::Unit::kIcu && op.unit != q.kind)) {
     return isa::Err::kIllegalOpcode;
   }
   if (op.has_addr && !addr_ok) return isa::Err::kAddrRange;
-  if ((op.group != 0 &&
-       kStreamStream.Get(word) + op.group > static_cast<uint32_t>(config_.streams)) ||
+  // READ/WRITE `quad`: four streams, and the addr a multiple of four.
+  const uint32_t wide = op.has_addr && kAddrFlag.Get(word) != 0 ? op.flag_group : 0;
+  const uint32_t group = wide != 0 ? wide : op.group;
+  if ((group != 0 && kStreamStream.Get(word) + group > static_cast<uint32_t>(config_.streams)) ||
       (op.has_istream && kGatherIstream.Get(word) >= static_cast<uint32_t>(config_.streams))) {
     return isa::Err::kStreamRange;
   }
+  if (wide != 0 && addr % wide != 0) return isa::Err::kBadOperand;
   if (OpcodeOf(word) == kConfig) {
     // lpu_icu_queue: the queue kind's registers, and QSHIFT's range on a VXM ALU.
     const uint32_t regs = static_cast<uint32_t>(isa::kUnitConfigRegs[static_cast<size_t>(q.kind)]);
@@ -770,9 +822,10 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         const uint32_t word = q.imem[q.pc & slot_mask];
         ++q.pc;
         const uint32_t op = OpcodeOf(word);
+        const bool rsvd = (word & kOpProps[op].rsvd) != 0;
         if (op == kNop) {
           const uint32_t n = kCountN.Get(word);
-          if (n == 0) {
+          if (n == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.wait = n - 1;
@@ -780,7 +833,7 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         } else if (op == kRepeat) {
           const uint32_t n = kRepeatN.Get(word);
           const uint32_t d = kRepeatD.Get(word);
-          if (n == 0 || d == 0) {
+          if (n == 0 || d == 0 || rsvd) {
             err = isa::Err::kBadOperand;
           } else {
             q.rep_dist = d;
@@ -795,15 +848,20 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
             }
           }
         } else if (op == kSync) {
-          q.parked = !release;
+          if (rsvd) {
+            err = isa::Err::kBadOperand;
+          } else {
+            q.parked = !release;
+          }
         } else if (op == kNotify) {
-          // The release was computed above; nothing is issued.
+          // The release was computed above (by opcode, as in the RTL); nothing is issued.
+          if (rsvd) err = isa::Err::kBadOperand;
         } else if (op == kIfetch) {
-          err = CheckIssue(q, word, true);
+          err = CheckIssue(q, word, true, 0);
           ifetch = err == isa::Err::kNone;
           ifetch_word = word;
         } else {
-          err = CheckIssue(q, word, kAddrAddr.Get(word) < q.addr_limit);
+          err = CheckIssue(q, word, kAddrAddr.Get(word) < q.addr_limit, kAddrAddr.Get(word));
           issue = err == isa::Err::kNone;
           issue_word = word;
         }
@@ -815,13 +873,15 @@ bool CycleModel::StepQueues(CycleTrace* trace, std::vector<isa::Err>& errs, bool
         if (q.last_valid) {
           uint32_t word = q.last;
           bool addr_ok = true;
+          uint32_t addr = 0;
           if (kOpProps[OpcodeOf(word)].has_addr) {
             // Formed wide: a strided address neither wraps nor overflows.
             const int32_t strided = static_cast<int32_t>(kAddrAddr.Get(word)) + StrideOf(word);
             addr_ok = strided >= 0 && strided < static_cast<int32_t>(q.addr_limit);
-            word = kAddrAddr.Put(word, static_cast<uint32_t>(strided));
+            addr = static_cast<uint32_t>(strided);
+            word = kAddrAddr.Put(word, addr);
           }
-          err = CheckIssue(q, q.last, addr_ok);
+          err = CheckIssue(q, q.last, addr_ok, addr);
           issue = err == isa::Err::kNone;
           issue_word = word;
         }
@@ -1023,16 +1083,22 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   const int pos = CoreConfig::MemPosition(slice);
   const int half = config_.mem_depth / 2;
   uint16_t* words = &mem_[static_cast<size_t>(slice) * config_.mem_depth * lanes_];
-  uint16_t* rdata = &rdata_[static_cast<size_t>(slice) * lanes_ * 2];
+  uint16_t* rdata = &rdata_[static_cast<size_t>(slice) * lanes_ * 8];
   auto cell = [&](int addr, int lane) -> uint16_t& {
     return words[static_cast<size_t>(addr) * lanes_ + lane];
   };
-  auto out = [&](int lane, int bank) -> uint16_t& { return rdata[lane * 2 + bank]; };
+  // The output register of lane column (bank, sub-bank) and the one serving word addr.
+  auto out = [&](int lane, int bank, int sub) -> uint16_t& {
+    return rdata[(lane * 2 + bank) * 4 + sub];
+  };
+  auto bank_of = [&](int addr) { return addr >= half ? 1 : 0; };
   const uint32_t op = q.dispatch_valid ? OpcodeOf(q.dispatch) : kNop;
   const uint32_t word = q.dispatch;
   const bool a_access = op == kRead || op == kWrite;
+  const bool a_quad = a_access && kAddrFlag.Get(word) != 0;
+  const int a_words = a_quad ? 4 : 1;
   const int a_addr = static_cast<int>(kAddrAddr.Get(word));
-  const int a_bank = a_addr >= half ? 1 : 0;
+  const int a_bank = bank_of(a_addr);
   const bool stage1 = op == kGather || op == kScatter;
   int corrected = 0;
   bool uncorrectable = false;
@@ -1050,32 +1116,40 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
     }
   }
   if (op == kWrite || op == kScatter) {
-    std::memcpy(
-        sampled_.data(),
-        Present(pos, static_cast<int>(kAddrDir.Get(word)), static_cast<int>(kAddrStream.Get(word))),
-        lanes_);
+    const int n = op == kWrite ? a_words : 1;
+    for (int j = 0; j < n; ++j) {
+      std::memcpy(sampled_.data() + static_cast<size_t>(j) * lanes_,
+                  Present(pos, static_cast<int>(kAddrDir.Get(word)),
+                          static_cast<int>(kAddrStream.Get(word)) + j),
+                  lanes_);
+    }
   }
 
-  // Drives: the word READ last cycle and the bytes GATHERed last cycle, decoded. A READ and a
-  // GATHER on the same stream: the READ's word goes out (and STREAM_CONFLICT below).
+  // Drives: the words READ last cycle and the bytes GATHERed last cycle, decoded. A READ and a
+  // GATHER on a shared stream: the READ's word goes out (and STREAM_CONFLICT below).
+  const int rd_words = s.rd_quad ? 4 : 1;
   if (s.rd_valid) {
-    uint8_t* o = Drive(pos, s.rd_dir, s.rd_stream, trace);
-    for (int l = 0; l < lanes_; ++l) {
-      const Secded::Decoded d = DecodeLaneByte(out(l, s.rd_bank));
-      o[l] = static_cast<uint8_t>(d.data);
-      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+    for (int j = 0; j < rd_words; ++j) {
+      uint8_t* o = Drive(pos, s.rd_dir, s.rd_stream + j, trace);
+      const int sub = s.rd_quad ? j : s.rd_sub;
+      for (int l = 0; l < lanes_; ++l) {
+        const uint16_t d = DecodeLane(out(l, s.rd_bank, sub));
+        o[l] = static_cast<uint8_t>(d);
+        corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+        uncorrectable |= (d & 0x300) == kLaneUncorrectable;
+      }
+      if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
     }
-    if (trace != nullptr) std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
   }
+  const bool same_stream = s.rd_valid && s.gd_valid && s.rd_dir == s.gd_dir &&
+                           s.gd_stream >= s.rd_stream && s.gd_stream < s.rd_stream + rd_words;
   if (s.gd_valid) {
-    const bool shadowed = s.rd_valid && s.rd_dir == s.gd_dir && s.rd_stream == s.gd_stream;
-    uint8_t* o = shadowed ? nullptr : Drive(pos, s.gd_dir, s.gd_stream, trace);
+    uint8_t* o = same_stream ? nullptr : Drive(pos, s.gd_dir, s.gd_stream, trace);
     for (int l = 0; l < lanes_; ++l) {
-      const Secded::Decoded d = DecodeLaneByte(out(l, s.gd_bank[l]));
-      if (o != nullptr) o[l] = static_cast<uint8_t>(d.data);
-      corrected += d.status == Secded::Status::kCorrected ? 1 : 0;
-      uncorrectable |= d.status == Secded::Status::kUncorrectable;
+      const uint16_t d = DecodeLane(out(l, s.gd_bank[l], s.gd_sub[l]));
+      if (o != nullptr) o[l] = static_cast<uint8_t>(d);
+      corrected += (d & 0x300) == kLaneCorrected ? 1 : 0;
+      uncorrectable |= (d & 0x300) == kLaneUncorrectable;
     }
     if (trace != nullptr && o != nullptr) {
       std::memcpy(trace->drives.back().lanes.data(), o, lanes_);
@@ -1085,7 +1159,7 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   if (s.host_rd) {
     for (int j = 0; j < 4; ++j) {
       const int lane = 4 * s.host_chunk + j;
-      corrected += DecodeLaneByte(out(lane, s.host_bank)).status == Secded::Status::kCorrected;
+      corrected += (DecodeLane(out(lane, s.host_bank, s.host_sub)) & 0x300) == kLaneCorrected ? 1 : 0;
     }
   }
 
@@ -1094,10 +1168,8 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   const bool b_any = s.b_gather || s.b_scatter;
   bool conflict = false;
   if (a_access && b_any) {
-    for (int l = 0; l < lanes_; ++l) conflict |= (s.b_addr[l] >= half ? 1 : 0) == a_bank;
+    for (int l = 0; l < lanes_; ++l) conflict |= bank_of(s.b_addr[l]) == a_bank;
   }
-  const bool same_stream =
-      s.rd_valid && s.gd_valid && s.rd_dir == s.gd_dir && s.rd_stream == s.gd_stream;
   s.err = range_err       ? isa::Err::kAddrRange
           : same_stream   ? isa::Err::kStreamConflict
           : uncorrectable ? isa::Err::kEccUncorrectable
@@ -1107,23 +1179,26 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   const bool b_go = b_any && !conflict;
 
   if (a_go && op == kWrite) {
-    for (int l = 0; l < lanes_; ++l) cell(a_addr, l) = EncodeLaneByte(sampled_[l]);
-    if (trace != nullptr) {
-      trace->mem_writes.push_back(
-          MemWriteEvent{.slice = slice,
-                        .addr = a_addr,
-                        .lanes = std::vector<uint8_t>(sampled_.begin(), sampled_.end())});
+    for (int j = 0; j < a_words; ++j) {
+      const uint8_t* data = sampled_.data() + static_cast<size_t>(j) * lanes_;
+      for (int l = 0; l < lanes_; ++l) cell(a_addr + j, l) = EncodeLane(data[l]);
+      if (trace != nullptr) {
+        trace->mem_writes.push_back(MemWriteEvent{
+            .slice = slice, .addr = a_addr + j, .lanes = std::vector<uint8_t>(data, data + lanes_)});
+      }
     }
   } else if (a_go) {
-    for (int l = 0; l < lanes_; ++l) out(l, a_bank) = cell(a_addr, l);
+    for (int j = 0; j < a_words; ++j) {
+      for (int l = 0; l < lanes_; ++l) out(l, a_bank, (a_addr + j) % 4) = cell(a_addr + j, l);
+    }
   }
   if (b_go) {
     for (int l = 0; l < lanes_; ++l) {
       const int a = s.b_addr[l];
       if (s.b_scatter) {
-        cell(a, l) = EncodeLaneByte(s.b_data[l]);
+        cell(a, l) = EncodeLane(s.b_data[l]);
       } else {
-        out(l, a >= half ? 1 : 0) = cell(a, l);
+        out(l, bank_of(a), a % 4) = cell(a, l);
       }
     }
     if (trace != nullptr && s.b_scatter) {
@@ -1136,17 +1211,18 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   // The host has the banks only when the slice makes no access.
   s.host_rd = false;
   if (access.slice == slice && !a_access && !b_any) {
-    const int bank = access.word >= half ? 1 : 0;
+    const int bank = bank_of(access.word);
     if (access.we) {
       for (int j = 0; j < 4; ++j) {
         const uint16_t flip = (inject_lanes_ >> j) & 1 ? inject_mask_ : 0;
         cell(access.word, 4 * access.chunk + j) =
-            EncodeLaneByte(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
+            EncodeLane(static_cast<uint8_t>(access.wdata >> (8 * j))) ^ flip;
       }
     } else {
-      for (int l = 0; l < lanes_; ++l) out(l, bank) = cell(access.word, l);
+      for (int l = 0; l < lanes_; ++l) out(l, bank, access.word % 4) = cell(access.word, l);
       s.host_rd = true;
       s.host_bank = static_cast<uint8_t>(bank);
+      s.host_sub = static_cast<uint8_t>(access.word % 4);
       s.host_chunk = access.chunk;
     }
   }
@@ -1155,19 +1231,24 @@ int CycleModel::StepMem(int slice, bool flush, const MemAccess& access, CycleTra
   s.rd_valid = op == kRead && a_go && !flush;
   if (op == kRead) {
     s.rd_bank = static_cast<uint8_t>(a_bank);
+    s.rd_quad = a_quad;
+    s.rd_sub = static_cast<uint8_t>(a_addr % 4);
     s.rd_dir = static_cast<uint8_t>(kAddrDir.Get(word));
     s.rd_stream = static_cast<uint8_t>(kAddrStream.Get(word));
   }
   s.gd_valid = s.b_gather && b_go && !flush;
   if (s.b_gather) {
-    for (int l = 0; l < lanes_; ++l) s.gd_bank[l] = s.b_addr[l] >= half ? 1 : 0;
+    for (int l = 0; l < lanes_; ++l) {
+      s.gd_bank[l] = static_cast<uint8_t>(bank_of(s.b_addr[l]));
+      s.gd_sub[l] = static_cast<uint8_t>(s.b_addr[l] % 4);
+    }
     s.gd_dir = s.b_dir;
     s.gd_stream = s.b_stream;
   }
   s.b_gather = op == kGather && !range_err && !flush;
   s.b_scatter = op == kScatter && !range_err && !flush;
   if (stage1) std::copy(lane_addr_.begin(), lane_addr_.end(), s.b_addr.begin());
-  if (op == kScatter) std::copy(sampled_.begin(), sampled_.end(), s.b_data.begin());
+  if (op == kScatter) std::copy(sampled_.begin(), sampled_.begin() + lanes_, s.b_data.begin());
   if (op == kGather) {
     s.b_dir = static_cast<uint8_t>(kGatherDir.Get(word));
     s.b_stream = static_cast<uint8_t>(kGatherStream.Get(word));
@@ -1464,6 +1545,13 @@ isa::Err CycleModel::StepSxm(bool flush, bool running, CycleTrace* trace) {
   if (conflict) return isa::Err::kStreamConflict;
   if (op == kTranspose && busy) return isa::Err::kUnitBusy;
   return isa::Err::kNone;
+}
+
+std::optional<uint32_t> CycleModel::LastFetched(int queue) const {
+  if (queue < 0 || queue >= num_queues_) return std::nullopt;
+  const Queue& q = queues_[queue];
+  if (q.pc == 0) return std::nullopt;
+  return q.imem[(q.pc - 1) & (static_cast<uint64_t>(config_.queue_depth) - 1)];
 }
 
 std::unique_ptr<HostBus> MakeCycleModel(const CoreConfig& config) {

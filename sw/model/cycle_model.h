@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "sw/core/config.h"
@@ -44,6 +45,9 @@ class CycleModel final : public HostBus {
   bool Done() const override { return done_; }
   uint64_t Time() const override { return time_; }
   void SetTraceSink(TraceSink* sink) override { sink_ = sink; }
+  // The word queue `queue` fetched last in this or the last run (nullopt before any fetch), for
+  // reports: control ops and words failing the queue's checks never appear in a trace.
+  std::optional<uint32_t> LastFetched(int queue) const;
 
  private:
   // One host request presented for one cycle.
@@ -91,8 +95,10 @@ class CycleModel final : public HostBus {
   // One MEM slice's pipeline registers (its SRAM codewords live in mem_, the lane columns'
   // output registers in rdata_).
   struct MemSlice {
-    bool rd_valid = false;  // drive the word READ last cycle in this cycle
+    bool rd_valid = false;  // drive the word (or quad) READ last cycle in this cycle
     uint8_t rd_bank = 0;
+    bool rd_quad = false;
+    uint8_t rd_sub = 0;  // sub-bank (addr mod 4) of a single word
     uint8_t rd_dir = 0;
     uint8_t rd_stream = 0;
     bool b_gather = false;  // GATHER / SCATTER stage 2: bank access in this cycle
@@ -103,10 +109,12 @@ class CycleModel final : public HostBus {
     uint8_t b_stream = 0;
     bool gd_valid = false;  // drive the GATHER bytes read last cycle
     std::vector<uint8_t> gd_bank;
+    std::vector<uint8_t> gd_sub;
     uint8_t gd_dir = 0;
     uint8_t gd_stream = 0;
     bool host_rd = false;  // a host read last cycle: its data is decoded (and counted) now
     uint8_t host_bank = 0;
+    uint8_t host_sub = 0;
     int host_chunk = 0;              // chunk of the last host read (host_chunk_q)
     isa::Err err = isa::Err::kNone;  // raised in this cycle
   };
@@ -193,7 +201,10 @@ class CycleModel final : public HostBus {
   bool VxmBusy() const;
   // Returns the error the SXM raises in this cycle (kNone outside run cycles).
   isa::Err StepSxm(bool flush, bool running, CycleTrace* trace);
-  isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok) const;
+  // lpu_icu_queue's checks; `addr` is the effective (strided) addr of an addr-format op.
+  isa::Err CheckIssue(const Queue& q, uint32_t word, bool addr_ok, uint32_t addr) const;
+  // CheckIssue without the reserved-bits check.
+  isa::Err CheckOperands(const Queue& q, uint32_t word, bool addr_ok, uint32_t addr) const;
   isa::Err CheckVxm(const Queue& q, uint32_t word) const;
   isa::Err CheckSxm(uint32_t word) const;
 
@@ -235,9 +246,11 @@ class CycleModel final : public HostBus {
   std::vector<isa::Err> queue_errs_;
   std::vector<bool> landed_;         // [queue]: an IFETCH appended in this cycle
   std::vector<uint16_t> lane_addr_;  // scratch: GATHER / SCATTER lane addresses
-  std::vector<uint8_t> sampled_;     // scratch: WRITE / SCATTER data
+  std::vector<uint8_t> sampled_;     // scratch: WRITE / SCATTER data, [4][lanes] for a quad
   std::vector<uint16_t> mem_;        // [slice][MemDepth][lanes]: SECDED codewords
-  std::vector<uint16_t> rdata_;      // [slice][lanes][2 banks]: lane column output registers
+  // [slice][lanes][2 banks][4 sub-banks]: the lane columns' output registers (a sub-bank holds
+  // the words whose addr mod 4 is its index).
+  std::vector<uint16_t> rdata_;
   std::vector<MemSlice> slices_;
   Mxm mxm_;
   std::vector<VxmAlu> vxm_;

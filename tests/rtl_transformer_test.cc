@@ -1,0 +1,81 @@
+// Transformer layers end to end on the RTL, in lockstep with the C++ model: prefill and decode
+// of decoder and encoder blocks for several shapes on two core configurations, bit-exact
+// against the golden model and in exactly the predicted cycles.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "sw/compiler/model_runner.h"
+#include "sw/compiler/transformer.h"
+#include "tb/lockstep.h"
+#include "tests/engines.h"
+
+namespace tinylpu {
+namespace {
+
+struct Case {
+  std::string name;
+  std::string config;
+  ModelConfig model;
+  int prompt = 0;
+  int decode = 0;
+};
+
+ModelConfig Custom(const std::string& name, BlockType block, int d, int heads, int kv_heads,
+                   int head_dim, int ffn, int seq) {
+  ModelConfig m;
+  m.name = name;
+  m.block = block;
+  m.d_model = d;
+  m.n_heads = heads;
+  m.n_kv_heads = block == BlockType::kEncoder ? heads : kv_heads;
+  m.head_dim = head_dim;
+  m.ffn_dim = ffn;
+  m.seq_len = seq;
+  return m;
+}
+
+std::vector<Case> Cases() {
+  return {
+      // The default model: prefill of 14 tokens, then two decode steps with the KV cache.
+      {"tiny_decoder", "default", BuiltinModel("tiny-decoder"), 14, 2},
+      {"tiny_encoder", "default", BuiltinModel("tiny-encoder"), 0, 0},
+      // Tiling (3 d tiles, 5 FFN tiles, 3 key tiles), GQA (3 query heads per KV head) and a
+      // prompt longer than one prefill run.
+      {"gqa_tiled", "default", Custom("gqa-tiled", BlockType::kDecoder, 48, 6, 2, 8, 80, 40), 36,
+       1},
+      {"small_decoder", "small", Custom("small-decoder", BlockType::kDecoder, 16, 2, 1, 8, 32, 8),
+       6, 2},
+      {"small_encoder", "small", Custom("small-encoder", BlockType::kEncoder, 16, 2, 2, 8, 24, 8),
+       0, 0},
+  };
+}
+
+class RtlTransformerTest : public testing::TestWithParam<Case> {};
+
+TEST_P(RtlTransformerTest, LayerIsBitExactInThePredictedCycles) {
+  const Case& c = GetParam();
+  const CoreConfig config = NamedConfig(c.config);
+  ModelConfig mc = c.model;
+  mc.reduce_lanes = config.lanes;
+  const PreparedModel prepared = PrepareModel(mc);
+  const MappedModel mapped = MapModel(config, prepared.golden);
+  // Any cycle in which RTL and model differ throws with the located report and a wave.
+  auto bus = MakeEngine("lockstep", config);
+  const ModelRunReport report =
+      RunModel(*bus, mapped, prepared, ModelRunOptions{.prompt = c.prompt, .decode = c.decode});
+  for (const StepReport& s : report.steps) {
+    SCOPED_TRACE(s.what);
+    EXPECT_TRUE(s.result.ok()) << s.result.Describe(config);
+    EXPECT_TRUE(s.bit_exact);
+    EXPECT_EQ(s.cycles, s.predicted_cycles);
+  }
+  EXPECT_TRUE(report.bit_exact);
+  EXPECT_TRUE(report.cycle_exact);
+  EXPECT_GE(report.accuracy.cosine, 0.99);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, RtlTransformerTest, testing::ValuesIn(Cases()),
+                         [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace tinylpu
