@@ -186,6 +186,13 @@ def write(res, doc_path, fig_dir):
                              f"`{dec['config']}` core does not fit the ECP5-85F (docs/fpga.md) and "
                              "its own Fmax is not measured; the figure is what the `"
                              f"{dec['config']}` schedule would give at that clock.\n")
+        elif dec.get("fmax_bound_mhz"):
+            b = dec["fmax_bound_mhz"]
+            lines.append(f"No Fmax of the whole `fpga` core yet (its place and route has not "
+                         f"finished; docs/fpga.md). The VXM ALU alone reaches {b:.1f} MHz on the "
+                         "ECP5-85F and the core cannot clock faster than its slowest path, so "
+                         f"the rate is **at most {b * 1e6 / dec['cycles_per_token']:,.0f} "
+                         "tokens/s** (an upper bound, not a measurement).\n")
         else:
             lines.append("No ECP5 Fmax measured yet (`make fpga`), so no tokens per second.\n")
     else:
