@@ -29,9 +29,11 @@
 // and neither access happens. A READ and a GATHER that drive in the same cycle onto the same
 // stream raise STREAM_CONFLICT (the READ's word is driven).
 //
-// ECC. Every byte read (READ, GATHER, host read) goes through lpu_secded_dec when it is used:
-// a single flipped bit is corrected and counted (`corrected_o`, summed into ECC_CORRECTED), two
-// flipped bits raise ECC_UNCORRECTABLE in the drive cycle (the stored byte is driven as is).
+// ECC. Every byte read (READ, GATHER, host read) goes through lpu_secded_dec after the read
+// muxes (per lane four decoders for a READ quad's words and one for GATHER, plus four for the
+// host's chunk; not one per sub-bank). A single flipped bit is corrected and counted
+// (`corrected_o`, summed into ECC_CORRECTED), two flipped bits raise ECC_UNCORRECTABLE in the
+// drive cycle (the stored byte is driven as is).
 // Host writes store the chunk's four lanes, XORed with `inject_mask_i` for the lanes selected
 // by `inject_lanes_i` (the ECC_INJECT test register).
 //
@@ -51,7 +53,7 @@ module lpu_mem_slice
   localparam int unsigned NumChunks  = NumLanes / 4,
   localparam int unsigned ChunkWidth = (NumChunks > 1) ? $clog2(NumChunks) : 1,
   localparam int unsigned CodeWidth  = 8 + lpu_secded_hamming_width(8) + 1,
-  localparam int unsigned CorrWidth  = $clog2(2 * NumLanes + 1)
+  localparam int unsigned CorrWidth  = $clog2(5 * NumLanes + 1)
 ) (
   input  logic                       clk_i,
   input  logic                       rst_ni,
@@ -195,9 +197,6 @@ module lpu_mem_slice
   ///////////////////
 
   logic [CodeWidth-1:0] ram_rdata [NumLanes][2][4];
-  logic [7:0]           dec_data  [NumLanes][2][4];
-  logic                 dec_single[NumLanes][2][4];
-  logic                 dec_double[NumLanes][2][4];
 
   for (genvar l = 0; l < NumLanes; l++) begin : gen_lane
     logic [CodeWidth-1:0] b_code;
@@ -267,12 +266,6 @@ module lpu_mem_slice
           .rdata_o (ram_rdata[l][b][j])
         );
 
-        lpu_secded_dec #(.DataWidth (8)) u_dec (
-          .code_i   (ram_rdata[l][b][j]),
-          .data_o   (dec_data[l][b][j]),
-          .single_o (dec_single[l][b][j]),
-          .double_o (dec_double[l][b][j])
-        );
       end
     end
   end
@@ -362,34 +355,77 @@ module lpu_mem_slice
     end
   end
 
-  // The decoded bytes each use takes, and their ECC flags: word j of a READ (only j = 0, the
-  // word itself, unless it is a quad), the GATHER's byte and the host's.
+  // Decoding after the read muxes: a SECDED decoder for each byte a use can take in one cycle
+  // (word j of a READ, j = 0 only unless it is a quad; the GATHER's byte; the host's chunk), not
+  // one per sub-bank. The select registers above pick the codewords.
+  logic [CodeWidth-1:0]     rd_code [4][NumLanes];
+  logic [CodeWidth-1:0]     g_code  [NumLanes];
+  logic [CodeWidth-1:0]     h_code  [4];
   logic [NumLanes-1:0][7:0] rd_data [4];
   logic [NumLanes-1:0][7:0] g_data;
-  logic [NumLanes-1:0]      rd_single [4];
-  logic [NumLanes-1:0]      rd_double [4];
-  logic [NumLanes-1:0]      g_single, g_double, h_single;
+  logic [3:0][7:0]          h_data;
+  logic [NumLanes-1:0]      rd_single_raw [4];
+  logic [NumLanes-1:0]      rd_double_raw [4];
+  logic [NumLanes-1:0]      g_single_raw, g_double_raw;
+  logic [3:0]               h_single_raw, h_double_raw;
 
   always_comb begin
     for (int unsigned j = 0; j < 4; j++) begin
       for (int unsigned l = 0; l < NumLanes; l++) begin
-        logic [1:0] sub;
-        logic       used;
-        sub             = rd_quad_q ? 2'(j) : rd_sub_q;
-        used            = rd_valid_q && (rd_quad_q || j == 0);
-        rd_data[j][l]   = dec_data[l][rd_bank_q][sub];
-        rd_single[j][l] = used && dec_single[l][rd_bank_q][sub];
-        rd_double[j][l] = used && dec_double[l][rd_bank_q][sub];
+        rd_code[j][l] = ram_rdata[l][rd_bank_q][rd_quad_q ? 2'(j) : rd_sub_q];
       end
+      // Chunk c holds lanes 4c..4c+3, lane 4c+j in byte j.
+      h_code[j] = ram_rdata[4 * int'(host_chunk_q) + j][host_bank_q][host_sub_q];
     end
     for (int unsigned l = 0; l < NumLanes; l++) begin
-      g_data[l]   = dec_data[l][gd_bank_q[l]][gd_sub_q[l]];
-      g_single[l] = gd_valid_q && dec_single[l][gd_bank_q[l]][gd_sub_q[l]];
-      g_double[l] = gd_valid_q && dec_double[l][gd_bank_q[l]][gd_sub_q[l]];
-      h_single[l] = host_rd_q && ((l / 4) == int'(host_chunk_q))
-                    && dec_single[l][host_bank_q][host_sub_q];
+      g_code[l] = ram_rdata[l][gd_bank_q[l]][gd_sub_q[l]];
     end
   end
+
+  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_dec
+    for (genvar j = 0; j < 4; j++) begin : gen_word
+      lpu_secded_dec #(.DataWidth (8)) u_dec_rd (
+        .code_i   (rd_code[j][l]),
+        .data_o   (rd_data[j][l]),
+        .single_o (rd_single_raw[j][l]),
+        .double_o (rd_double_raw[j][l])
+      );
+    end
+
+    lpu_secded_dec #(.DataWidth (8)) u_dec_g (
+      .code_i   (g_code[l]),
+      .data_o   (g_data[l]),
+      .single_o (g_single_raw[l]),
+      .double_o (g_double_raw[l])
+    );
+  end
+
+  for (genvar j = 0; j < 4; j++) begin : gen_host_dec
+    lpu_secded_dec #(.DataWidth (8)) u_dec_h (
+      .code_i   (h_code[j]),
+      .data_o   (h_data[j]),
+      .single_o (h_single_raw[j]),
+      .double_o (h_double_raw[j])
+    );
+  end
+
+  // The ECC flags of the bytes actually used in this cycle.
+  logic [NumLanes-1:0] rd_single [4];
+  logic [NumLanes-1:0] rd_double [4];
+  logic [NumLanes-1:0] g_single, g_double;
+  logic [3:0]          h_single;
+
+  always_comb begin
+    for (int unsigned j = 0; j < 4; j++) begin
+      logic used;
+      used         = rd_valid_q && (rd_quad_q || j == 0);
+      rd_single[j] = used ? rd_single_raw[j] : '0;
+      rd_double[j] = used ? rd_double_raw[j] : '0;
+    end
+  end
+  assign g_single = gd_valid_q ? g_single_raw : '0;
+  assign g_double = gd_valid_q ? g_double_raw : '0;
+  assign h_single = host_rd_q ? h_single_raw : '0;
 
   // Streams the READ drives: rd_stream_q .. +3 for a quad.
   logic [NumStreams-1:0] rd_hits;
@@ -415,13 +451,7 @@ module lpu_mem_slice
     end
   end
 
-  // Chunk c holds lanes 4c..4c+3, lane 4c+j in byte j.
-  always_comb begin
-    host_rdata_o = '0;
-    for (int unsigned j = 0; j < 4; j++) begin
-      host_rdata_o[8 * j +: 8] = dec_data[4 * int'(host_chunk_q) + j][host_bank_q][host_sub_q];
-    end
-  end
+  assign host_rdata_o = h_data;
 
   always_comb begin
     corrected_o = '0;
@@ -429,7 +459,10 @@ module lpu_mem_slice
       for (int unsigned j = 0; j < 4; j++) begin
         corrected_o = corrected_o + CorrWidth'(rd_single[j][l]);
       end
-      corrected_o = corrected_o + CorrWidth'(g_single[l]) + CorrWidth'(h_single[l]);
+      corrected_o = corrected_o + CorrWidth'(g_single[l]);
+    end
+    for (int unsigned j = 0; j < 4; j++) begin
+      corrected_o = corrected_o + CorrWidth'(h_single[j]);
     end
   end
 
@@ -456,6 +489,9 @@ module lpu_mem_slice
   // Operand fields this slice does not use.
   logic unused_instr;
   assign unused_instr = ^{instr.stride, ginstr.op, ginstr.rsvd0};
+  // A host read returns the stored bytes as they are; it counts corrections but raises no error.
+  logic unused_host_double;
+  assign unused_host_double = ^h_double_raw;
 
   ////////////////
   // Assertions //

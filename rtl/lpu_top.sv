@@ -52,7 +52,7 @@ module lpu_top
   localparam int unsigned NumChunks    = NumLanes / 4;
   localparam int unsigned ChunkWidth   = (NumChunks > 1) ? $clog2(NumChunks) : 1;
   localparam int unsigned CodeWidth    = 13;  // SECDED codeword of one MEM lane byte
-  localparam int unsigned CorrWidth    = $clog2(2 * NumLanes + 1);
+  localparam int unsigned CorrWidth    = $clog2(5 * NumLanes + 1);
 
   /////////////
   // Control //

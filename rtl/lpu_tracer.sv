@@ -44,7 +44,7 @@ module lpu_tracer
   localparam int unsigned AccAddrWidth = (AccDepth > 1) ? $clog2(AccDepth) : 1,
   localparam int unsigned MemAddrWidth = (MemDepth > 1) ? $clog2(MemDepth) : 1,
   localparam int unsigned EntryWidth   = (QueueDepth > 1) ? $clog2(QueueDepth) : 1,
-  localparam int unsigned CorrWidth    = $clog2(2 * NumLanes + 1)
+  localparam int unsigned CorrWidth    = $clog2(5 * NumLanes + 1)
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,

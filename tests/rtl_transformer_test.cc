@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "sw/compiler/model_runner.h"
 #include "sw/compiler/transformer.h"
 #include "tb/lockstep.h"
@@ -19,6 +21,11 @@ struct Case {
   int prompt = 0;
   int decode = 0;
 };
+
+// GoogleTest prints a failing case by its name rather than as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
+}
 
 ModelConfig Custom(const std::string& name, BlockType block, int d, int heads, int kv_heads,
                    int head_dim, int ffn, int seq) {

@@ -21,8 +21,8 @@
 #include "sw/core/error.h"
 #include "sw/golden/golden.h"
 #include "sw/model/cycle_model.h"
-#include "sw/weights/safetensors.h"
 #include "sw/report/timeline.h"
+#include "sw/weights/safetensors.h"
 #include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
 
@@ -95,9 +95,10 @@ int RunMatmul(const MatmulRunOptions& opt) {
     const std::filesystem::path waves(opt.waves);
     lockstep.set_waves({.dir = waves.has_parent_path() ? waves.parent_path().string() : ".",
                         .stem = "tinylpu_lockstep"});
-    lockstep.set_reproduce(fmt::format(
-        "tinylpu matmul --engine lockstep --config {} --m {} --k {} --n {} --seed {}{}", config.name,
-        opt.shape.m, opt.shape.k, opt.shape.n, opt.seed, opt.transpose_w ? " --transpose-w" : ""));
+    lockstep.set_reproduce(
+        fmt::format("tinylpu matmul --engine lockstep --config {} --m {} --k {} --n {} --seed {}{}",
+                    config.name, opt.shape.m, opt.shape.k, opt.shape.n, opt.seed,
+                    opt.transpose_w ? " --transpose-w" : ""));
     lockstep.LoadProgram(plan.program);
     for (const MemWord& word : PackMatmulInputs(plan, x, w)) {
       lockstep.WriteMemWord(word.loc.slice, word.loc.addr, word.lanes);
@@ -185,6 +186,7 @@ struct ModelCliOptions {
   std::string waves;
   std::string timeline;
   std::string emit_asm;
+  std::string show = "prefill";  // the program --timeline and --emit-asm write
 };
 
 std::unique_ptr<HostBus> MakeBus(const std::string& engine, const CoreConfig& config,
@@ -214,15 +216,20 @@ int RunModelCommand(const ModelCliOptions& opt) {
   const PreparedModel prepared = PrepareModel(mc, opt.weights.empty() ? nullptr : &weights);
   const MappedModel mapped = MapModel(config, prepared.golden);
 
+  // The prompt fills the sequence up to the decode steps unless --prompt says otherwise.
+  const int prompt = opt.prompt > 0 ? opt.prompt : mc.seq_len - opt.decode;
   if (!opt.timeline.empty() || !opt.emit_asm.empty()) {
-    const int prompt = opt.prompt > 0 ? opt.prompt : mc.seq_len - opt.decode;
-    // The first (or only) run of the prefill.
-    const CompiledRun pre = CompilePrefill(mapped, prompt).front();
+    // The first (or only) run of the prefill, or the first decode step.
+    if (opt.show == "decode" && opt.decode == 0) {
+      throw Error("--show decode needs --decode 1 or more");
+    }
+    const CompiledRun shown = opt.show == "decode" ? CompileDecode(mapped, prompt)
+                                                   : CompilePrefill(mapped, prompt).front();
     if (!opt.timeline.empty()) {
       WriteBytes(opt.timeline,
-                 TimelineSvg(pre.program, config, fmt::format("{}: {}", mc.name, pre.what)));
+                 TimelineSvg(shown.program, config, fmt::format("{}: {}", mc.name, shown.what)));
     }
-    if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, Disassemble(pre.program, config));
+    if (!opt.emit_asm.empty()) WriteBytes(opt.emit_asm, Disassemble(shown.program, config));
   }
 
   const std::string reproduce = fmt::format(
@@ -258,10 +265,10 @@ int RunModelCommand(const ModelCliOptions& opt) {
                          ? opt.clock_mhz * 1e6 / static_cast<double>(report.decode_cycles)
                          : 0.0;
   const bool ok = report.bit_exact && report.cycle_exact;
-  const std::string shape = fmt::format(
-      "{}, d {}, {} heads / {} KV heads of {}, FFN {}, {} layer{}", BlockTypeName(mc.block),
-      mc.d_model, mc.n_heads, mc.n_kv_heads, mc.head_dim, mc.ffn_dim, mc.n_layers,
-      mc.n_layers == 1 ? "" : "s");
+  const std::string shape =
+      fmt::format("{}, d {}, {} heads / {} KV heads of {}, FFN {}, {} layer{}",
+                  BlockTypeName(mc.block), mc.d_model, mc.n_heads, mc.n_kv_heads, mc.head_dim,
+                  mc.ffn_dim, mc.n_layers, mc.n_layers == 1 ? "" : "s");
   if (opt.json) {
     nlohmann::json steps = nlohmann::json::array();
     for (const StepReport& s : report.steps) {
@@ -283,7 +290,7 @@ int RunModelCommand(const ModelCliOptions& opt) {
                         {"config", config.name},
                         {"engine", opt.engine},
                         {"weights", opt.weights.empty() ? "built-in random" : opt.weights},
-                        {"prompt_tokens", report.steps.front().tokens},
+                        {"prompt_tokens", prompt},
                         {"decode_tokens", opt.decode},
                         {"bit_exact", report.bit_exact},
                         {"cycle_exact", report.cycle_exact},
@@ -316,9 +323,8 @@ int RunModelCommand(const ModelCliOptions& opt) {
         100.0 * report.prefill_mxm_utilization, report.accuracy.cosine,
         report.accuracy.max_abs_error);
     if (opt.decode > 0) {
-      std::cout << fmt::format(
-          "  decode: {} cycles per token = {:.0f} tokens/s at {:.0f} MHz\n", report.decode_cycles,
-          tps, opt.clock_mhz);
+      std::cout << fmt::format("  decode: {} cycles per token = {:.0f} tokens/s at {:.0f} MHz\n",
+                               report.decode_cycles, tps, opt.clock_mhz);
     }
     std::cout << (ok ? "  result: bit-exact against the golden model, cycles as predicted\n"
                      : "  result: FAILED\n");
@@ -347,11 +353,13 @@ int Main(int argc, char** argv) {
           "--engine", model.engine,
           "rtl (Verilated core), model (C++ cycle model) or lockstep (both, compared every cycle)")
       ->check(CLI::IsMember({"rtl", "model", "lockstep"}));
-  run_cmd->add_option("--prompt", model.prompt,
-                      "Tokens of the prefill (default: seq_len minus the decode steps)")
+  run_cmd
+      ->add_option("--prompt", model.prompt,
+                   "Tokens of the prefill (default: seq_len minus the decode steps)")
       ->check(CLI::Range(1, 8192));
-  run_cmd->add_option("--decode", model.decode,
-                      "Decode steps after the prefill, one token each, with the KV cache in MEM")
+  run_cmd
+      ->add_option("--decode", model.decode,
+                   "Decode steps after the prefill, one token each, with the KV cache in MEM")
       ->check(CLI::Range(0, 8192));
   run_cmd->add_option("--clock-mhz", model.clock_mhz, "Clock for the tokens-per-second figure")
       ->check(CLI::Range(1.0, 10000.0));
@@ -359,8 +367,13 @@ int Main(int argc, char** argv) {
   run_cmd->add_flag("-q,--quiet", model.quiet, "No progress lines on stderr");
   run_cmd->add_option("--waves", model.waves, "Write an FST wave file of the RTL");
   run_cmd->add_option("--timeline", model.timeline,
-                      "Write an SVG timeline of the prefill program");
-  run_cmd->add_option("--emit-asm", model.emit_asm, "Write the prefill program as assembly");
+                      "Write an SVG timeline of the program --show picks");
+  run_cmd->add_option("--emit-asm", model.emit_asm, "Write the program --show picks as assembly");
+  run_cmd
+      ->add_option("--show", model.show,
+                   "The program --timeline and --emit-asm write: prefill (its first run) or "
+                   "decode (the first step)")
+      ->check(CLI::IsMember({"prefill", "decode"}));
 
   CLI::App* models_cmd = app.add_subcommand("models", "List the built-in transformer models");
 
@@ -417,8 +430,8 @@ int Main(int argc, char** argv) {
       std::cout << fmt::format(
           "{:15} {}  d {:3}  heads {:2}  kv_heads {:2}  head_dim {:2}  ffn {:4}  seq {:3}  "
           "layers {}  {} weights\n",
-          m.name, BlockTypeName(m.block), m.d_model, m.n_heads, m.n_kv_heads, m.head_dim,
-          m.ffn_dim, m.seq_len, m.n_layers, WeightQuantName(m.weight_quant));
+          m.name, BlockTypeName(m.block), m.d_model, m.n_heads, m.n_kv_heads, m.head_dim, m.ffn_dim,
+          m.seq_len, m.n_layers, WeightQuantName(m.weight_quant));
     }
     return 0;
   }

@@ -83,8 +83,8 @@ class Mapper {
     const TensorId id = m_.mem.Allocate(name, 1, vectors);
     const MemTensor& t = m_.mem.tensor(id);
     for (int v = 0; v < vectors; ++v) {
-      std::vector<uint8_t> lanes = v < static_cast<int>(words.size()) ? words[v]
-                                                                       : std::vector<uint8_t>(lanes_, 0);
+      std::vector<uint8_t> lanes =
+          v < static_cast<int>(words.size()) ? words[v] : std::vector<uint8_t>(lanes_, 0);
       m_.image.push_back(MemWord{t.Loc(0, v), std::move(lanes)});
     }
     return id;
@@ -113,8 +113,8 @@ class Mapper {
     MappedModel::Matrix mx;
     mx.tiles_k = CeilDiv(w.rows, lanes_);
     mx.tiles_n = CeilDiv(w.cols, lanes_);
-    mx.words = Int8(name, mx.tiles_k * mx.tiles_n * lanes_,
-                    TileWords(w, lanes_, mx.tiles_k, mx.tiles_n));
+    mx.words =
+        Int8(name, mx.tiles_k * mx.tiles_n * lanes_, TileWords(w, lanes_, mx.tiles_k, mx.tiles_n));
     return mx;
   }
 
@@ -287,8 +287,11 @@ IndexMap RowTile(int rows, int tiles, int offset = 0) {
 class LayerCompiler {
  public:
   // `tokens` rows at positions pos0.., rows row0.. of the run's input and output buffers.
-  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0, int row0)
-      : m_(m),
+  // `fuse_activation`: the FFN's Silu or Gelu runs in W1's epilogue instead of its own pass.
+  LayerCompiler(const MappedModel& m, Engine& eng, int tokens, int pos0, int row0,
+                bool fuse_activation)
+      : fuse_activation_(fuse_activation),
+        m_(m),
         c_(m.golden.config),
         eng_(eng),
         mem_(eng.mem()),
@@ -372,9 +375,10 @@ class LayerCompiler {
     for (int s = 0; s < m_.config.mem_slices; ++s) {
       if (!tensor.OnSlice(s)) return m_.xor_maps[s];
     }
-    throw Error(fmt::format("compiler: tensor '{}' spans every MEM slice; no slice is left for "
-                            "the lane map of its permute",
-                            tensor.name));
+    throw Error(
+        fmt::format("compiler: tensor '{}' spans every MEM slice; no slice is left for "
+                    "the lane map of its permute",
+                    tensor.name));
   }
 
   // RMSNorm (bias < 0) or LayerNorm of x [T][nd] fp32 into int8 `out` at vectors m*nd + j +
@@ -458,7 +462,8 @@ class LayerCompiler {
 
   // Runs `spec` with one epilogue graph per N tile.
   void Matmul(const MatmulSpec& spec, const std::vector<VGraph>& epilogues) {
-    eng_.RunMatmul(spec, [&](int nt) -> const VGraph& { return epilogues[nt]; }, kChunk);
+    eng_.RunMatmul(
+        spec, [&](int nt) -> const VGraph& { return epilogues[nt]; }, kChunk);
   }
 
   void Decoder(const MappedModel::Layer& L, TensorId x) {
@@ -499,8 +504,8 @@ class LayerCompiler {
       std::vector<VGraph> epi(nkv);
       for (int j = 0; j < nkv; ++j) {
         VGraph& g = epi[j];
-        const int v = g.Mul(g.I32ToF32(g.Input(Acc())),
-                            g.Input(In(L.v_mul, IndexMap::Constant(j), kF32)));
+        const int v =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.v_mul, IndexMap::Constant(j), kF32)));
         g.Output(g.F32ToI8(v), L.v_cache, IndexMap::Identity(j * c_.seq_len + pos0_ - j * T_));
       }
       Matmul(Spec("wv", a, nd_, L.wv), epi);
@@ -515,8 +520,8 @@ class LayerCompiler {
       std::vector<VGraph> epi(nd_);
       for (int nt = 0; nt < nd_; ++nt) {
         VGraph& g = epi[nt];
-        const int proj = g.Mul(g.I32ToF32(g.Input(Acc())),
-                               g.Input(In(L.o_mul, IndexMap::Constant(nt), kF32)));
+        const int proj =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.o_mul, IndexMap::Constant(nt), kF32)));
         g.Output(g.Add(proj, g.Input(In(h, RowTile(T_, nd_), kF32))), h1, RowTile(T_, nd_));
       }
       Matmul(Spec("wo", attn, H, L.wo), epi);
@@ -527,34 +532,34 @@ class LayerCompiler {
     const TensorId f = Temp("ffn_in", kI8, T_ * nd_);
     Norm(h1, k, L.norm2_gain, -1, f, "norm2");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
-    // gate = f32(f W1) * w1_mul, then Silu over every vector at once, then
-    // mid = q8((f W3) * silu).
-    const TensorId gate = Temp("gate", kF32, T_ * nf);
+    // silu = Silu(f32(f W1) * w1_mul), then mid = q8((f W3) * w3_mul * silu). Silu runs in W1's
+    // epilogue (fused) or as its own pass over every vector after W1.
+    const TensorId sg = Temp("silu", kF32, T_ * nf);
     {
+      const TensorId gate = fuse_activation_ ? sg : Temp("gate", kF32, T_ * nf);
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        g.Output(g.Mul(g.I32ToF32(g.Input(Acc())),
-                       g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
-                 gate, RowTile(T_, nf));
+        const int v =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32)));
+        g.Output(fuse_activation_ ? g.Func(vxm::Func::kSilu, v) : v, gate, RowTile(T_, nf));
       }
       Matmul(Spec("w1", f, nd_, L.w1), epi);
+      if (!fuse_activation_) {
+        VGraph g;
+        g.Output(g.Func(vxm::Func::kSilu, g.Input(In(gate, IndexMap::Identity(), kF32))), sg,
+                 IndexMap::Identity());
+        eng_.RunGraph(g, T_ * nf, kChunk);
+        mem_.Free(gate);
+      }
     }
-    const TensorId sg = Temp("silu", kF32, T_ * nf);
-    {
-      VGraph g;
-      g.Output(g.Func(vxm::Func::kSilu, g.Input(In(gate, IndexMap::Identity(), kF32))), sg,
-               IndexMap::Identity());
-      eng_.RunGraph(g, T_ * nf, kChunk);
-    }
-    mem_.Free(gate);
     const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
     {
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        const int up = g.Mul(g.I32ToF32(g.Input(Acc())),
-                             g.Input(In(L.w3_mul, IndexMap::Constant(nt), kF32)));
+        const int up =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w3_mul, IndexMap::Constant(nt), kF32)));
         g.Output(g.F32ToI8(g.Mul(up, g.Input(In(sg, RowTile(T_, nf), kF32)))), mid,
                  RowTile(T_, nf));
       }
@@ -567,11 +572,10 @@ class LayerCompiler {
       std::vector<VGraph> epi(nd_);
       for (int nt = 0; nt < nd_; ++nt) {
         VGraph& g = epi[nt];
-        const int ffn = g.Mul(g.I32ToF32(g.Input(Acc())),
-                              g.Input(In(L.w2_mul, IndexMap::Constant(nt), kF32)));
+        const int ffn =
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w2_mul, IndexMap::Constant(nt), kF32)));
         const int h2 = g.Add(ffn, g.Input(In(h1, RowTile(T_, nd_), kF32)));
-        g.Output(g.F32ToI8(g.Mul(h2, g.ConstF32(k.out_inv))), L.out,
-                 RowTile(T_, nd_, row0_ * nd_));
+        g.Output(g.F32ToI8(g.Mul(h2, g.ConstF32(k.out_inv))), L.out, RowTile(T_, nd_, row0_ * nd_));
       }
       Matmul(Spec("w2", mid, nf, L.w2), epi);
     }
@@ -588,13 +592,13 @@ class LayerCompiler {
     const IndexMap pos_s = IndexMap::Identity(pos0_ - nt * T_);
     const IndexMap pos_n = IndexMap::Identity(pos0_ - (nt + 1) * T_);
     {
-      const int f = gs.Mul(gs.I32ToF32(gs.Input(Acc())),
-                           gs.Input(In(mul, IndexMap::Constant(nt), kF32)));
+      const int f =
+          gs.Mul(gs.I32ToF32(gs.Input(Acc())), gs.Input(In(mul, IndexMap::Constant(nt), kF32)));
       gs.Output(gs.Mul(f, gs.Input(In(m_.rope_sin, pos_s, kF32))), swapped, swapped_idx);
     }
     {
-      const int f = gn.Mul(gn.I32ToF32(gn.Input(Acc())),
-                           gn.Input(In(mul, IndexMap::Constant(nt + 1), kF32)));
+      const int f =
+          gn.Mul(gn.I32ToF32(gn.Input(Acc())), gn.Input(In(mul, IndexMap::Constant(nt + 1), kF32)));
       const int rot = gn.Add(gn.Mul(f, gn.Input(In(m_.rope_cos, pos_n, kF32))),
                              gn.Input(In(swapped, IndexMap::Identity(swapped_idx.add - T_), kF32)));
       gn.Output(gn.F32ToI8(rot), out, out_idx);
@@ -724,9 +728,9 @@ class LayerCompiler {
       std::vector<VGraph> epi(w.tiles_n);
       for (int nt = 0; nt < w.tiles_n; ++nt) {
         VGraph& g = epi[nt];
-        const int f = g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                                  g.Input(In(mul, IndexMap::Constant(nt), kF32))),
-                            g.Input(In(add, IndexMap::Constant(nt), kF32)));
+        const int f =
+            g.Add(g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(mul, IndexMap::Constant(nt), kF32))),
+                  g.Input(In(add, IndexMap::Constant(nt), kF32)));
         g.Output(g.F32ToI8(f), out, IndexMap::Identity(nt * out_stride - nt * T_));
       }
       Matmul(Spec(name, x, nd_, w, row0_), epi);
@@ -742,9 +746,9 @@ class LayerCompiler {
       std::vector<VGraph> epi(nd_);
       for (int nt = 0; nt < nd_; ++nt) {
         VGraph& g = epi[nt];
-        const int proj = g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                                     g.Input(In(L.o_mul, IndexMap::Constant(nt), kF32))),
-                               g.Input(In(L.o_add, IndexMap::Constant(nt), kF32)));
+        const int proj = g.Add(
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.o_mul, IndexMap::Constant(nt), kF32))),
+            g.Input(In(L.o_add, IndexMap::Constant(nt), kF32)));
         g.Output(g.Add(proj, g.Input(In(h, RowTile(T_, nd_), kF32))), h1, RowTile(T_, nd_));
       }
       Matmul(Spec("wo", attn, H, L.wo), epi);
@@ -757,26 +761,33 @@ class LayerCompiler {
     const TensorId hq = Dequant(h1q, k.h1_scale, "h1_dq");
     const int nf = CeilDiv(c_.ffn_dim, lanes_);
     // u = f32(h1q W1) * w1_mul + w1_add; mid = q8(Gelu(u) * ffn_mid_inv) over every vector.
-    const TensorId u = Temp("ffn_u", kF32, T_ * nf);
+    // mid = q8(Gelu(f32(h1q W1) * w1_mul + w1_add) * ffn_mid_inv): in W1's epilogue (fused) or
+    // as its own pass over every vector after W1.
+    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
     {
+      const TensorId u = fuse_activation_ ? -1 : Temp("ffn_u", kF32, T_ * nf);
       std::vector<VGraph> epi(nf);
       for (int nt = 0; nt < nf; ++nt) {
         VGraph& g = epi[nt];
-        g.Output(g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                             g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
-                       g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32))),
-                 u, RowTile(T_, nf));
+        const int v = g.Add(
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w1_mul, IndexMap::Constant(nt), kF32))),
+            g.Input(In(L.w1_add, IndexMap::Constant(nt), kF32)));
+        if (fuse_activation_) {
+          g.Output(g.F32ToI8(g.Mul(g.Func(vxm::Func::kGelu, v), g.ConstF32(k.ffn_mid_inv))), mid,
+                   RowTile(T_, nf));
+        } else {
+          g.Output(v, u, RowTile(T_, nf));
+        }
       }
       Matmul(Spec("w1", h1q, nd_, L.w1), epi);
+      if (!fuse_activation_) {
+        VGraph g;
+        const int gelu = g.Func(vxm::Func::kGelu, g.Input(In(u, IndexMap::Identity(), kF32)));
+        g.Output(g.F32ToI8(g.Mul(gelu, g.ConstF32(k.ffn_mid_inv))), mid, IndexMap::Identity());
+        eng_.RunGraph(g, T_ * nf, kChunk);
+        mem_.Free(u);
+      }
     }
-    const TensorId mid = Temp("ffn_mid", kI8, T_ * nf);
-    {
-      VGraph g;
-      const int gelu = g.Func(vxm::Func::kGelu, g.Input(In(u, IndexMap::Identity(), kF32)));
-      g.Output(g.F32ToI8(g.Mul(gelu, g.ConstF32(k.ffn_mid_inv))), mid, IndexMap::Identity());
-      eng_.RunGraph(g, T_ * nf, kChunk);
-    }
-    mem_.Free(u);
     mem_.Free(h1q);
     // h2 = f32(h1q) * h1_scale + ((f32(mid W2) * w2_mul) + w2_add); out = LayerNorm(h2).
     const TensorId h2 = Temp("h2", kF32, T_ * nd_);
@@ -784,9 +795,9 @@ class LayerCompiler {
       std::vector<VGraph> epi(nd_);
       for (int nt = 0; nt < nd_; ++nt) {
         VGraph& g = epi[nt];
-        const int ffn = g.Add(g.Mul(g.I32ToF32(g.Input(Acc())),
-                                    g.Input(In(L.w2_mul, IndexMap::Constant(nt), kF32))),
-                              g.Input(In(L.w2_add, IndexMap::Constant(nt), kF32)));
+        const int ffn = g.Add(
+            g.Mul(g.I32ToF32(g.Input(Acc())), g.Input(In(L.w2_mul, IndexMap::Constant(nt), kF32))),
+            g.Input(In(L.w2_add, IndexMap::Constant(nt), kF32)));
         g.Output(g.Add(ffn, g.Input(In(hq, RowTile(T_, nd_), kF32))), h2, RowTile(T_, nd_));
       }
       Matmul(Spec("w2", mid, nf, L.w2), epi);
@@ -798,6 +809,7 @@ class LayerCompiler {
   }
 
  private:
+  const bool fuse_activation_;
   const MappedModel& m_;
   const ModelConfig& c_;
   Engine& eng_;
@@ -823,23 +835,44 @@ int PrefillChunk(const MappedModel& model) {
   return chunk;
 }
 
-CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
+int LongestQueue(const Program& program) {
+  size_t longest = 0;
+  for (const auto& queue : program.queues) longest = std::max(longest, queue.size());
+  return static_cast<int>(longest);
+}
+
+CompiledRun CompileWith(const MappedModel& model, int tokens, int pos0, const std::string& what,
+                        bool fuse_activation) {
   CompiledRun run;
-  run.what = std::move(what);
+  run.what = what;
   run.tokens = tokens;
   run.pos0 = pos0;
   MemPlan mem = model.mem;
   Engine eng(model.config, mem);
   for (int l = 0; l < model.golden.config.n_layers; ++l) {
-    LayerCompiler lc(model, eng, tokens, pos0, 0);
+    LayerCompiler lc(model, eng, tokens, pos0, 0, fuse_activation);
     lc.Layer(l);
   }
   run.program = eng.Finish();
-  run.program.CheckFits(model.config);
   run.predicted_cycles = run.program.PredictedCycles();
   run.stats = eng.stats();
   run.weight_rows = eng.stats().lw;
   return run;
+}
+
+// Compiles the run with the FFN activation fused into W1's epilogue and as its own pass, and
+// keeps the schedule that fits the queues in fewer cycles (the predictions are exact, so this
+// is a measured choice: fusing lengthens W1's epilogue, which tends to pay off for many rows
+// and to cost for one).
+CompiledRun Compile(const MappedModel& model, int tokens, int pos0, std::string what) {
+  CompiledRun best = CompileWith(model, tokens, pos0, what, false);
+  CompiledRun fused = CompileWith(model, tokens, pos0, what, true);
+  const int depth = model.config.queue_depth;
+  auto key = [&](const CompiledRun& r) {
+    return std::make_pair(LongestQueue(r.program) > depth, r.predicted_cycles);
+  };
+  if (key(fused) < key(best)) best = std::move(fused);
+  return best;
 }
 
 }  // namespace
@@ -852,33 +885,35 @@ MappedModel MapModel(const CoreConfig& config, const GoldenModel& golden) {
   const ModelConfig& c = golden.config;
   ValidateModelConfig(c);
   auto reject = [&](const std::string& why) {
-    throw Error(fmt::format("model '{}' cannot be mapped onto config '{}': {}", c.name,
-                            config.name, why));
+    throw Error(
+        fmt::format("model '{}' cannot be mapped onto config '{}': {}", c.name, config.name, why));
   };
   if (config.mxm_dim != config.lanes) {
     reject(fmt::format("the compiler needs MxmDim == NumLanes (this core: {} and {})",
                        config.mxm_dim, config.lanes));
   }
   if (c.reduce_lanes != config.lanes) {
-    reject(fmt::format("the model's reduction width reduce_lanes = {} must equal the core's "
-                       "NumLanes = {}",
-                       c.reduce_lanes, config.lanes));
+    reject(
+        fmt::format("the model's reduction width reduce_lanes = {} must equal the core's "
+                    "NumLanes = {}",
+                    c.reduce_lanes, config.lanes));
   }
   if (c.head_dim > config.lanes || config.lanes % c.head_dim != 0) {
     reject(fmt::format("head_dim = {} must divide NumLanes = {} (a head lives in one vector)",
                        c.head_dim, config.lanes));
   }
   if (config.mem_slices < 4) {
-    reject(fmt::format("it needs at least 4 MEM slices (an fp32 vector's four byte planes are read "
-                       "in one cycle), the core has {}",
-                       config.mem_slices));
+    reject(
+        fmt::format("it needs at least 4 MEM slices (an fp32 vector's four byte planes are read "
+                    "in one cycle), the core has {}",
+                    config.mem_slices));
   }
   if (config.vxm_alus < 2) {
     reject(fmt::format("it needs at least 2 VXM ALUs, the core has {}", config.vxm_alus));
   }
   if (config.streams < 8) {
-    reject(fmt::format("it needs at least 8 streams per direction, the core has {}",
-                       config.streams));
+    reject(
+        fmt::format("it needs at least 8 streams per direction, the core has {}", config.streams));
   }
   MappedModel m(config, golden);
   Mapper(m).Run();
@@ -888,22 +923,30 @@ MappedModel MapModel(const CoreConfig& config, const GoldenModel& golden) {
 std::vector<CompiledRun> CompilePrefill(const MappedModel& model, int tokens) {
   const ModelConfig& c = model.golden.config;
   if (tokens < 1 || tokens > c.seq_len) {
-    throw Error(fmt::format("model '{}': a prefill takes 1 to seq_len = {} tokens, not {}",
-                            c.name, c.seq_len, tokens));
+    throw Error(fmt::format("model '{}': a prefill takes 1 to seq_len = {} tokens, not {}", c.name,
+                            c.seq_len, tokens));
   }
   // Long prompts go through in chunks of rows, one run each (each row only attends to the cache
   // up to itself, so this gives the same bits as one pass): a chunk's activations fit MEM, its
   // matmul rows one half of the accumulators and its program the queues.
-  const int chunk = PrefillChunk(model);
-  std::vector<CompiledRun> runs;
-  for (int r0 = 0; r0 < tokens; r0 += chunk) {
-    const int rows = std::min(chunk, tokens - r0);
-    runs.push_back(Compile(
-        model, rows, r0,
-        rows == tokens ? fmt::format("prefill of {} tokens", tokens)
-                       : fmt::format("prefill of tokens {}..{}", r0, r0 + rows - 1)));
+  // A chunk whose program outgrows the instruction queues is halved as well (the attention of
+  // the last chunk, over the longest cache, has the longest program).
+  for (int chunk = PrefillChunk(model);; chunk /= 2) {
+    std::vector<CompiledRun> runs;
+    bool fits = true;
+    for (int r0 = 0; r0 < tokens && fits; r0 += chunk) {
+      const int rows = std::min(chunk, tokens - r0);
+      runs.push_back(Compile(model, rows, r0,
+                             rows == tokens
+                                 ? fmt::format("prefill of {} tokens", tokens)
+                                 : fmt::format("prefill of tokens {}..{}", r0, r0 + rows - 1)));
+      fits = LongestQueue(runs.back().program) <= model.config.queue_depth;
+    }
+    if (fits || chunk == 1) {
+      for (const CompiledRun& run : runs) run.program.CheckFits(model.config);
+      return runs;
+    }
   }
-  return runs;
 }
 
 CompiledRun CompileDecode(const MappedModel& model, int pos) {
@@ -916,7 +959,9 @@ CompiledRun CompileDecode(const MappedModel& model, int pos) {
         "model '{}': decode position {} is outside 1..{} (seq_len = {} is the KV-cache size)",
         c.name, pos, c.seq_len - 1, c.seq_len));
   }
-  return Compile(model, 1, pos, fmt::format("decode at position {}", pos));
+  CompiledRun run = Compile(model, 1, pos, fmt::format("decode at position {}", pos));
+  run.program.CheckFits(model.config);
+  return run;
 }
 
 void LoadModelImage(HostBus& bus, const MappedModel& model) {
@@ -965,8 +1010,8 @@ void ReadKvCache(HostBus& bus, const MappedModel& model, int layer, int position
   k = Int8Tensor(positions, c.kv_dim());
   v = Int8Tensor(positions, c.kv_dim());
   for (int which = 0; which < 2; ++which) {
-    const MemTensor& t =
-        model.mem.tensor(which == 0 ? model.layers.at(layer).k_cache : model.layers.at(layer).v_cache);
+    const MemTensor& t = model.mem.tensor(which == 0 ? model.layers.at(layer).k_cache
+                                                     : model.layers.at(layer).v_cache);
     Int8Tensor& out = which == 0 ? k : v;
     for (int j = 0; j < nkv; ++j) {
       for (int p = 0; p < positions; ++p) {

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <ostream>
+
 #include "sw/compiler/model_runner.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
@@ -41,6 +44,11 @@ struct Case {
   int decode = 0;
 };
 
+// GoogleTest prints a failing case by its name rather than as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
+}
+
 std::vector<Case> Cases() {
   return {
       {"tiny_decoder", "default", BuiltinModel("tiny-decoder"), 0, 0},
@@ -55,6 +63,20 @@ std::vector<Case> Cases() {
       {"small_decoder", "small", Custom("s-dec", BlockType::kDecoder, 16, 2, 1, 8, 32, 8), 6, 2},
       {"small_encoder", "small", Custom("s-enc", BlockType::kEncoder, 16, 2, 2, 8, 24, 8), 0, 0},
   };
+}
+
+// Every built-in model, as `tinylpu run --model NAME` runs it: the whole sequence, and two decode
+// steps for decoders (decoder-64's prefill needs chunks small enough for its program to fit the
+// queues).
+std::vector<Case> BuiltinCases() {
+  std::vector<Case> cases;
+  for (const ModelConfig& m : BuiltinModels()) {
+    std::string name = m.name;
+    std::replace(name.begin(), name.end(), '-', '_');
+    const int decode = m.is_decoder() ? 2 : 0;
+    cases.push_back({name, "default", m, decode > 0 ? m.seq_len - decode : 0, decode});
+  }
+  return cases;
 }
 
 class TransformerModelTest : public testing::TestWithParam<Case> {};
@@ -86,6 +108,8 @@ TEST_P(TransformerModelTest, RunsBitExactInThePredictedCycles) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TransformerModelTest, testing::ValuesIn(Cases()),
+                         [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Builtin, TransformerModelTest, testing::ValuesIn(BuiltinCases()),
                          [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 // A checkpoint written as BF16 safetensors, loaded, quantised and run: bit-exact against the
@@ -149,8 +173,8 @@ TEST(TransformerTest, RejectsWhatItCannotMapNamingTheLimit) {
     ExpectError([&] { MapModel(base, g); }, "reduce_lanes = 8 must equal the core's NumLanes = 16");
   }
   {
-    GoldenModel g = PrepareModel(Custom("wide-head", BlockType::kDecoder, 32, 1, 1, 32, 32, 8))
-                        .golden;
+    GoldenModel g =
+        PrepareModel(Custom("wide-head", BlockType::kDecoder, 32, 1, 1, 32, 32, 8)).golden;
     ExpectError([&] { MapModel(base, g); }, "head_dim = 32 must divide NumLanes = 16");
   }
   {
@@ -199,10 +223,12 @@ TEST(TransformerTest, ModelConfigJsonNamesTheBadField) {
   EXPECT_EQ(c.n_kv_heads, 6);
   EXPECT_EQ(c.weight_quant, WeightQuant::kPerTensor);
   ExpectError([] { ParseModelConfigJson("{", "a.json"); }, "a.json: not valid JSON");
-  ExpectError([] { ParseModelConfigJson("[]", "a.json"); }, "a.json: a model config is a JSON object");
+  ExpectError([] { ParseModelConfigJson("[]", "a.json"); },
+              "a.json: a model config is a JSON object");
   ExpectError([] { ParseModelConfigJson(R"({"d_model": "32"})", "a.json"); },
               "\"d_model\" must be an integer");
-  ExpectError([] { ParseModelConfigJson(R"({"dmodel": 32})", "a.json"); }, "unknown key \"dmodel\"");
+  ExpectError([] { ParseModelConfigJson(R"({"dmodel": 32})", "a.json"); },
+              "unknown key \"dmodel\"");
   ExpectError([] { ParseModelConfigJson(R"({"block": "mixer"})", "a.json"); },
               "\"block\" is \"mixer\"");
   ExpectError([] { ParseModelConfigJson(R"({"n_heads": 3, "n_kv_heads": 2})", "a.json"); },
