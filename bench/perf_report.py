@@ -133,11 +133,14 @@ def write(res, doc_path, fig_dir):
         "actions recorded on Verilator; its figure is a full replay minus a replay of the "
         "loading alone.\n",
         "![simulation speed](perf/sim_speed.svg)\n",
-        "| config | run cycles | C++ model | Verilator 1 thread | Verilator "
-        f"{threads} threads | Icarus | model / Verilator | Verilator {threads}T / 1T | "
-        "Verilator / Icarus |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
+    if threads > 1:
+        lines += ["| config | run cycles | C++ model | Verilator 1 thread | Verilator "
+                  f"{threads} threads | Icarus | model / Verilator | Verilator {threads}T / 1T | "
+                  "Verilator / Icarus |", "|---|---|---|---|---|---|---|---|---|"]
+    else:
+        lines += ["| config | run cycles | C++ model | Verilator 1 thread | Icarus | "
+                  "model / Verilator | Verilator / Icarus |", "|---|---|---|---|---|---|---|"]
     for c in configs:
         s = speed[c]
 
@@ -147,11 +150,14 @@ def write(res, doc_path, fig_dir):
         def ratio(a, b):
             return f"{s[a] / s[b]:.1f}x" if s.get(a) and s.get(b) else "-"
 
+        mt_cells = f"| {fmt(mt)} " if threads > 1 else ""
+        mt_ratio = f"{ratio(mt, 'verilator_1t')} | " if threads > 1 else ""
         lines.append(f"| {c} | {s.get('run_cycles', '-')} | {fmt('model')} | {fmt('verilator_1t')} "
-                     f"| {fmt(mt)} | {fmt('icarus')} | {ratio('model', 'verilator_1t')} | "
-                     f"{ratio(mt, 'verilator_1t')} | {ratio('verilator_1t', 'icarus')} |")
+                     f"{mt_cells}| {fmt('icarus')} | {ratio('model', 'verilator_1t')} | "
+                     f"{mt_ratio}{ratio('verilator_1t', 'icarus')} |")
     lines.append("")
-    lines.append(f"Multi-threaded Verilator (`--threads {threads}`, build tree `build-perf/mt`) "
+    if threads > 1:
+        lines.append(f"Multi-threaded Verilator (`--threads {threads}`, build tree `build-perf/mt`) "
                  "shares the machine's two cores with everything else running on it; on a core "
                  "this small the partitioning overhead can outweigh the parallel work.\n")
 
