@@ -344,7 +344,9 @@ def run_target(target, resume):
     family = spec.get("family", target)
     result = {"target": target, "config": spec["config"], "top": spec["top"],
               "design": spec["design"], "device": DEVICES[family]["name"],
-              "date": datetime.date.today().isoformat(), "rtl": rtl_digest(spec)}
+              "date": datetime.date.today().isoformat(), "rtl": rtl_digest(spec),
+              "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                       capture_output=True, text=True).stdout.strip()}
     old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
     if resume and (out / "stat.json").exists():
         print(f"flow: {target}: reusing the synthesis in {out}", flush=True)

@@ -5,6 +5,13 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+def older(r):
+    """Which sources an out-of-date result came from."""
+    if r.get("commit"):
+        return f"commit {r['commit']}, {r.get('date', '?')}"
+    return "before the merge of main"
+
+
 def pct(used, total):
     return f"{used:,} ({100.0 * used / total:.0f}%)" if total else f"{used:,}"
 
@@ -28,7 +35,7 @@ def table(results, devices):
             (f"{r['design']} ({config})" if config else r["design"])
         if t == "gates":
             if not r.get("current", True):
-                design += f" (older RTL, {r.get('date', 'before the merge of main')})"
+                design += f" (older RTL: {older(r)})"
             rows.append(f"| gates | {dev['name']} | {design} | {s['cells']:,} gates and flip-flops "
                         "(block RAMs kept as memories) | | | | - | - |")
             continue
@@ -43,7 +50,7 @@ def table(results, devices):
         else:
             fmax = "synthesis only"
         if not r.get("current", True):
-            design += f" (older RTL, {r.get('date', 'before the merge of main')})"
+            design += f" (older RTL: {older(r)})"
         rows.append(f"| {t} | {dev['name']} | {design} | {pct(s['lut'], dev['lut'])} | "
                     f"{pct(s['ff'], dev['ff'])} | {pct(s['dsp'], dev['dsp'])} {dev['dsp_kind']} | "
                     f"{pct(bram, dev['bram'])} | {fmax} | {'yes' if r['fits'] else '**no**'} |")
@@ -149,15 +156,15 @@ def run_status(results):
         r = results.get(t)
         if r and r.get("pnr_state") == "running":
             prog = r.get("pnr_progress", {})
-            out.append(f"- `{t}`: synthesis finished; place and route (started "
+            stale = "" if r.get("current", True) else f" (on older RTL: {older(r)})"
+            out.append(f"- `{t}`: synthesis finished{stale}; place and route (started "
                        f"{r.get('pnr_started', '?')}) had not finished when this page was written "
                        f"(log last written {prog.get('log_updated', '?')}: \""
                        f"{prog.get('last_line', '?')}\").")
             continue
         if r and "summary" in r:
             if not r.get("current", True):
-                when = r.get("date", "before the merge of main")
-                out.append(f"- `{t}`: figures from an earlier run ({when}) on older RTL; not "
+                out.append(f"- `{t}`: figures from an earlier run on older RTL ({older(r)}); not "
                            "rerun on the current sources.")
             continue
         log = build / t / "synth.log"
