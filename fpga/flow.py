@@ -385,7 +385,7 @@ def pnr_progress(log):
     for line in log.read_text(errors="replace").splitlines():
         if re.match(r"Info: (Running|Creating|Routing|HeAP|Packing|Checksum)", line):
             phase, step = line[len("Info: "):].strip(), ""
-        elif re.match(r"Info:\s+(at iteration|\d+ \|)", line):
+        elif re.match(r"Info:\s+(at iteration|iter=|\d+ \|)", line):
             step = line[len("Info: "):].strip()
     phase = f"{phase} ... {step}" if step else phase
     return {"last_line": phase, "minutes": (time.time() - log.stat().st_ctime) / 60,
