@@ -6,13 +6,14 @@ VENV ?= .venv
 ARGS ?=
 
 .PHONY: run test bench perf-transformer build configure bootstrap doctor lint synth gen coverage \
-	coverage-check coverage-report nightly formal fuzz mutate clean
+	coverage-check coverage-report nightly formal fuzz mutate clean fpga perf
 
 run: build
 	$(BUILD)/bin/tinylpu run $(ARGS)
 
+# Tests labelled `nightly` (the Icarus cross-check) run in `make nightly` instead.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE nightly
 	@echo "synthesis gate (small config, word-level cells, RAMs as \$$mem_v2; 'make synth' maps to gates):"
 	@grep -E "^ +[0-9]+ +(cells|\$$adff.*|\$$mem_v2)$$" $(BUILD)/synth/small.log.stat || true
 
@@ -29,6 +30,17 @@ bootstrap:
 # Benchmarks (not tests): JSON figures, e.g. RTL against C++ model simulation speed.
 bench: build
 	$(BUILD)/bin/sim_speed
+
+# Performance report (not a test; about half an hour): simulation speed of every engine and
+# configuration (Verilator 1 and 2 threads, C++ model, Icarus), build time from clean, decode
+# rate at the ECP5 Fmax; writes docs/performance.md and docs/perf/*.svg (build trees build-perf/).
+perf: bootstrap
+	@. $(VENV)/toolchain.sh && python3 bench/perf.py --jobs $(JOBS)
+
+# FPGA flow (not a test; an hour or more): generic gates, ECP5 synthesis + place and route +
+# bitstream for the ULX3S, iCE40 and Xilinx 7-series estimates; writes docs/fpga.md.
+fpga: bootstrap
+	@. $(VENV)/toolchain.sh && python3 fpga/flow.py
 
 # Transformer schedules against their lower bounds, written into docs/performance.md.
 perf-transformer: build
@@ -87,4 +99,4 @@ gen:
 	python3 tools/gen_fusesoc.py
 
 clean:
-	rm -rf $(BUILD) $(COV_BUILD) build-fuzz build-mutate
+	rm -rf $(BUILD) $(COV_BUILD) build-fuzz build-mutate build-perf

@@ -127,6 +127,8 @@ def validate(isa):
     addr_field = next(f for f in isa["formats"]["addr"]["fields"] if f["name"] == "addr")
     stream_field = next(f for f in isa["formats"]["addr"]["fields"] if f["name"] == "stream")
     for cname, cfg in isa["configs"].items():
+        if not isinstance(cfg.get("matrix", True), bool):
+            raise IsaError(f"config {cname}: matrix must be true or false")
         for key in CONFIG_KEYS:
             if key not in cfg or cfg[key] < 1:
                 raise IsaError(f"config {cname}: {key} missing or below 1")
@@ -411,11 +413,14 @@ def gen_cpp(isa) -> str:
     out.append("struct NamedConfig {\n  std::string_view name;\n")
     for key in CONFIG_KEYS:
         out.append(f"  int {key};\n")
+    out.append("  // In the test matrix (ConfigNames()); false for a device configuration.\n")
+    out.append("  bool matrix;\n")
     out.append("};\n\n")
     out.append("inline constexpr std::array<NamedConfig, %d> kConfigs = {{\n" % len(isa["configs"]))
     for cname, cfg in isa["configs"].items():
         vals = ", ".join(str(cfg[k]) for k in CONFIG_KEYS)
-        out.append(f"    {{\"{cname}\", {vals}}},\n")
+        matrix = "true" if cfg.get("matrix", True) else "false"
+        out.append(f"    {{\"{cname}\", {vals}, {matrix}}},\n")
     out.append("}};\n\n}  // namespace tinylpu::isa\n")
     return "".join(out)
 
@@ -473,7 +478,10 @@ SV_PARAMS = {"lanes": "NumLanes", "streams": "NumStreams", "mem_slices": "NumMem
 
 def gen_cmake(isa) -> str:
     out = [header("#"), "# Named core configurations and their lpu_top parameters.\n"]
-    out.append(f"set(LPU_CONFIGS {' '.join(isa['configs'])})\n")
+    matrix = [c for c, cfg in isa["configs"].items() if cfg.get("matrix", True)]
+    out.append("# LPU_CONFIGS: the test matrix; LPU_ALL_CONFIGS adds the device configurations.\n")
+    out.append(f"set(LPU_CONFIGS {' '.join(matrix)})\n")
+    out.append(f"set(LPU_ALL_CONFIGS {' '.join(isa['configs'])})\n")
     for cname, cfg in isa["configs"].items():
         params = " ".join(f"-G{SV_PARAMS[k]}={cfg[k]}" for k in CONFIG_KEYS)
         out.append(f"set(LPU_CONFIG_{cname}_PARAMS {params})\n")
@@ -544,7 +552,9 @@ def gen_md(isa) -> str:
     out.append("\n## Named configurations\n\n| name | " + " | ".join(CONFIG_KEYS) + " | |\n|---|"
                + "---|" * (len(CONFIG_KEYS) + 1) + "\n")
     for cname, cfg in isa["configs"].items():
-        out.append(f"| {cname} | " + " | ".join(str(cfg[k]) for k in CONFIG_KEYS) + f" | {cfg['doc']} |\n")
+        device = "" if cfg.get("matrix", True) else " (device configuration: not in the test matrix)"
+        out.append(f"| {cname} | " + " | ".join(str(cfg[k]) for k in CONFIG_KEYS)
+                   + f" | {cfg['doc']}{device} |\n")
     return "".join(out)
 
 

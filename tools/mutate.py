@@ -219,7 +219,7 @@ def main():
         shutil.copytree(os.path.join(ROOT, "rtl"), rtl)
         r = sh(["cmake", "-S", ROOT, "-B", args.build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
                 "-C", os.path.join(venv, "toolchain.cmake"), f"-DLPU_RTL_DIR={rtl}",
-                "-DLPU_RTL_CONFIGS=small", "-DLPU_COVERAGE_CONFIGS="])
+                "-DLPU_RTL_CONFIGS=small", "-DLPU_COVERAGE_CONFIGS=", "-DLPU_BOARD_SIM=OFF"])
         if r.returncode:
             print(r.stdout[-3000:], r.stderr[-3000:])
             return 2

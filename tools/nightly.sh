@@ -2,8 +2,9 @@
 # `make nightly`: the long regression. NIGHTLY_SEEDS runs of the random lockstep test on both
 # configurations (LPU_ITERS programs each, seeds from the date unless LPU_SEED is set), the
 # illegal-mode and random-init tests with more iterations, 5 minutes of fuzzing per target,
-# the formal proofs, and the functional and code coverage goals over all of it (the small
-# config's code coverage as lcov HTML in <build>/nightly/coverage/html).
+# every formal proof, the ctests labelled `nightly` (the Icarus cross-check), and the functional
+# and code coverage goals over all of it (the small config's code coverage as lcov HTML in
+# <build>/nightly/coverage/html).
 # Every failure prints its replay command; the log is <build>/nightly/nightly.log.
 set -uo pipefail
 
@@ -34,6 +35,7 @@ for ((i = 0; i < seeds; i++)); do
     "$build/bin/verif_tests" --gtest_filter='*IllegalProgramsTripEachError*'
 done
 run env LPU_ITERS=200 "$build/bin/verif_tests" --gtest_filter='*XInitTest*'
+run ctest --test-dir "$build" --output-on-failure -L nightly
 run env LPU_FUZZ_SECONDS=300 bash tools/fuzz.sh
 run bash tools/formal.sh
 fcov_args=()

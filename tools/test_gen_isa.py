@@ -22,6 +22,7 @@ CASES = [
     ("unknown format", 'format = "stream"', 'format = "streem"', "unknown format"),
     ("operand not in format", 'syntax = ["stream"]', 'syntax = ["addr"]', "not a field"),
     ("MXM wider than lanes", "mxm_dim = 8", "mxm_dim = 12", "exceeds lanes"),
+    ("matrix not a boolean", "matrix = false\nlanes", 'matrix = "no"\nlanes', "matrix must be true or false"),
     ("group without a stream field", "syntax = []\nweights_live = 2",
      "syntax = []\ngroup = 1\nweights_live = 2",
      "has a stream group but format none has no stream field"),

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Lint the tinylpu RTL with Verilator -Wall for every named configuration; fails on any warning.
 #
-# Usage: rtl/lint/lint.sh [CONFIG...]   (default: every configuration in cmake/lpu_configs.cmake)
+# Usage: rtl/lint/lint.sh [CONFIG...]   (default: every configuration in cmake/lpu_configs.cmake,
+#                                        the device configurations included)
 # Environment: VERILATOR = verilator binary (default: verilator from PATH).
 # The file list is rtl/lpu_core.f and the waivers, each with its reason, are in
 # rtl/lint/verilator_waivers.vlt. Lint runs without SYNTHESIS, so the assertions are linted too.
+# Without arguments the ULX3S board top (fpga/ulx3s/lpu_ulx3s.f, `fpga` configuration) is
+# linted as well.
 
 set -euo pipefail
 
@@ -22,13 +25,15 @@ configs_file="${root}/cmake/lpu_configs.cmake"
 if (( $# > 0 )); then
   configs=("$@")
 else
-  read -r -a configs <<< "$(sed -nE 's/^set\(LPU_CONFIGS (.*)\)$/\1/p' "${configs_file}")"
+  read -r -a configs <<< "$(sed -nE 's/^set\(LPU_ALL_CONFIGS (.*)\)$/\1/p' "${configs_file}")"
+  lint_board=1
 fi
 if (( ${#configs[@]} == 0 )); then
   echo "lint: no configurations found in ${configs_file}" >&2
   exit 2
 fi
 
+lint_board="${lint_board:-0}"
 status=0
 for config in "${configs[@]}"; do
   params_line="$(grep -E "^set\(LPU_CONFIG_${config}_PARAMS " "${configs_file}" || true)"
@@ -53,6 +58,26 @@ for config in "${configs[@]}"; do
     status=1
   else
     echo "lint: ${config}: clean (${params[*]})"
+  fi
+
+  # The board top around the core of the `fpga` configuration.
+  if (( lint_board )) && [[ "${config}" == "fpga" ]]; then
+    board=()
+    while IFS= read -r line || [[ -n "${line}" ]]; do
+      line="${line%%#*}"; line="${line//[[:space:]]/}"
+      [[ -n "${line}" ]] && board+=("${root}/${line}")
+    done < "${root}/fpga/ulx3s/lpu_ulx3s.f"
+    rc=0
+    log="$("${verilator}" --lint-only -Wall -I"${rtl}" "${here}/verilator_waivers.vlt" \
+             -F "${rtl}/lpu_core.f" "${board[@]}" --top-module lpu_ulx3s_top "${params[@]}" \
+             2>&1 >/dev/null)" || rc=$?
+    if [[ -n "${log}" || ${rc} -ne 0 ]]; then
+      echo "lint: board top (${config}): FAILED" >&2
+      echo "${log}" >&2
+      status=1
+    else
+      echo "lint: board top lpu_ulx3s_top (${config}): clean"
+    fi
   fi
 done
 exit "${status}"

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "sw/asm/assembler.h"
+#include "sw/cli/board_cmd.h"
 #include "sw/compiler/matmul.h"
 #include "sw/compiler/model_runner.h"
 #include "sw/compiler/transformer.h"
@@ -418,6 +419,7 @@ int Main(int argc, char** argv) {
   timeline_cmd->add_option("--config", config_name, "Core configuration");
 
   CLI::App* configs_cmd = app.add_subcommand("configs", "List the named core configurations");
+  BoardCommand board(app);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -433,6 +435,7 @@ int Main(int argc, char** argv) {
     }
     return 0;
   }
+  if (board.parsed()) return board.Run();
   if (asm_cmd->parsed()) {
     CoreConfig config = NamedConfig(config_name);
     Program program = Assemble(ReadText(in_path), in_path, config);
@@ -456,7 +459,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (configs_cmd->parsed()) {
-    for (const std::string& name : ConfigNames()) {
+    for (const std::string& name : AllConfigNames()) {
       CoreConfig c = NamedConfig(name);
       std::cout << fmt::format(
           "{:8} lanes {:3}  streams {:2}  mem_slices {:2}  mem_depth {:5}  mxm {:2}x{:<2}  "

@@ -93,6 +93,14 @@ void CoreConfig::Validate() const {
 
 std::vector<std::string> ConfigNames() {
   std::vector<std::string> names;
+  for (const auto& c : isa::kConfigs) {
+    if (c.matrix) names.emplace_back(c.name);
+  }
+  return names;
+}
+
+std::vector<std::string> AllConfigNames() {
+  std::vector<std::string> names;
   for (const auto& c : isa::kConfigs) names.emplace_back(c.name);
   return names;
 }
@@ -104,7 +112,8 @@ CoreConfig NamedConfig(std::string_view name) {
                         c.mxm_dim,           c.acc_depth, c.queue_depth, c.vxm_alus};
     }
   }
-  throw Error(fmt::format("unknown config '{}' (known: {})", name, fmt::join(ConfigNames(), ", ")));
+  throw Error(
+      fmt::format("unknown config '{}' (known: {})", name, fmt::join(AllConfigNames(), ", ")));
 }
 
 }  // namespace tinylpu

@@ -67,9 +67,11 @@ struct CoreConfig {
   void Validate() const;
 };
 
-// The named configurations from sw/isa/isa.toml.
+// The named configurations of the test matrix (sw/isa/isa.toml, `matrix` not false).
 std::vector<std::string> ConfigNames();
-// Throws Error listing the valid names when `name` is unknown.
+// Every named configuration: the matrix and the device configurations (e.g. `fpga`).
+std::vector<std::string> AllConfigNames();
+// Any named configuration. Throws Error listing the valid names when `name` is unknown.
 CoreConfig NamedConfig(std::string_view name);
 
 }  // namespace tinylpu

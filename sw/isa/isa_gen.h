@@ -395,11 +395,15 @@ struct NamedConfig {
   int acc_depth;
   int queue_depth;
   int vxm_alus;
+  // In the test matrix (ConfigNames()); false for a device configuration.
+  bool matrix;
 };
 
-inline constexpr std::array<NamedConfig, 2> kConfigs = {{
-    {"small", 8, 8, 4, 512, 8, 32, 1024, 2},
-    {"default", 16, 16, 8, 1024, 16, 64, 4096, 4},
+inline constexpr std::array<NamedConfig, 4> kConfigs = {{
+    {"small", 8, 8, 4, 512, 8, 32, 1024, 2, true},
+    {"default", 16, 16, 8, 1024, 16, 64, 4096, 4, true},
+    {"fpga", 4, 8, 4, 2048, 4, 64, 512, 1, false},
+    {"ice40", 4, 4, 1, 256, 4, 16, 64, 1, false},
 }};
 
 }  // namespace tinylpu::isa

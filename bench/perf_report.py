@@ -1,0 +1,218 @@
+"""Renders build-perf/perf.json (bench/perf.py) as docs/performance.md and SVG bar charts."""
+
+import html
+import math
+import pathlib
+
+ENGINE_LABELS = {
+    "model": "C++ cycle model",
+    "verilator_1t": "Verilator, 1 thread",
+    "icarus": "Icarus Verilog",
+}
+ENGINE_NAMES = {"model": "C++ cycle model", "rtl": "Verilated RTL"}
+# The markers of bench/transformer_bench.cc's section (kBegin, kEnd there).
+TRANSFORMER_BEGIN = "<!-- transformer-bench: begin (make perf-transformer) -->"
+TRANSFORMER_END = "<!-- transformer-bench: end -->"
+COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]
+
+
+def engine_label(key):
+    if key in ENGINE_LABELS:
+        return ENGINE_LABELS[key]
+    if key.startswith("verilator_") and key.endswith("t"):
+        return f"Verilator, {key[len('verilator_'):-1]} threads"
+    return key
+
+
+def human_hz(v):
+    for unit, scale in (("MHz", 1e6), ("kHz", 1e3)):
+        if v >= scale:
+            return f"{v / scale:.3g} {unit}"
+    return f"{v:.3g} Hz"
+
+
+def bar_chart_svg(title, groups, series, values, unit_fmt, log=True):
+    """Grouped bars; values[(group, series)] may be missing. Log scale when asked."""
+    width, height, left, bottom, top = 760, 360, 70, 60, 40
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    present = [v for v in values.values() if v and v > 0]
+    if not present:
+        return None
+    lo = 10 ** math.floor(math.log10(min(present))) if log else 0
+    hi = 10 ** math.ceil(math.log10(max(present))) if log else max(present) * 1.15
+
+    def y(v):
+        if log:
+            return top + plot_h * (1 - (math.log10(v) - math.log10(lo))
+                                   / (math.log10(hi) - math.log10(lo)))
+        return top + plot_h * (1 - v / hi)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15">'
+           f'{html.escape(title)}</text>']
+    # Grid lines at every decade (log) or five steps (linear).
+    ticks = []
+    if log:
+        t = lo
+        while t <= hi * 1.0001:
+            ticks.append(t)
+            t *= 10
+    else:
+        ticks = [hi * i / 5 for i in range(6)]
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t) if t > 0 else top + plot_h:.1f}" '
+                   f'y2="{y(t) if t > 0 else top + plot_h:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{(y(t) if t > 0 else top + plot_h) + 4:.1f}" '
+                   f'text-anchor="end">{html.escape(unit_fmt(t))}</text>')
+    group_w = plot_w / max(len(groups), 1)
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    for gi, g in enumerate(groups):
+        gx = left + gi * group_w + group_w * 0.1
+        out.append(f'<text x="{left + (gi + 0.5) * group_w:.1f}" y="{top + plot_h + 18}" '
+                   f'text-anchor="middle">{html.escape(g)}</text>')
+        for si, s in enumerate(series):
+            v = values.get((g, s))
+            if not v or v <= 0:
+                continue
+            x0 = gx + si * bar_w
+            y0 = y(v)
+            out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{bar_w - 2:.1f}" '
+                       f'height="{top + plot_h - y0:.1f}" fill="{COLORS[si % len(COLORS)]}">'
+                       f'<title>{html.escape(f"{g}, {s}: {unit_fmt(v)}")}</title></rect>')
+    # Legend.
+    lx = left
+    for si, s in enumerate(series):
+        out.append(f'<rect x="{lx}" y="{height - 24}" width="12" height="12" '
+                   f'fill="{COLORS[si % len(COLORS)]}"/>')
+        out.append(f'<text x="{lx + 16}" y="{height - 14}">{html.escape(s)}</text>')
+        lx += 18 + 7.5 * len(s) + 20
+    out.append("</svg>\n")
+    return "\n".join(out)
+
+
+def write(res, doc_path, fig_dir):
+    fig_dir = pathlib.Path(fig_dir)
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    speed = res.get("speed", {})
+    configs = list(speed)
+    engines = []
+    for c in configs:
+        for k in speed[c]:
+            if k != "run_cycles" and k not in engines:
+                engines.append(k)
+    order = ["model", "verilator_1t"] + sorted(e for e in engines if e.startswith("verilator_")
+                                                and e != "verilator_1t") + ["icarus"]
+    engines = [e for e in order if e in engines]
+    values = {(c, engine_label(e)): speed[c].get(e) for c in configs for e in engines}
+    svg = bar_chart_svg(f"Simulated cycles per second, matmul {res['shape'][0]}x{res['shape'][1]}"
+                        f"x{res['shape'][2]} (log scale)", configs,
+                        [engine_label(e) for e in engines], values, human_hz)
+    if svg:
+        (fig_dir / "sim_speed.svg").write_text(svg)
+
+    threads = res.get("threads", 2)
+    mt = f"verilator_{threads}t"
+    lines = [
+        "<!-- Generated by bench/perf.py (`make perf`); do not edit. -->\n",
+        "# tinylpu performance\n",
+        f"Measured on {res['date']} on {res.get('machine', '?')} (load average "
+        f"{res.get('load_average', 0):.1f} at the start: the machine is shared, so absolute "
+        "figures move by tens of percent between runs; the ratios of one run are steadier). "
+        "Regenerate with `make perf` (`bench/perf.py`, about half an hour: it builds three "
+        "trees); `bench/perf.py --report-only` re-renders this page from "
+        "`build-perf/perf.json`.\n",
+        *([f"**Partial run:** {res['partial']}; `make perf` measures everything.\n"]
+          if res.get("partial") else []),
+        "## Simulation speed\n",
+        f"The same int8 matmul ({res['shape'][0]}x{res['shape'][1]}x{res['shape'][2]}, the "
+        "compiled program of `bench/sim_speed`) on every engine; simulated core cycles per "
+        "second of the run phase (loading excluded). Icarus runs the same RTL converted to plain "
+        "Verilog by the pinned Yosys (`tb/icarus/run_icarus.sh`), four-state, replaying the host "
+        "actions recorded on Verilator; its figure is a full replay minus a replay of the "
+        "loading alone.\n",
+        "![simulation speed](perf/sim_speed.svg)\n",
+    ]
+    if threads > 1:
+        lines += ["| config | run cycles | C++ model | Verilator 1 thread | Verilator "
+                  f"{threads} threads | Icarus | model / Verilator | Verilator {threads}T / 1T | "
+                  "Verilator / Icarus |", "|---|---|---|---|---|---|---|---|---|"]
+    else:
+        lines += ["| config | run cycles | C++ model | Verilator 1 thread | Icarus | "
+                  "model / Verilator | Verilator / Icarus |", "|---|---|---|---|---|---|---|"]
+    for c in configs:
+        s = speed[c]
+
+        def fmt(key):
+            return human_hz(s[key]) if s.get(key) else "-"
+
+        def ratio(a, b):
+            return f"{s[a] / s[b]:.1f}x" if s.get(a) and s.get(b) else "-"
+
+        mt_cells = f"| {fmt(mt)} " if threads > 1 else ""
+        mt_ratio = f"{ratio(mt, 'verilator_1t')} | " if threads > 1 else ""
+        lines.append(f"| {c} | {s.get('run_cycles', '-')} | {fmt('model')} | {fmt('verilator_1t')} "
+                     f"{mt_cells}| {fmt('icarus')} | {ratio('model', 'verilator_1t')} | "
+                     f"{mt_ratio}{ratio('verilator_1t', 'icarus')} |")
+    lines.append("")
+    if threads > 1:
+        lines.append(f"Multi-threaded Verilator (`--threads {threads}`, build tree `build-perf/mt`) "
+                 "shares the machine's two cores with everything else running on it; on a core "
+                 "this small the partitioning overhead can outweigh the parallel work.\n")
+
+    bt = res.get("build_time")
+    lines.append("## Build time from clean\n")
+    if bt:
+        reused = f" (figure reused from the run of {bt['reused_from']})" if bt.get("reused_from") \
+            else ""
+        lines.append(f"{bt['what']}, `-j {bt['jobs']}`: **{bt['wall_s'] / 60:.1f} min** wall, "
+                     f"{bt['cpu_s'] / 60:.1f} CPU-min (configure, which runs Verilator, "
+                     f"{bt['configure_wall_s']:.0f} s of it){reused}.\n")
+    else:
+        lines.append("Not measured in this run.\n")
+
+    lines.append("## Decode tokens per second at the measured Fmax\n")
+    dec = res.get("decode", {})
+    if dec.get("available"):
+        where = (f"the `{dec['config']}` configuration ({ENGINE_NAMES.get(dec['engine'], dec['engine'])})")
+        lines.append(f"Model `{dec['model']}` (the default of `tinylpu run`), one decode step after "
+                     f"the prefill, on {where}: **{dec['cycles_per_token']:,} cycles per token** "
+                     f"(`{dec['command']}`; bit-exact against the golden model: "
+                     f"{'yes' if dec.get('bit_exact') else 'NO'}, cycles as the compiler "
+                     f"predicted: {'yes' if dec.get('cycle_exact') else 'NO'}).\n")
+        for t in dec.get("not_used", []):
+            lines.append(f"Not from the `{t['config']}` configuration: {t['why']}\n")
+        if dec.get("tokens_per_second"):
+            lines.append(f"At the ECP5 Fmax of the `fpga` configuration, {dec['fmax_mhz']:.1f} MHz "
+                         f"(docs/fpga.md): **{dec['tokens_per_second']:,.0f} tokens/s**.\n")
+            if dec["config"] != "fpga":
+                lines.append(f"This mixes two configurations: the cycle count is the "
+                             f"`{dec['config']}` core's, the clock the `fpga` core's. The "
+                             f"`{dec['config']}` core does not fit the ECP5-85F (docs/fpga.md) and "
+                             "its own Fmax is not measured; the figure is what the `"
+                             f"{dec['config']}` schedule would give at that clock.\n")
+        elif dec.get("fmax_bound_mhz"):
+            b = dec["fmax_bound_mhz"]
+            lines.append(f"No Fmax of the whole `fpga` core yet (its place and route has not "
+                         f"finished; docs/fpga.md). The VXM ALU alone reaches {b:.1f} MHz on the "
+                         "ECP5-85F and the core cannot clock faster than its slowest path, so "
+                         f"the rate is **at most {b * 1e6 / dec['cycles_per_token']:,.0f} "
+                         "tokens/s** (an upper bound, not a measurement).\n")
+        else:
+            lines.append("No ECP5 Fmax measured yet (`make fpga`), so no tokens per second.\n")
+    else:
+        lines.append(f"Not available: {dec.get('why', 'no decode workload')}.\n")
+    text = "\n".join(lines) + "\n"
+    # The transformer schedules section belongs to bench/transformer_bench.cc (`make
+    # perf-transformer`), which rewrites what lies between its markers: keep it as it is.
+    doc_path = pathlib.Path(doc_path)
+    old = doc_path.read_text() if doc_path.exists() else ""
+    b, e = old.find(TRANSFORMER_BEGIN), old.find(TRANSFORMER_END)
+    text += "\n## Transformer schedules\n\n"
+    if b >= 0 and e > b:
+        text += old[b:e + len(TRANSFORMER_END)] + "\n"
+    else:
+        text += (TRANSFORMER_BEGIN + "\nNot measured yet: run `make perf-transformer`.\n\n"
+                 + TRANSFORMER_END + "\n")
+    doc_path.write_text(text)
