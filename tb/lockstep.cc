@@ -2,12 +2,14 @@
 #include "tb/lockstep.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include "sw/asm/assembler.h"
 #include "sw/core/error.h"
@@ -251,23 +253,28 @@ std::string DescribeDifference(const CoreConfig& config, const CycleTrace& dut,
     return fmt::format("stream {}{} at position {} ({}): {}\n  {}", DirLetter(Dir(dir)), stream,
                        pos, PositionName(config, pos), what, responsible);
   }
-  // MEM writes, keyed by slice.
-  std::map<int, const MemWriteEvent*> dut_mem;
-  std::map<int, const MemWriteEvent*> ref_mem;
-  for (const auto& e : dut.mem_writes) dut_mem[e.slice] = &e;
-  for (const auto& e : ref.mem_writes) ref_mem[e.slice] = &e;
+  // MEM writes, by slice (a WRITE quad stores four words in one cycle).
+  std::map<int, std::vector<const MemWriteEvent*>> dut_mem;
+  std::map<int, std::vector<const MemWriteEvent*>> ref_mem;
+  for (const auto& e : dut.mem_writes) dut_mem[e.slice].push_back(&e);
+  for (const auto& e : ref.mem_writes) ref_mem[e.slice].push_back(&e);
+  auto words = [](const std::vector<const MemWriteEvent*>& events) {
+    std::vector<int> addrs;
+    for (const MemWriteEvent* e : events) addrs.push_back(e->addr);
+    return addrs.empty() ? std::string("none") : fmt::format("{}", fmt::join(addrs, ", "));
+  };
   for (int s = 0; s < config.mem_slices; ++s) {
-    const MemWriteEvent* d = dut_mem.count(s) ? dut_mem[s] : nullptr;
-    const MemWriteEvent* r = ref_mem.count(s) ? ref_mem[s] : nullptr;
-    if ((!d && !r) || (d && r && *d == *r)) continue;
-    std::string what;
-    if (d && r && d->addr != r->addr) {
-      what = fmt::format("DUT wrote word {}, reference word {} (every lane)", d->addr, r->addr);
-    } else if (d && r) {
-      what = fmt::format("word {}, {}", d->addr, LaneDiff(d->lanes, r->lanes, 2));
-    } else {
-      what = fmt::format("written by the {} only (word {}, every lane)", d ? "DUT" : "reference",
-                         d ? d->addr : r->addr);
+    const std::vector<const MemWriteEvent*>& d = dut_mem[s];
+    const std::vector<const MemWriteEvent*>& r = ref_mem[s];
+    bool same = d.size() == r.size();
+    for (size_t i = 0; same && i < d.size(); ++i) same = *d[i] == *r[i];
+    if (same) continue;
+    std::string what = fmt::format("DUT wrote words {}, reference words {}", words(d), words(r));
+    for (size_t i = 0; i < std::min(d.size(), r.size()); ++i) {
+      if (d[i]->addr == r[i]->addr && !(*d[i] == *r[i])) {
+        what = fmt::format("word {}, {}", d[i]->addr, LaneDiff(d[i]->lanes, r[i]->lanes, 2));
+        break;
+      }
     }
     return fmt::format(
         "MEM write on slice {}: {}\n  {}", s, what,

@@ -48,8 +48,11 @@ void RtlTraceCollector::EndCycle(int64_t cycle) {
             [](const DriveEvent& a, const DriveEvent& b) {
               return std::tie(a.pos, a.dir, a.stream) < std::tie(b.pos, b.dir, b.stream);
             });
+  // (A WRITE quad stores four words of one slice in one cycle: the address orders them.)
   std::sort(current_.mem_writes.begin(), current_.mem_writes.end(),
-            [](const MemWriteEvent& a, const MemWriteEvent& b) { return a.slice < b.slice; });
+            [](const MemWriteEvent& a, const MemWriteEvent& b) {
+              return std::tie(a.slice, a.addr) < std::tie(b.slice, b.addr);
+            });
   std::sort(current_.scatters.begin(), current_.scatters.end(),
             [](const ScatterEvent& a, const ScatterEvent& b) { return a.slice < b.slice; });
   std::sort(current_.appends.begin(), current_.appends.end(),

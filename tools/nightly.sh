@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make nightly`: the long regression. NIGHTLY_SEEDS runs of the random lockstep test on both
 # configurations (LPU_ITERS programs each, seeds from the date unless LPU_SEED is set), the
-# illegal-mode and random-init tests with more iterations, 5 minutes of fuzzing per target,
+# illegal-mode and random-init tests with more iterations, 40 random transformer layers per
+# configuration, 5 minutes of fuzzing per target,
 # every formal proof, the ctests labelled `nightly` (the Icarus cross-check), and the functional
 # and code coverage goals over all of it (the small config's code coverage as lcov HTML in
 # <build>/nightly/coverage/html).
@@ -35,6 +36,7 @@ for ((i = 0; i < seeds; i++)); do
     "$build/bin/verif_tests" --gtest_filter='*IllegalProgramsTripEachError*'
 done
 run env LPU_ITERS=200 "$build/bin/verif_tests" --gtest_filter='*XInitTest*'
+run env LPU_SEED=$base LPU_ITERS=40 "$build/bin/verif_tests" --gtest_filter='*RandomLayerTest*'
 run ctest --test-dir "$build" --output-on-failure -L nightly
 run env LPU_FUZZ_SECONDS=300 bash tools/fuzz.sh
 run bash tools/formal.sh

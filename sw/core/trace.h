@@ -75,7 +75,7 @@ struct VxmWriteEvent {
 };
 
 // Everything observable in one run cycle. Events in each list are sorted: issues by queue,
-// drives by (pos, dir, stream), MEM writes and scatters by slice, appends by queue.
+// drives by (pos, dir, stream), MEM writes by (slice, addr), scatters by slice, appends by queue.
 struct CycleTrace {
   int64_t cycle = 0;
   std::vector<IssueEvent> issues;
