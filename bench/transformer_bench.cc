@@ -90,14 +90,47 @@ std::string Markdown(const CoreConfig& config, const std::vector<Figures>& all) 
     md << fmt::format(
         "| {} | {} | {} | {} | {:.1f}% | {:.2f} | {} ({} instructions) | {} | {} | {} | {} |\n",
         f.model, f.tokens, f.runs, f.prefill_cycles, 100.0 * f.mxm_utilization,
-        static_cast<double>(f.prefill_cycles) / static_cast<double>(std::max<int64_t>(1, f.busiest)),
+        static_cast<double>(f.prefill_cycles) /
+            static_cast<double>(std::max<int64_t>(1, f.busiest)),
         f.busiest_queue, f.busiest, f.decode_cycles > 0 ? std::to_string(f.decode_cycles) : "-",
         f.weight_rows > 0 ? std::to_string(f.weight_rows) : "-",
-        f.weight_rows > 0
-            ? fmt::format("{:.2f}x", static_cast<double>(f.decode_cycles) /
-                                        static_cast<double>(f.weight_rows))
-            : "-",
+        f.weight_rows > 0 ? fmt::format("{:.2f}x", static_cast<double>(f.decode_cycles) /
+                                                       static_cast<double>(f.weight_rows))
+                          : "-",
         f.bit_exact ? "yes" : "NO");
+  }
+  bool prefill_met = true, decode_met = true;
+  for (const Figures& f : all) {
+    if (f.tokens >= 64 && f.mxm_utilization < 0.9) prefill_met = false;
+    if (f.weight_rows > 0 && f.decode_cycles > 1.3 * static_cast<double>(f.weight_rows)) {
+      decode_met = false;
+    }
+  }
+  if (!prefill_met) {
+    md << "\n**Prefill target not met.** A chunk of T rows streams each 16-row weight tile for "
+          "T ABC rows (T = 16 for decoder-64: a chunk's fp32 activations must fit 1 K words of "
+          "MEM), so LW and ABC are equally long and must overlap perfectly; they do not. "
+          "The accumulator drains (ACC) issue from the same `mxma` queue as ABC and each "
+          "epilogue block holds that queue for its whole span, epilogues whose VXM chain needs "
+          "an interval above 1 stretch those spans, and the VXM passes between matmuls (norms, "
+          "softmax, RoPE, activations: `vxm0` is the busiest unit) leave the MXM idle. What "
+          "would lift it: a drain queue of its own (an ISA change), non-exclusive drain blocks, "
+          "longer chunks (activations spread over more MEM, programs streamed by IFETCH) and "
+          "overlapping the "
+          "VXM passes of one chunk with the matmuls of the next.\n";
+  }
+  if (!decode_met) {
+    md << "\n**Decode target not met.** One token is a chain of dependent steps (norm, Q/K/V, "
+          "scores, softmax, PV, Wo, norm, W1/W3, W2) and the VXM work between two matmuls is a "
+          "latency chain of 150-250 cycles (reductions through the SXM butterfly, Rsqrt, Exp and "
+          "Reciprocal sequences, MEM round trips between VXM chains); the MXM holds one weight "
+          "tile and one more in its shadow buffer, so at most 32 weight rows can stream during "
+          "such a gap. decoder-64's first decode step waits 1,079 cycles in five such gaps and "
+          "364 more in short ones, against 3,648 cycles of weight streaming; the tiny models' "
+          "weights stream in under 1,000 cycles, so the same gaps weigh more. What would lift "
+          "it: more weight buffers in the MXM (or several MXM planes), so that the next "
+          "matmul's weights stream during the VXM chain, and shorter chains (VXM results "
+          "forwarded on streams instead of through MEM).\n";
   }
   md << kEnd << "\n";
   return md.str();
