@@ -16,14 +16,10 @@
 #include "sw/golden/model_config.h"
 #include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
+#include "tests/test_env.h"
 
 namespace tinylpu {
 namespace {
-
-int64_t EnvInt(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoll(v, nullptr, 0) : fallback;
-}
 
 template <typename T>
 T Pick(std::mt19937_64& rng, const std::vector<T>& from) {

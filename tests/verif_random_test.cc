@@ -16,15 +16,10 @@
 #include "sw/verif/random_program.h"
 #include "tb/lockstep.h"
 #include "tb/rtl_sim.h"
+#include "tests/test_env.h"
 
 namespace tinylpu::verif {
 namespace {
-
-// $name as an integer, or `fallback` when unset.
-int64_t EnvInt(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoll(v, nullptr, 0) : fallback;
-}
 
 std::string Waves() {
   const char* v = std::getenv("LPU_WAVES");
