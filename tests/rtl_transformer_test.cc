@@ -4,8 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <ostream>
-
+#include "sw/compiler/model_case.h"
 #include "sw/compiler/model_runner.h"
 #include "sw/compiler/transformer.h"
 #include "tb/lockstep.h"
@@ -14,32 +13,7 @@
 namespace tinylpu {
 namespace {
 
-struct Case {
-  std::string name;
-  std::string config;
-  ModelConfig model;
-  int prompt = 0;
-  int decode = 0;
-};
-
-// GoogleTest prints a failing case by its name rather than as raw bytes.
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
-}
-
-ModelConfig Custom(const std::string& name, BlockType block, int d, int heads, int kv_heads,
-                   int head_dim, int ffn, int seq) {
-  ModelConfig m;
-  m.name = name;
-  m.block = block;
-  m.d_model = d;
-  m.n_heads = heads;
-  m.n_kv_heads = block == BlockType::kEncoder ? heads : kv_heads;
-  m.head_dim = head_dim;
-  m.ffn_dim = ffn;
-  m.seq_len = seq;
-  return m;
-}
+using Case = ModelCase;
 
 std::vector<Case> Cases() {
   return {
@@ -48,12 +22,12 @@ std::vector<Case> Cases() {
       {"tiny_encoder", "default", BuiltinModel("tiny-encoder"), 0, 0},
       // Tiling (3 d tiles, 5 FFN tiles, 3 key tiles), GQA (3 query heads per KV head) and a
       // prompt longer than one prefill run.
-      {"gqa_tiled", "default", Custom("gqa-tiled", BlockType::kDecoder, 48, 6, 2, 8, 80, 40), 36,
-       1},
-      {"small_decoder", "small", Custom("small-decoder", BlockType::kDecoder, 16, 2, 1, 8, 32, 8),
-       6, 2},
-      {"small_encoder", "small", Custom("small-encoder", BlockType::kEncoder, 16, 2, 2, 8, 24, 8),
-       0, 0},
+      {"gqa_tiled", "default", CustomModel("gqa-tiled", BlockType::kDecoder, 48, 6, 2, 8, 80, 40),
+       36, 1},
+      {"small_decoder", "small",
+       CustomModel("small-decoder", BlockType::kDecoder, 16, 2, 1, 8, 32, 8), 6, 2},
+      {"small_encoder", "small",
+       CustomModel("small-encoder", BlockType::kEncoder, 16, 2, 2, 8, 24, 8), 0, 0},
   };
 }
 

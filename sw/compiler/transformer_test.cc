@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <ostream>
 
+#include "sw/compiler/model_case.h"
 #include "sw/compiler/model_runner.h"
 #include "sw/core/error.h"
 #include "sw/model/cycle_model.h"
@@ -21,33 +21,7 @@ ModelConfig ForCore(ModelConfig m, const CoreConfig& config) {
   return m;
 }
 
-ModelConfig Custom(const std::string& name, BlockType block, int d, int heads, int kv_heads,
-                   int head_dim, int ffn, int seq, int layers = 1) {
-  ModelConfig m;
-  m.name = name;
-  m.block = block;
-  m.d_model = d;
-  m.n_heads = heads;
-  m.n_kv_heads = block == BlockType::kEncoder ? heads : kv_heads;
-  m.head_dim = head_dim;
-  m.ffn_dim = ffn;
-  m.seq_len = seq;
-  m.n_layers = layers;
-  return m;
-}
-
-struct Case {
-  std::string name;
-  std::string config;
-  ModelConfig model;
-  int prompt = 0;
-  int decode = 0;
-};
-
-// GoogleTest prints a failing case by its name rather than as raw bytes.
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.name << " on " << c.config << " (prompt " << c.prompt << ", decode " << c.decode << ")";
-}
+using Case = ModelCase;
 
 std::vector<Case> Cases() {
   return {
@@ -57,11 +31,14 @@ std::vector<Case> Cases() {
       {"decoder_2layer", "default", BuiltinModel("decoder-2layer"), 10, 2},
       // Three d tiles, GQA with three heads per KV head, an FFN of 5 tiles, 40 tokens: two
       // prefill runs, key tiles beyond the first.
-      {"gqa_tiled", "default", Custom("gqa", BlockType::kDecoder, 48, 6, 2, 8, 80, 40), 36, 2},
+      {"gqa_tiled", "default", CustomModel("gqa", BlockType::kDecoder, 48, 6, 2, 8, 80, 40), 36, 2},
       // d not a multiple of the lanes (padding in the norms), a per-tensor encoder.
-      {"encoder_padded", "default", Custom("enc", BlockType::kEncoder, 40, 5, 5, 8, 56, 20), 0, 0},
-      {"small_decoder", "small", Custom("s-dec", BlockType::kDecoder, 16, 2, 1, 8, 32, 8), 6, 2},
-      {"small_encoder", "small", Custom("s-enc", BlockType::kEncoder, 16, 2, 2, 8, 24, 8), 0, 0},
+      {"encoder_padded", "default", CustomModel("enc", BlockType::kEncoder, 40, 5, 5, 8, 56, 20), 0,
+       0},
+      {"small_decoder", "small", CustomModel("s-dec", BlockType::kDecoder, 16, 2, 1, 8, 32, 8), 6,
+       2},
+      {"small_encoder", "small", CustomModel("s-enc", BlockType::kEncoder, 16, 2, 2, 8, 24, 8), 0,
+       0},
   };
 }
 
@@ -174,7 +151,7 @@ TEST(TransformerTest, RejectsWhatItCannotMapNamingTheLimit) {
   }
   {
     GoldenModel g =
-        PrepareModel(Custom("wide-head", BlockType::kDecoder, 32, 1, 1, 32, 32, 8)).golden;
+        PrepareModel(CustomModel("wide-head", BlockType::kDecoder, 32, 1, 1, 32, 32, 8)).golden;
     ExpectError([&] { MapModel(base, g); }, "head_dim = 32 must divide NumLanes = 16");
   }
   {
@@ -195,7 +172,7 @@ TEST(TransformerTest, RejectsWhatItCannotMapNamingTheLimit) {
   {
     // Weights beyond MEM: d 256, FFN 1024 is 256 K words of int8 alone.
     GoldenModel g =
-        PrepareModel(Custom("huge", BlockType::kDecoder, 256, 16, 4, 16, 1024, 16)).golden;
+        PrepareModel(CustomModel("huge", BlockType::kDecoder, 256, 16, 4, 16, 1024, 16)).golden;
     ExpectError([&] { MapModel(base, g); }, "MEM capacity exceeded");
   }
   const MappedModel m = MapModel(base, golden);
