@@ -221,18 +221,26 @@ def main():
             res["partial"] = "; ".join(partial)
         result_path.write_text(json.dumps(res, indent=2) + "\n")
 
+    if not result_path.exists():
+        sys.exit(f"perf: no results in {result_path}: run bench/perf.py (make perf) first")
     res = json.loads(result_path.read_text())
     # The Fmax may come later than the speed run (place and route takes an hour): take the
     # latest ECP5 result, and the VXM ALU's own Fmax as an upper bound while there is none.
     dec = res.get("decode", {})
     fpga_dir = ROOT / "build" / "fpga"
-    for key, target in (("fmax_mhz", "ecp5"), ("fmax_bound_mhz", "vxm_alu")):
+    # (When routing did not finish, nextpnr's estimate after placement stands in, and says so.)
+    for key, target, field in (("fmax_mhz", "ecp5", "fmax_mhz"),
+                               ("fmax_estimate_mhz", "ecp5", "place_fmax_mhz"),
+                               ("fmax_bound_mhz", "vxm_alu", "fmax_mhz")):
         path = fpga_dir / target / "result.json"
-        fmax = json.loads(path.read_text()).get("fmax_mhz") if path.exists() else None
+        fmax = json.loads(path.read_text()).get(field) if path.exists() else None
+        dec.pop(key, None)
         if dec.get("available") and fmax:
             dec[key] = fmax
     if dec.get("fmax_mhz"):
         dec["tokens_per_second"] = dec["fmax_mhz"] * 1e6 / dec["cycles_per_token"]
+    else:
+        dec.pop("tokens_per_second", None)
     sys.path.insert(0, str(ROOT / "bench"))
     import perf_report  # noqa: E402  (bench/perf_report.py renders the document and plots)
     perf_report.write(res, ROOT / "docs" / "performance.md", ROOT / "docs" / "perf")

@@ -192,6 +192,15 @@ def write(res, doc_path, fig_dir):
                              f"`{dec['config']}` core does not fit the ECP5-85F (docs/fpga.md) and "
                              "its own Fmax is not measured; the figure is what the `"
                              f"{dec['config']}` schedule would give at that clock.\n")
+        elif dec.get("fmax_estimate_mhz"):
+            e = dec["fmax_estimate_mhz"]
+            lines.append(f"The whole `fpga` core has no routed Fmax yet (routing did not finish; "
+                         f"docs/fpga.md). nextpnr's timing estimate of the placed core is "
+                         f"{e:.1f} MHz, which gives **about {e * 1e6 / dec['cycles_per_token']:,.0f} "
+                         "tokens/s** (an estimate, not a sign-off figure)"
+                         + (f"; the VXM ALU alone, routed, reaches {dec['fmax_bound_mhz']:.1f} MHz "
+                            f"(at most {dec['fmax_bound_mhz'] * 1e6 / dec['cycles_per_token']:,.0f} "
+                            "tokens/s)" if dec.get("fmax_bound_mhz") else "") + ".\n")
         elif dec.get("fmax_bound_mhz"):
             b = dec["fmax_bound_mhz"]
             lines.append(f"No Fmax of the whole `fpga` core yet (its place and route has not "

