@@ -247,7 +247,12 @@ def summarize_cells(family, cells, total):
                 "dsp": total_of("SB_MAC16"), "bram": total_of("SB_RAM40_4K"),
                 "spram": total_of("SB_SPRAM256KA"), "carry": total_of("SB_CARRY")}
     if family == "xilinx":
-        return {"lut": total_of(r"LUT\d") + total_of(r"RAM\d\dM", r"RAM\d+X1[SD]"),
+        # LUT-RAM cells count the LUTs (SLICEM LUT6s) they occupy.
+        lutram = sum(n * total_of(rf"RAM{k}") for k, n in (
+            ("32M", 4), ("64M", 4), ("32X1S", 1), ("64X1S", 1), ("32X1D", 2), ("64X1D", 2),
+            ("128X1S", 2), ("128X1D", 4), ("256X1S", 4), ("256X1D", 8), ("512X1S", 8)))
+        # INV is a LUT1 on the device.
+        return {"lut": total_of(r"LUT\d", "INV") + lutram, "lutram": lutram,
                 "ff": total_of(r"FD[CPRS]E"), "dsp": total_of("DSP48E1"),
                 "bram": total_of("RAMB36E1") + total_of("RAMB18E1") / 2,
                 "carry": total_of("CARRY4")}

@@ -236,6 +236,10 @@ def render(results, versions, devices, target_mhz, date):
         "CRITICAL_PATH": critical_path(ecp5, target_mhz, results.get("vxm_alu")),
         "ANALYSIS": analysis(results, target_mhz),
         "TARGET_MHZ": str(target_mhz),
+        "XILINX_INV": (
+            f"They also include the {results['xilinx']['cells']['INV']:,} INV cells (an INV is "
+            "a LUT1 on the device)." if results.get("xilinx", {}).get("cells", {}).get("INV")
+            else ""),
         "FMAX": f"{fmax:.1f} MHz" if fmax else "not measured",
         "TIMING_VERDICT": (
             (f"**not met**: nextpnr estimates {ecp5['place_fmax_mhz']:.1f} MHz for the placed "
