@@ -176,10 +176,13 @@ def locate(output):
     """Where the first failure message puts the bug: (cycle, lane, instruction, excerpt).
 
     The lockstep report names the cycle in its first line, then what differs (stream, lane,
-    values) and the instruction responsible; an error-status difference names the erring
-    queue's recent instructions. Any of the three is None when the message lacks it."""
+    values) and the instruction responsible; an error-status difference names the field and
+    both values; an RTL assertion names its message and the illegal program's error cycle. Any
+    of the first three is None when the message lacks it."""
     text = output
     start = text.find("lockstep divergence in cycle")
+    if start < 0:
+        start = text.find("%Error:")
     if start < 0:
         start = text.find("Failure")
     if start < 0:
@@ -188,13 +191,27 @@ def locate(output):
     end = block.find("replay:")
     if end > 0:
         block = block[:end]
-    cycle = re.search(r"cycle (\d+)", block)
+    cycle = re.search(r"lockstep divergence in cycle (\d+)|at cycle (\d+)", block)
     lane = re.search(r"lane (\d+)|every lane", block)
     instr = re.search(r"`([^`]+)`", block)
     excerpt = " ".join(block.split())[:220]
-    return (cycle.group(1) if cycle else None,
+    return (next(g for g in cycle.groups() if g) if cycle else None,
             (lane.group(1) or "every") if lane else None,
             instr.group(1) if instr else None, excerpt)
+
+
+def what_differs(output):
+    """For a failure that names no instruction: the assertion's message, the status field that
+    differs, or the first line of the lockstep report after its heading."""
+    m = re.search(r"Assertion failed in \S+: ([^\n]+)", output)
+    if m:
+        return f"SVA: {m.group(1).strip()}"
+    m = re.search(r"Expected equality of these values:\s+(\S+)\s+Which is: (\S+)\s+(\S+)\s+"
+                  r"Which is: (\S+)", output)
+    if m:
+        return f"{m.group(1).split('.')[-1]}: DUT {m.group(2)}, expected {m.group(4)}"
+    m = re.search(r"lockstep divergence in cycle \d+ \([^)]*\):\n\s*([^\n]+)", output)
+    return m.group(1).strip() if m else "?"
 
 
 def sh(cmd, **kw):
@@ -250,7 +267,8 @@ def main():
                 why = "assertion" if "Assertion failed" in r.stdout + r.stderr else "mismatch"
                 caught = f"{exe} {filt} ({why})"
                 cycle, lane, instr, excerpt = locate(r.stdout + r.stderr)
-                where = (f"cycle {cycle or '?'}, lane {lane or '-'}, `{instr or '?'}`")
+                where = (f"cycle {cycle or '?'}, lane {lane or '-'}, " +
+                         (f"`{instr}`" if instr else what_differs(r.stdout + r.stderr)))
                 with open(os.path.join(args.build, f"mutant_{name}.log"), "w") as fh:
                     fh.write(r.stdout + r.stderr)
                 print(f"mutate: {name}: {excerpt}", flush=True)
