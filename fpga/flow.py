@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """FPGA flow: synthesis (and place and route where it runs) for every target, and docs/fpga.md.
 
-Usage: fpga/flow.py [--targets gates,ecp5,ice40,xilinx] [--report-only] [--doc docs/fpga.md]
+Usage: fpga/flow.py [--targets gates,ecp5,ice40,xilinx,vxm_alu] [--resume] [--route-minutes N]
+                    [--report-only] [--doc docs/fpga.md]
 
 Targets (each one command of Yosys and, for ECP5, nextpnr):
   gates   generic gate-level estimate of the core (`fpga` configuration)
   ecp5    the ULX3S board top (UART bridge + core, `fpga` configuration) on an LFE5U-85F:
-          synth_lattice, nextpnr-ecp5 with a 100 MHz target, ecppack -> lpu_ulx3s.bit
+          synth_lattice, nextpnr-ecp5 with a 100 MHz target (placement, then routing under
+          --route-minutes), ecppack -> lpu_ulx3s.bit
   ice40   the board top with the `ice40` configuration on an iCE40 UP5K: synth_ice40 -dsp
           (place and route only when the design fits the device)
   xilinx  the core (`fpga` configuration) on a Xilinx 7-series part: synth_xilinx estimate
