@@ -42,15 +42,19 @@ Measurement Measure(HostBus& bus, int64_t predicted_cycles, Load load, double mi
 }
 
 // A busy program for the VXM, SXM and MEM, one op per queue and cycle for `n` cycles: mem0
-// READs words east into a two-ALU VXM chain (VMUL by IMM, then VADD of IMM) whose results go
-// west to the last MEM slice, which WRITEs them; mem1 READs words west into the SXM, which
-// ROTATEs them and drives them east, where mem2 uses them as GATHER indices.
+// READs words east into a two-ALU VXM chain (VMUL by IMM, then VADD of IMM; the VMUL alone on a
+// one-ALU core) whose results go west to the last MEM slice, which WRITEs them; mem1 READs
+// words west into the SXM, which ROTATEs them and drives them east, where mem2 uses them as
+// GATHER indices.
 Program VectorPipeline(const CoreConfig& c, int n) {
   const int p_vxm = c.VxmPosition();
   const int last = c.mem_slices - 1;
+  // With two ALUs the VMUL's product goes to ALU 1 (PREV) for a VADD, which drives it west;
+  // a core with one ALU drives the VMUL's product west itself.
+  const bool chain = c.vxm_alus > 1;
   Schedule s(c);
   s.Place(c.VxmQueue(0), 0, Instr::Config(0, 3));
-  s.Place(c.VxmQueue(1), 0, Instr::Config(0, 7));
+  if (chain) s.Place(c.VxmQueue(1), 0, Instr::Config(0, 7));
   const int hops_sxm = CoreConfig::MemPosition(1) - CoreConfig::SxmPosition();
   const int hops_gather = CoreConfig::MemPosition(2) - CoreConfig::SxmPosition();
   for (int i = 0; i < n; ++i) {
@@ -60,11 +64,15 @@ Program VectorPipeline(const CoreConfig& c, int n) {
     s.Place(CoreConfig::MemQueue(0), i, Instr::Addr(isa::Op::kRead, word, 0, Dir::kEast));
     s.Place(
         c.VxmQueue(0), v,
-        Instr::Vxm(isa::Op::kVmul, isa::VxmType::kI8, kVxmNone, VxmStream(Dir::kEast, 0), kVxmImm));
-    s.Place(
-        c.VxmQueue(1), v + 1,
-        Instr::Vxm(isa::Op::kVadd, isa::VxmType::kI8, VxmStream(Dir::kWest, 0), kVxmPrev, kVxmImm));
-    const int64_t w = v + 1 + isa::kLatVaddStreamOut + (p_vxm - CoreConfig::MemPosition(last)) - 1;
+        Instr::Vxm(isa::Op::kVmul, isa::VxmType::kI8, chain ? kVxmNone : VxmStream(Dir::kWest, 0),
+                   VxmStream(Dir::kEast, 0), kVxmImm));
+    if (chain) {
+      s.Place(c.VxmQueue(1), v + 1,
+              Instr::Vxm(isa::Op::kVadd, isa::VxmType::kI8, VxmStream(Dir::kWest, 0), kVxmPrev,
+                         kVxmImm));
+    }
+    const int64_t out = chain ? v + 1 : v;  // issue cycle of the op that drives the result west
+    const int64_t w = out + isa::kLatVaddStreamOut + (p_vxm - CoreConfig::MemPosition(last)) - 1;
     s.Place(CoreConfig::MemQueue(last), w,
             Instr::Addr(isa::Op::kWrite, static_cast<uint32_t>(n + i), 0, Dir::kWest));
     // SXM: READ west at i, ROTATE at the SXM, indices east to mem2's GATHER.

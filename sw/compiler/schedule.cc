@@ -66,6 +66,14 @@ Schedule::Schedule(const CoreConfig& config)
       cells_(static_cast<size_t>(2) * config.streams * config.num_positions()) {}
 
 void Schedule::Place(int q, int64_t t, const Instr& instr) {
+  if (q < 0 || q >= config_.num_queues() || t < 0) {
+    const isa::OpInfo* info = FindOp(instr.op);
+    throw Error(
+        fmt::format("internal: cannot place {} on queue {} in cycle {}: config '{}' has "
+                    "queues 0..{}",
+                    info != nullptr ? info->name : "an instruction", q, t, config_.name,
+                    config_.num_queues() - 1));
+  }
   assert(IsFree(q, t) && "a queue issues at most one instruction per cycle");
   assert(!IsControl(instr.op));
   placed_[q].push_back(Placed{t, instr});

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "sw/core/error.h"
+
 namespace tinylpu {
 namespace {
 
@@ -18,6 +22,19 @@ TEST(ScheduleTest, GapsBecomeNops) {
   EXPECT_EQ(p.queues[q], (std::vector<Instr>{Instr::Nop(3), Read(1), Instr::Nop(6), other}));
   EXPECT_EQ(p.FinishCycle(), 11);
   EXPECT_EQ(s.FinishCycle(), 11);
+}
+
+TEST(ScheduleTest, PlacingOnAQueueTheConfigLacksIsAnError) {
+  const CoreConfig config = NamedConfig("fpga");  // one VXM ALU
+  Schedule s(config);
+  EXPECT_THROW(s.Place(config.VxmQueue(1), 0, Instr::Config(0, 7)), Error);
+  EXPECT_THROW(s.Place(-1, 0, Read(1)), Error);
+  EXPECT_THROW(s.Place(CoreConfig::MemQueue(0), -1, Read(1)), Error);
+  try {
+    s.Place(config.VxmQueue(1), 0, Instr::Config(0, 7));
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config 'fpga'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ScheduleTest, EquallySpacedStridedRunsBecomeRepeats) {
