@@ -175,6 +175,10 @@ def main():
             res["build_time"] = dict(old["build_time"], reused_from=old.get("date"))
         elif not args.skip_build_time:
             res["build_time"] = build_time(args.jobs)
+            # Kept at once: a later step that fails need not cost the build again
+            # (--skip-build-time reuses it).
+            result_path.write_text(json.dumps(dict(old, build_time=res["build_time"]), indent=2)
+                                   + "\n")
         else:
             partial.append("no build from clean")
         if args.tree:
