@@ -456,6 +456,12 @@ def pnr_progress(log):
                 log.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def overuse_trend(log):
+    """router2's overused-wire count by iteration: [(iteration, overused), ...]."""
+    return [(int(i), int(n)) for i, n in
+            re.findall(r"iter=(\d+) wires=\d+ overused=(\d+)", log.read_text(errors="replace"))]
+
+
 def versions():
     def first_line(cmd):
         try:
@@ -502,6 +508,8 @@ def main():
                 log = BUILD / t / "place.log"
             if results[t].get("pnr_state") in ("running", "routing") and log.exists():
                 results[t]["pnr_progress"] = pnr_progress(log)
+            if not results[t].get("fmax_mhz") and log.name == "pnr.log":
+                results[t]["route_trend"] = overuse_trend(log)
     sys.path.insert(0, str(ROOT / "fpga"))
     import report  # noqa: E402  (fpga/report.py renders the document)
     pathlib.Path(args.doc).write_text(report.render(results, versions(), DEVICES, TARGET_MHZ,

@@ -30,6 +30,20 @@ def unrouted(r):
     return state
 
 
+def trend_sentence(trend):
+    """How router2's congestion went down (or did not): a few of its iterations."""
+    if len(trend) < 2:
+        return ""
+    picks = [p for p in trend if p[0] == 1 or p[0] % 5 == 0] + [trend[-1]]
+    picks = list(dict.fromkeys(picks))
+    best = min(trend, key=lambda p: p[1])
+    return (" Wires still overused (shared by several nets) after router2's iterations: "
+            + ", ".join(f"{n:,} after {i}" for i, n in picks)
+            + f"; the fewest, {best[1]:,}, after iteration {best[0]}"
+            + (f", so the last {trend[-1][0] - best[0]} iterations made no progress."
+               if trend[-1][0] - best[0] >= 3 else "."))
+
+
 def table(results, devices):
     rows = ["| target | device | design (config) | LUTs | FFs | DSPs | block RAMs | Fmax | fits |",
             "|---|---|---|---|---|---|---|---|---|"]
@@ -95,6 +109,7 @@ def critical_path(r, target_mhz, alu=None):
                 + (f" On the one VXM lane below the same estimate was {alu['place_fmax_mhz']:.1f} "
                    f"MHz and routing reached {alu['fmax_mhz']:.1f} MHz."
                    if alu and alu.get("place_fmax_mhz") and alu.get("fmax_mhz") else "")
+                + trend_sentence(r.get("route_trend", []))
                 + " The estimate is not a sign-off number, and there is no routed critical "
                 "path of the whole core.")
     if not cp:
