@@ -1,6 +1,7 @@
 """Renders docs/fpga.md from the results of fpga/flow.py (build/fpga/<target>/result.json)."""
 
 import pathlib
+import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,10 @@ def unrouted(r):
     state = r["pnr_state"]
     if state in ("running", "routing"):
         return "still running when this page was written"
+    m = re.fullmatch(r"routing failed \(exit code -(9|15)\)", state)
+    if m:
+        minutes = f" after {r['pnr_seconds'] / 60:.0f} minutes" if r.get("pnr_seconds") else ""
+        return f"was stopped unfinished{minutes}, by signal {m.group(1)}"
     return state
 
 
@@ -196,7 +201,6 @@ def analysis(results, target_mhz):
 def run_status(results):
     """One line per target that is not a finished result of the current sources."""
     import datetime
-    import re
     build = ROOT / "build" / "fpga"
     out = []
     for t in ("gates", "ecp5", "ice40", "xilinx", "vxm_alu"):
