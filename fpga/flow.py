@@ -263,7 +263,8 @@ def summarize_cells(family, cells, total):
 
 def max_frequency(log):
     """nextpnr's "Max frequency for clock" figure from a log (the last one it printed)."""
-    found = re.findall(r"Max frequency for clock '[^']*': ([0-9.]+) MHz", log.read_text(errors="replace"))
+    found = re.findall(r"Max frequency for clock '[^']*': ([0-9.]+) MHz",
+                       log.read_text(errors="replace"))
     return float(found[-1]) if found else None
 
 
@@ -310,9 +311,11 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint, old):
             return {"pnr_ok": False, "pnr_state": f"placement failed (exit code {rc})",
                     "place_seconds": seconds}
         report = json.loads((out / "place_report.json").read_text())
-        result.update({"place_seconds": seconds, "place_fmax_mhz": max_frequency(out / "place.log"),
+        result.update({"place_seconds": seconds,
+                       "place_fmax_mhz": max_frequency(out / "place.log"),
                        "utilization": report.get("utilization", {})})
-    print(f"flow: placed; nextpnr's estimate {result.get('place_fmax_mhz')} MHz; routing", flush=True)
+    print(f"flow: placed; nextpnr's estimate {result.get('place_fmax_mhz')} MHz; routing",
+          flush=True)
     checkpoint(dict(result, pnr_state="routing"))
     if resume and (out / "report.json").exists() and old.get("pnr_state") == "done":
         kept = ("pnr_ok", "pnr_state", "pnr_seconds", "fmax_mhz", "critical_path", "bitstream")
@@ -327,10 +330,10 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint, old):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            prog = pnr_progress(out / "pnr.log")
+            log = out / "pnr.log"
             return result | {"pnr_ok": False, "pnr_seconds": time.time() - start,
-                             "pnr_state": f"stopped after the {route_minutes}-minute routing budget",
-                             "route_last": prog["last_line"]}
+                             "pnr_state": f"stopped after the {route_minutes}-minute budget",
+                             "route_last": pnr_progress(log)["last_line"] if log.exists() else "?"}
     seconds = time.time() - start
     if rc != 0:
         return result | {"pnr_ok": False, "pnr_state": f"routing failed (exit code {rc})",
