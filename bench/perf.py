@@ -195,7 +195,9 @@ def main():
         else:
             st = OUT / "st"
             rtl = ";".join(dict.fromkeys(configs + icarus_configs))
-            configure(st, [f"-DLPU_RTL_CONFIGS={rtl}"])
+            # Plain models: the default tree Verilates `small` with coverage counters (for the
+            # code-coverage gate), which would measure the counters, not the core.
+            configure(st, [f"-DLPU_RTL_CONFIGS={rtl}", "-DLPU_COVERAGE_CONFIGS="])
         sh(["cmake", "--build", st, "-j", args.jobs, "--target", "sim_speed", "icarus_script",
             "tinylpu"])
         single = sim_speed(st, configs)
@@ -203,7 +205,8 @@ def main():
         if args.threads > 1:
             mt = OUT / "mt"
             configure(mt, [f"-DLPU_RTL_CONFIGS={';'.join(configs)}",
-                           f"-DLPU_VERILATOR_THREADS={args.threads}", "-DLPU_BOARD_SIM=OFF"])
+                           f"-DLPU_VERILATOR_THREADS={args.threads}", "-DLPU_BOARD_SIM=OFF",
+                           "-DLPU_COVERAGE_CONFIGS="])
             sh(["cmake", "--build", mt, "-j", args.jobs, "--target", "sim_speed"])
             multi = sim_speed(mt, configs)
         else:
