@@ -9,7 +9,8 @@ One run measures, on this machine and in this order:
      matrix configurations) in build-perf/st with ccache disabled; wall and CPU seconds;
   2. simulation speed of the same matmul on every engine, per configuration: the Verilated
      core single-threaded (build-perf/st, reconfigured to Verilate the device configurations
-     too, and without the coverage counters the standard tree puts in `small`) and with --threads N (build-perf/mt), and the C++ cycle model (bench/sim_speed);
+     too, and without the coverage counters the standard tree puts in `small`) and with
+     --threads N (build-perf/mt), and the C++ cycle model (bench/sim_speed);
   3. Icarus Verilog on the same RTL (tb/icarus/run_icarus.sh's conversion), replaying the
      matmul recorded on Verilator: run cycles per second from a full replay minus a replay of
      the loading alone;
