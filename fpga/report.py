@@ -178,11 +178,14 @@ def analysis(results, target_mhz):
         out.append(
             f"**The whole core** (`fpga` configuration, board top) reaches {f:.1f} MHz "
             f"({1000.0 / f:.1f} ns{'' if ecp5.get('fmax_mhz') else ', estimated after placement'}"
-            "). The ULX3S bitstream runs the core at the board's 25 MHz "
-            + ("without a PLL, which the measured Fmax allows."
+            "). The ULX3S board top clocks the core at the board's 25 MHz "
+            + ("without a PLL, which this Fmax allows."
                if f >= 25.0 else
-               f"without a PLL: **above** the measured Fmax, so the bitstream is not "
-               f"guaranteed to work at 25 MHz; a PLL to {int(f)} MHz or less (ecppll) is needed.")
+               f"without a PLL: **above** this Fmax, so a bitstream of it is not expected to "
+               f"work at 25 MHz; a PLL to {int(f)} MHz or less (`yowasp-ecppll`, in the venv, "
+               "computes its dividers) and a UART divisor for that clock are needed (not done)."
+               + ("" if ecp5.get("bitstream") else
+                  " This run wrote no bitstream: routing did not finish."))
             + "\n")
     if small.get("summary"):
         s = small["summary"]
