@@ -243,6 +243,22 @@ def run_status(results):
         else "Every target finished on the current sources."
 
 
+def board_status(ecp5):
+    """Whether the last ECP5 run gives a bitstream that can be expected to work on the board."""
+    fmax = ecp5.get("fmax_mhz") or ecp5.get("place_fmax_mhz")
+    problems = []
+    if not ecp5.get("bitstream"):
+        problems.append("the last ECP5 run wrote no `lpu_ulx3s.bit` (routing did not finish)")
+    if fmax and fmax < 25.0:
+        problems.append(f"the core's Fmax ({fmax:.1f} MHz"
+                        + ("" if ecp5.get("fmax_mhz") else ", estimated after placement")
+                        + ") is below the 25 MHz board clock the top uses (see \"Timing\")")
+    if not problems:
+        return ""
+    return ("**Not yet usable on a board**: " + "; ".join(problems) + ". The bridge and the host "
+            "side are tested in simulation only.\n")
+
+
 def render(results, versions, devices, target_mhz, date):
     ecp5 = results.get("ecp5", {})
     fmax = ecp5.get("fmax_mhz")
@@ -258,6 +274,7 @@ def render(results, versions, devices, target_mhz, date):
         "CRITICAL_PATH": critical_path(ecp5, target_mhz, results.get("vxm_alu")),
         "ANALYSIS": analysis(results, target_mhz),
         "TARGET_MHZ": str(target_mhz),
+        "BOARD_STATUS": board_status(ecp5),
         "XILINX_INV": (
             f"They also include the {results['xilinx']['cells']['INV']:,} INV cells (an INV is "
             "a LUT1 on the device)." if results.get("xilinx", {}).get("cells", {}).get("INV")
