@@ -172,14 +172,17 @@ def main():
                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "load_average": os.getloadavg()[0]}
         partial = []
-        if args.skip_build_time and "build_time" in old:
+        # The build time is also kept on its own as soon as it is measured, so that a later
+        # step that fails need not cost the build again (--skip-build-time reuses it).
+        kept = OUT / "build_time.json"
+        if args.skip_build_time and kept.exists():
+            res["build_time"] = json.loads(kept.read_text())
+        elif args.skip_build_time and "build_time" in old:
             res["build_time"] = dict(old["build_time"], reused_from=old.get("date"))
         elif not args.skip_build_time:
             res["build_time"] = build_time(args.jobs)
-            # Kept at once: a later step that fails need not cost the build again
-            # (--skip-build-time reuses it).
-            result_path.write_text(json.dumps(dict(old, build_time=res["build_time"]), indent=2)
-                                   + "\n")
+            kept.write_text(json.dumps(dict(res["build_time"], reused_from=res["date"]),
+                                       indent=2) + "\n")
         else:
             partial.append("no build from clean")
         if args.tree:
