@@ -44,14 +44,7 @@ TEST_P(RtlTransformerTest, LayerIsBitExactInThePredictedCycles) {
   auto bus = MakeEngine("lockstep", config);
   const ModelRunReport report =
       RunModel(*bus, mapped, prepared, ModelRunOptions{.prompt = c.prompt, .decode = c.decode});
-  for (const StepReport& s : report.steps) {
-    SCOPED_TRACE(s.what);
-    EXPECT_TRUE(s.result.ok()) << s.result.Describe(config);
-    EXPECT_TRUE(s.bit_exact);
-    EXPECT_EQ(s.cycles, s.predicted_cycles);
-  }
-  EXPECT_TRUE(report.bit_exact);
-  EXPECT_TRUE(report.cycle_exact);
+  ExpectRunExact(report, config);
   EXPECT_GE(report.accuracy.cosine, 0.99);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sw/compiler/model_case.h"
 #include "sw/compiler/model_runner.h"
 #include "sw/compiler/transformer.h"
 #include "sw/core/error.h"
@@ -103,14 +104,7 @@ TEST_P(RandomLayerTest, ShapesRunBitExactInLockstep) {
     const ModelRunReport report =
         RunModel(bus, *mapped, prepared, ModelRunOptions{.prompt = 0, .decode = decode});
     ++ran;
-    for (const StepReport& s : report.steps) {
-      SCOPED_TRACE(s.what);
-      EXPECT_TRUE(s.result.ok()) << s.result.Describe(config);
-      EXPECT_TRUE(s.bit_exact);
-      EXPECT_EQ(s.cycles, s.predicted_cycles);
-    }
-    EXPECT_TRUE(report.bit_exact);
-    EXPECT_TRUE(report.cycle_exact);
+    ExpectRunExact(report, config);
     std::cout << fmt::format("  {} run(s), {} cycles, cosine {:.5f}\n", report.steps.size(),
                              report.prefill_cycles + report.decode_cycles * decode,
                              report.accuracy.cosine);

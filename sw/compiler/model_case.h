@@ -1,10 +1,14 @@
-// Test helpers shared by the compiler's model tests and the RTL end-to-end tests: a model case
-// (model, core config, prompt and decode steps), its GoogleTest printer and a model builder.
+// Test helpers shared by the compiler's model tests and the RTL end-to-end and random layer
+// tests: a model case (model, core config, prompt and decode steps), its GoogleTest printer, a
+// model builder and the exactness checks of a model run.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <ostream>
 #include <string>
 
+#include "sw/compiler/model_runner.h"
 #include "sw/golden/model_config.h"
 
 namespace tinylpu {
@@ -36,6 +40,19 @@ inline ModelConfig CustomModel(const std::string& name, BlockType block, int d, 
   m.seq_len = seq;
   m.n_layers = layers;
   return m;
+}
+
+// Every run of a model ended without an error, bit-exact against the golden model, in exactly
+// the cycles the compiler predicted.
+inline void ExpectRunExact(const ModelRunReport& report, const CoreConfig& config) {
+  for (const StepReport& s : report.steps) {
+    SCOPED_TRACE(s.what);
+    EXPECT_TRUE(s.result.ok()) << s.result.Describe(config);
+    EXPECT_TRUE(s.bit_exact);
+    EXPECT_EQ(s.cycles, s.predicted_cycles);
+  }
+  EXPECT_TRUE(report.bit_exact);
+  EXPECT_TRUE(report.cycle_exact);
 }
 
 }  // namespace tinylpu
