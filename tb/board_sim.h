@@ -1,5 +1,5 @@
-// BoardSim: the Verilated ULX3S board top (fpga/ulx3s/lpu_ulx3s_top.sv) behind a ByteChannel,
-// reached through a simulated serial line driven and sampled bit by bit.
+// BoardSim: the Verilated UART top (rtl/lpu_uart_top.sv, the ULX3S board top without its PLL)
+// behind a ByteChannel, reached through a simulated serial line driven and sampled bit by bit.
 #pragma once
 
 #include <cstdint>

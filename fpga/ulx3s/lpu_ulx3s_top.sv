@@ -1,29 +1,29 @@
-// Board top for the ULX3S (Lattice ECP5 LFE5U-85F): the core behind a UART host bridge.
+// Board top for the ULX3S (Lattice ECP5 LFE5U-85F): a PLL, the pins and lpu_uart_top.
 //
-// The FTDI USB serial port carries the framed protocol of lpu_host_bridge (docs/fpga.md,
-// "Host bridge protocol"); `tinylpu board` (sw/board/) is the host side. The core runs on the
-// 25 MHz board clock, so the design needs no vendor primitive and the same top is Verilated
-// for the end-to-end test (tests/board_test.cc drives its serial pins bit by bit). The
-// PWR button (btn_ni[0], low when pressed) resets everything; after configuration the reset
-// synchroniser holds reset for three cycles. Pins: fpga/ulx3s/ulx3s.lpf.
-//
-// LEDs: 0 busy, 1 done, 2 a dropped frame (until the next good one), 3 serial line in,
-// 4 serial line out, 7:5 a heartbeat of the clock.
+// The ECP5 PLL (EHXPLLL) makes the core clock from the 25 MHz oscillator:
+// 25 MHz * PllClkfbDiv / PllClkiDiv, with the VCO at that times PllClkopDiv (400-800 MHz). The
+// defaults give 12.5 MHz, below the core's Fmax on this device (docs/fpga.md, "Timing");
+// `yowasp-ecppll -i 25 -o MHZ` prints the dividers for another frequency. The serial line
+// (FTDI USB serial, 115200 baud 8N1) and the host bridge timeout follow the core clock. The
+// PWR button (btn_ni[0], low when pressed) resets everything, and so does a PLL out of lock.
+// Pins: fpga/ulx3s/ulx3s.lpf. Everything behind the PLL is lpu_uart_top, which the end-to-end
+// test Verilates; this file is synthesised only (fpga/flow.py) and linted against a stand-in
+// for the PLL primitive (fpga/lint/EHXPLLL.sv).
 
 module lpu_ulx3s_top #(
   // Core configuration (defaults: the `fpga` configuration of sw/isa/isa.toml)
   parameter int unsigned NumLanes     = 4,
-  parameter int unsigned NumStreams   = 8,
+  parameter int unsigned NumStreams   = 4,
   parameter int unsigned NumMemSlices = 4,
   parameter int unsigned MemDepth     = 2048,
   parameter int unsigned MxmDim       = 4,
   parameter int unsigned AccDepth     = 64,
   parameter int unsigned QueueDepth   = 512,
   parameter int unsigned VxmAlus      = 1,
-  // Serial line: 25 MHz / 115200 baud
-  parameter int unsigned ClksPerBit   = 217,
-  parameter int unsigned MaxBurst     = 256,
-  parameter int unsigned TimeoutCycles = 1 << 22  // about 0.17 s at 25 MHz
+  // PLL dividers (ECP5 EHXPLLL): 25 MHz / 2 * 1 = 12.5 MHz, VCO 12.5 MHz * 48 = 600 MHz
+  parameter int unsigned PllClkiDiv   = 2,
+  parameter int unsigned PllClkfbDiv  = 1,
+  parameter int unsigned PllClkopDiv  = 48
 ) (
   input  logic       clk_25mhz_i,
   input  logic [0:0] btn_ni,       // PWR button, active low
@@ -33,135 +33,91 @@ module lpu_ulx3s_top #(
   output logic       wifi_gpio0_o  // held high: keeps the ESP32 from taking over the board
 );
 
-  logic clk, rst_n;
-  assign clk = clk_25mhz_i;
+  localparam int unsigned RefClkHz   = 25_000_000;
+  localparam int unsigned CoreClkHz  = RefClkHz / PllClkiDiv * PllClkfbDiv;
+  localparam int unsigned VcoMhz     = CoreClkHz / 1_000_000 * PllClkopDiv;
+  localparam int unsigned Baud       = 115_200;
+  localparam int unsigned ClksPerBit = (CoreClkHz + Baud / 2) / Baud;
 
-  ///////////
-  // Reset //
-  ///////////
-
-  // Asserted asynchronously by the button, released synchronously (two flops against
-  // metastability, then the reset flop itself).
-  logic [1:0] rst_meta_q;
-  logic       rst_n_q;
-
-  always_ff @(posedge clk or negedge btn_ni[0]) begin
-    if (!btn_ni[0]) begin
-      rst_meta_q <= '0;
-      rst_n_q    <= 1'b0;
-    end else begin
-      rst_meta_q <= {rst_meta_q[0], 1'b1};
-      rst_n_q    <= rst_meta_q[1];
-    end
+  if (RefClkHz % PllClkiDiv != 0 || VcoMhz < 400 || VcoMhz > 800) begin : gen_bad_pll
+    $error("lpu_ulx3s_top: PLL dividers out of range (VCO %0d MHz, 400-800 allowed)", VcoMhz);
   end
 
-  assign rst_n = rst_n_q;
+  /////////
+  // PLL //
+  /////////
 
-  ///////////////////////
-  // Serial and bridge //
-  ///////////////////////
+  logic       clk_core, pll_locked;
+  logic [5:0] pll_unused;
 
-  logic        rx_valid, rx_frame_err;
-  logic [7:0]  rx_data;
-  logic        tx_valid, tx_ready;
-  logic [7:0]  tx_data;
-  logic        host_req, host_we, host_rvalid;
-  logic [31:0] host_addr, host_wdata, host_rdata;
-  logic        busy, done, frame_err;
-
-  lpu_uart_rx #(
-    .ClksPerBit (ClksPerBit)
-  ) u_uart_rx (
-    .clk_i       (clk),
-    .rst_ni      (rst_n),
-    .rx_i        (ftdi_txd_i),
-    .valid_o     (rx_valid),
-    .data_o      (rx_data),
-    .frame_err_o (rx_frame_err)
+  EHXPLLL #(
+    .PLLRST_ENA      ("DISABLED"),
+    .INTFB_WAKE      ("DISABLED"),
+    .STDBY_ENABLE    ("DISABLED"),
+    .DPHASE_SOURCE   ("DISABLED"),
+    .OUTDIVIDER_MUXA ("DIVA"),
+    .OUTDIVIDER_MUXB ("DIVB"),
+    .OUTDIVIDER_MUXC ("DIVC"),
+    .OUTDIVIDER_MUXD ("DIVD"),
+    .CLKI_DIV        (PllClkiDiv),
+    .CLKFB_DIV       (PllClkfbDiv),
+    .CLKOP_ENABLE    ("ENABLED"),
+    .CLKOP_DIV       (PllClkopDiv),
+    .CLKOP_CPHASE    (PllClkopDiv / 2 - 1),
+    .CLKOP_FPHASE    (0),
+    .FEEDBK_PATH     ("CLKOP")
+  ) u_pll (
+    .CLKI         (clk_25mhz_i),
+    .CLKFB        (clk_core),
+    .PHASESEL1    (1'b0),
+    .PHASESEL0    (1'b0),
+    .PHASEDIR     (1'b1),
+    .PHASESTEP    (1'b1),
+    .PHASELOADREG (1'b1),
+    .STDBY        (1'b0),
+    .PLLWAKESYNC  (1'b0),
+    .RST          (1'b0),
+    .ENCLKOP      (1'b0),
+    .ENCLKOS      (1'b0),
+    .ENCLKOS2     (1'b0),
+    .ENCLKOS3     (1'b0),
+    .CLKOP        (clk_core),
+    .CLKOS        (pll_unused[0]),
+    .CLKOS2       (pll_unused[1]),
+    .CLKOS3       (pll_unused[2]),
+    .LOCK         (pll_locked),
+    .INTLOCK      (pll_unused[3]),
+    .REFCLK       (pll_unused[4]),
+    .CLKINTFB     (pll_unused[5])
   );
 
-  lpu_uart_tx #(
-    .ClksPerBit (ClksPerBit)
-  ) u_uart_tx (
-    .clk_i   (clk),
-    .rst_ni  (rst_n),
-    .valid_i (tx_valid),
-    .data_i  (tx_data),
-    .ready_o (tx_ready),
-    .tx_o    (ftdi_rxd_o)
-  );
+  // The secondary outputs, the internal lock and feedback are not used.
+  logic unused_pll;
+  assign unused_pll = ^pll_unused;
 
-  lpu_host_bridge #(
+  //////////////////////////
+  // Core and host bridge //
+  //////////////////////////
+
+  lpu_uart_top #(
     .NumLanes      (NumLanes),
-    .MaxBurst      (MaxBurst),
-    .TimeoutCycles (TimeoutCycles)
-  ) u_bridge (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .rx_valid_i    (rx_valid),
-    .rx_data_i     (rx_data),
-    .tx_valid_o    (tx_valid),
-    .tx_data_o     (tx_data),
-    .tx_ready_i    (tx_ready),
-    .host_req_o    (host_req),
-    .host_we_o     (host_we),
-    .host_addr_o   (host_addr),
-    .host_wdata_o  (host_wdata),
-    .host_rdata_i  (host_rdata),
-    .host_rvalid_i (host_rvalid),
-    .core_done_i   (done),
-    .frame_err_o   (frame_err)
+    .NumStreams    (NumStreams),
+    .NumMemSlices  (NumMemSlices),
+    .MemDepth      (MemDepth),
+    .MxmDim        (MxmDim),
+    .AccDepth      (AccDepth),
+    .QueueDepth    (QueueDepth),
+    .VxmAlus       (VxmAlus),
+    .ClksPerBit    (ClksPerBit),
+    .TimeoutCycles (CoreClkHz / 6)  // about 0.17 s
+  ) u_board (
+    .clk_i     (clk_core),
+    .rst_ni    (btn_ni[0] && pll_locked),
+    .uart_rx_i (ftdi_txd_i),
+    .uart_tx_o (ftdi_rxd_o),
+    .led_o     (led_o)
   );
 
-  //////////
-  // Core //
-  //////////
-
-  lpu_top #(
-    .NumLanes     (NumLanes),
-    .NumStreams   (NumStreams),
-    .NumMemSlices (NumMemSlices),
-    .MemDepth     (MemDepth),
-    .MxmDim       (MxmDim),
-    .AccDepth     (AccDepth),
-    .QueueDepth   (QueueDepth),
-    .VxmAlus      (VxmAlus)
-  ) u_core (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .host_req_i    (host_req),
-    .host_we_i     (host_we),
-    .host_addr_i   (host_addr),
-    .host_wdata_i  (host_wdata),
-    .host_rdata_o  (host_rdata),
-    .host_rvalid_o (host_rvalid),
-    .busy_o        (busy),
-    .done_o        (done)
-  );
-
-  //////////
-  // LEDs //
-  //////////
-
-  logic        bad_frame_d, bad_frame_q;
-  logic [25:0] beat_q;
-
-  // Lit by a dropped frame or a broken character, off again when a byte 0x5A goes out (the
-  // next response starting, or a payload byte of that value).
-  assign bad_frame_d = (frame_err || rx_frame_err) ? 1'b1
-                     : (tx_valid && tx_ready && tx_data == 8'h5a) ? 1'b0 : bad_frame_q;
-
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      bad_frame_q <= 1'b0;
-      beat_q      <= '0;
-    end else begin
-      bad_frame_q <= bad_frame_d;
-      beat_q      <= beat_q + 1'b1;
-    end
-  end
-
-  assign led_o        = {beat_q[25:23], !ftdi_rxd_o, !ftdi_txd_i, bad_frame_q, done, busy};
   assign wifi_gpio0_o = 1'b1;
 
 endmodule

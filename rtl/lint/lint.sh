@@ -6,8 +6,8 @@
 # Environment: VERILATOR = verilator binary (default: verilator from PATH).
 # The file list is rtl/lpu_core.f and the waivers, each with its reason, are in
 # rtl/lint/verilator_waivers.vlt. Lint runs without SYNTHESIS, so the assertions are linted too.
-# Without arguments the ULX3S board top (fpga/ulx3s/lpu_ulx3s.f, `fpga` configuration) is
-# linted as well.
+# Without arguments the board tops (rtl/lpu_uart_top.f and fpga/ulx3s/lpu_ulx3s.f, `fpga`
+# configuration) are linted as well.
 
 set -euo pipefail
 
@@ -35,6 +35,24 @@ fi
 
 lint_board="${lint_board:-0}"
 status=0
+
+# lint_one NAME TOP FILE...: lints TOP from the core's file list plus FILE...; Verilator prints
+# its report on stdout and every warning on stderr.
+lint_one() {
+  local name="$1" top="$2" rc=0 log
+  shift 2
+  log="$("${verilator}" --lint-only -Wall -I"${rtl}" "${here}/verilator_waivers.vlt" \
+           -F "${rtl}/lpu_core.f" "$@" --top-module "${top}" "${params[@]}" 2>&1 >/dev/null)" \
+    || rc=$?
+  if [[ -n "${log}" || ${rc} -ne 0 ]]; then
+    echo "lint: ${name}: FAILED" >&2
+    echo "${log}" >&2
+    status=1
+  else
+    echo "lint: ${name}: clean (${params[*]})"
+  fi
+}
+
 for config in "${configs[@]}"; do
   params_line="$(grep -E "^set\(LPU_CONFIG_${config}_PARAMS " "${configs_file}" || true)"
   if [[ -z "${params_line}" ]]; then
@@ -48,36 +66,21 @@ for config in "${configs[@]}"; do
     fi
   done
 
-  # Verilator prints its report on stdout and every warning on stderr.
-  rc=0
-  log="$("${verilator}" --lint-only -Wall -I"${rtl}" "${here}/verilator_waivers.vlt" \
-           -F "${rtl}/lpu_core.f" --top-module lpu_top "${params[@]}" 2>&1 >/dev/null)" || rc=$?
-  if [[ -n "${log}" || ${rc} -ne 0 ]]; then
-    echo "lint: ${config}: FAILED" >&2
-    echo "${log}" >&2
-    status=1
-  else
-    echo "lint: ${config}: clean (${params[*]})"
-  fi
+  lint_one "${config}" lpu_top
 
-  # The board top around the core of the `fpga` configuration.
+  # The board tops around the core of the `fpga` configuration: the board-independent UART
+  # top, and the ULX3S top with a stand-in for the ECP5 PLL primitive.
   if (( lint_board )) && [[ "${config}" == "fpga" ]]; then
     board=()
-    while IFS= read -r line || [[ -n "${line}" ]]; do
-      line="${line%%#*}"; line="${line//[[:space:]]/}"
-      [[ -n "${line}" ]] && board+=("${root}/${line}")
-    done < "${root}/fpga/ulx3s/lpu_ulx3s.f"
-    rc=0
-    log="$("${verilator}" --lint-only -Wall -I"${rtl}" "${here}/verilator_waivers.vlt" \
-             -F "${rtl}/lpu_core.f" "${board[@]}" --top-module lpu_ulx3s_top "${params[@]}" \
-             2>&1 >/dev/null)" || rc=$?
-    if [[ -n "${log}" || ${rc} -ne 0 ]]; then
-      echo "lint: board top (${config}): FAILED" >&2
-      echo "${log}" >&2
-      status=1
-    else
-      echo "lint: board top lpu_ulx3s_top (${config}): clean"
-    fi
+    for list in rtl/lpu_uart_top.f fpga/ulx3s/lpu_ulx3s.f; do
+      while IFS= read -r line || [[ -n "${line}" ]]; do
+        line="${line%%#*}"; line="${line//[[:space:]]/}"
+        [[ -n "${line}" ]] && board+=("${root}/${line}")
+      done < "${root}/${list}"
+    done
+    for top in lpu_uart_top lpu_ulx3s_top; do
+      lint_one "board top ${top} (${config})" "${top}" "${board[@]}" "${root}/fpga/lint/EHXPLLL.sv"
+    done
   fi
 done
 exit "${status}"

@@ -402,7 +402,7 @@ struct NamedConfig {
 inline constexpr std::array<NamedConfig, 4> kConfigs = {{
     {"small", 8, 8, 4, 512, 8, 32, 1024, 2, true},
     {"default", 16, 16, 8, 1024, 16, 64, 4096, 4, true},
-    {"fpga", 4, 8, 4, 2048, 4, 64, 512, 1, false},
+    {"fpga", 4, 4, 4, 2048, 4, 64, 512, 1, false},
     {"ice40", 4, 4, 1, 256, 4, 16, 64, 1, false},
 }};
 
