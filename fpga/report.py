@@ -136,7 +136,9 @@ def critical_path(r, target_mhz, alu=None):
             f"({cp['logic_ns']:.1f} ns in cells, {cp['routing_ns']:.1f} ns in routing, "
             f"{cp.get('logic_levels', '?')} cells), from `{cp['from']}` to `{cp['to']}`, "
             f"through {blocks}. "
-            "The full report is `build/fpga/ecp5/pnr.log` (\"Critical path report\")."
+            "The full report is `build/fpga/ecp5/pnr.log` (\"Critical path report\"). Yosys "
+            "names each mapped cell after a net near it, so these names say in whose logic cone "
+            "a cell sits (a memory port, a multiplier), not which register or unit it is."
             + (f" Placement took {r['place_seconds'] / 60:.0f} minutes (its estimate: "
                f"{r['place_fmax_mhz']:.1f} MHz), routing {r.get('pnr_seconds', 0) / 60:.0f}."
                if r.get("place_seconds") and r.get("place_fmax_mhz") else "")
@@ -187,7 +189,13 @@ def analysis(results, target_mhz):
         out.append(
             f"**The whole core** (`fpga` configuration, board top) reaches {f:.1f} MHz "
             f"({1000.0 / f:.1f} ns{'' if ecp5.get('fmax_mhz') else ', estimated after placement'}"
-            "). The ULX3S board top's PLL clocks the core at "
+            ")"
+            + (f"; its critical path spends {cp['routing_ns']:.1f} of {cp['total_ns']:.1f} ns in "
+               "routing and runs through the logic around the VXM lanes' multipliers "
+               "(`u_alu.imul`): the VXM ALU's one-cycle path again"
+               if (cp := ecp5.get("critical_path")) and any("imul" in b for b in cp["blocks"])
+               else "")
+            + ". The ULX3S board top's PLL clocks the core at "
             + (f"{board_clock_mhz():g} MHz, which this Fmax allows."
                if f >= board_clock_mhz() else
                f"{board_clock_mhz():g} MHz: **above** this Fmax, so a bitstream of it is not "
@@ -273,7 +281,10 @@ def board_status(ecp5):
                         + f") is below the {clock:g} MHz core clock of the top's PLL (see "
                         "\"Timing\")")
     if not problems:
-        return ""
+        return (f"The last ECP5 run wrote `build/fpga/ecp5/lpu_ulx3s.bit`: routed, with an Fmax "
+                f"of {fmax:.1f} MHz above the {clock:g} MHz core clock of the top's PLL. It has "
+                "not been tried on a board (there is none here): the bridge and the host side "
+                "are tested in simulation.\n")
     return ("**Not yet usable on a board**: " + "; ".join(problems) + ". The bridge and the host "
             "side are tested in simulation only.\n")
 
@@ -316,7 +327,11 @@ def render(results, versions, devices, target_mhz, date):
             "not measured (run `make fpga`)" if not fmax else
             f"met: {fmax:.1f} MHz >= {target_mhz} MHz" if fmax >= target_mhz else
             f"**not met**: {fmax:.1f} MHz, {100.0 * fmax / target_mhz:.0f}% of the "
-            f"{target_mhz} MHz bar"),
+            f"{target_mhz} MHz bar"
+            + (f"; one VXM ALU lane alone, placed and routed between registers, reaches "
+               f"{results['vxm_alu']['fmax_mhz']:.1f} MHz, and the core puts that whole path, "
+               "plus operand selection, into one cycle (below)"
+               if results.get("vxm_alu", {}).get("fmax_mhz") else "")),
         "SECONDS": ", ".join(
             f"{t} {duration(r.get('synth_seconds', 0))} synthesis"
             + (f" + {duration(r['place_seconds'])} placement" if r.get("place_seconds") else "")
