@@ -128,7 +128,9 @@ def write(res, doc_path, fig_dir):
         "## Simulation speed\n",
         f"The same int8 matmul ({res['shape'][0]}x{res['shape'][1]}x{res['shape'][2]}, the "
         "compiled program of `bench/sim_speed`) on every engine; simulated core cycles per "
-        "second of the run phase (loading excluded). Icarus runs the same RTL converted to plain "
+        "second of the run phase (loading excluded), each the median of three runs of "
+        "`bench/sim_speed`, one configuration per process. Icarus runs the same RTL converted "
+        "to plain "
         "Verilog by the pinned Yosys (`tb/icarus/run_icarus.sh`), four-state, replaying the host "
         "actions recorded on Verilator; its figure is a full replay minus a replay of the "
         "loading alone.\n",
