@@ -128,9 +128,10 @@ def write(res, doc_path, fig_dir):
         "## Simulation speed\n",
         f"The same int8 matmul ({res['shape'][0]}x{res['shape'][1]}x{res['shape'][2]}, the "
         "compiled program of `bench/sim_speed`) on every engine; simulated core cycles per "
-        "second of the run phase (loading excluded), each the median of three runs of "
-        "`bench/sim_speed`, one configuration per process. Icarus runs the same RTL converted "
-        "to plain "
+        "second of the run phase (loading excluded), each the fastest of three runs of "
+        "`bench/sim_speed`, one configuration per process (other load only ever slows a run "
+        "down; the spread is listed below the table). Icarus runs the same RTL converted to "
+        "plain "
         "Verilog by the pinned Yosys (`tb/icarus/run_icarus.sh`), four-state, replaying the host "
         "actions recorded on Verilator; its figure is a full replay minus a replay of the "
         "loading alone.\n",
@@ -158,6 +159,14 @@ def write(res, doc_path, fig_dir):
                      f"{mt_cells}| {fmt('icarus')} | {ratio('model', 'verilator_1t')} | "
                      f"{mt_ratio}{ratio('verilator_1t', 'icarus')} |")
     lines.append("")
+    names = {"model": "C++ model", "verilator_1t": "Verilator 1 thread",
+             f"verilator_{threads}t": f"Verilator {threads} threads"}
+    spread = [f"{c} {names[k]} {human_hz(v)}-{human_hz(speed[c][k])}"
+              for c in configs for k, v in speed[c].get("slowest", {}).items()
+              if k in names and speed[c].get(k) and speed[c][k] > 1.2 * v]
+    if spread:
+        lines.append("Figures whose three runs differed by more than 20% (slowest-fastest): "
+                     + "; ".join(spread) + ".\n")
     if threads > 1:
         lines.append(f"Multi-threaded Verilator (`--threads {threads}`, build tree `build-perf/mt`) "
                  "shares the machine's two cores with everything else running on it; on a core "
