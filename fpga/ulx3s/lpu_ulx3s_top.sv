@@ -35,12 +35,18 @@ module lpu_ulx3s_top #(
 
   localparam int unsigned RefClkHz   = 25_000_000;
   localparam int unsigned CoreClkHz  = RefClkHz / PllClkiDiv * PllClkfbDiv;
-  localparam int unsigned VcoMhz     = CoreClkHz / 1_000_000 * PllClkopDiv;
+  localparam int unsigned VcoMhz     = CoreClkHz * PllClkopDiv / 1_000_000;
   localparam int unsigned Baud       = 115_200;
   localparam int unsigned ClksPerBit = (CoreClkHz + Baud / 2) / Baud;
 
   if (RefClkHz % PllClkiDiv != 0 || VcoMhz < 400 || VcoMhz > 800) begin : gen_bad_pll
     $error("lpu_ulx3s_top: PLL dividers out of range (VCO %0d MHz, 400-800 allowed)", VcoMhz);
+  end
+  // A UART receiver samples mid-bit, so the two ends' bit rates may differ by about 2%.
+  localparam int unsigned BaudActual = CoreClkHz / ClksPerBit;
+  if ((BaudActual > Baud ? BaudActual - Baud : Baud - BaudActual) * 50 > Baud) begin : gen_bad_baud
+    $error("lpu_ulx3s_top: a %0d Hz core clock gives %0d baud, more than 2%% off %0d",
+           CoreClkHz, BaudActual, Baud);
   end
 
   /////////
